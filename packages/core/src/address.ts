@@ -1,0 +1,103 @@
+import type { IpFamily } from './model.js';
+
+/** A parsed IP address: family, canonical text and network-order bytes. */
+export interface ParsedAddress {
+  readonly family: IpFamily;
+  /** Dotted quad, or RFC 5952 compressed lower-case IPv6. */
+  readonly canonical: string;
+  /** 4 or 16 bytes, network order. */
+  readonly bytes: Uint8Array;
+}
+
+const IPV4_OCTET = /^(0|[1-9][0-9]{0,2})$/;
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+
+/**
+ * Strict IPv4 parse: exactly four decimal octets 0..255, no leading zeros
+ * (`010.0.0.1` is ambiguous: octal to inet_aton, decimal to others), no `1.2.3` or `1`.
+ */
+export function parseIpv4(text: string): Uint8Array | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const bytes = new Uint8Array(4);
+  for (const [i, part] of parts.entries()) {
+    if (!IPV4_OCTET.test(part)) return undefined;
+    const value = Number(part);
+    if (value > 255) return undefined;
+    bytes[i] = value;
+  }
+  return bytes;
+}
+
+function parseGroups(text: string): number[] | undefined {
+  if (text === '') return [];
+  const groups: number[] = [];
+  const parts = text.split(':');
+  for (const [i, part] of parts.entries()) {
+    if (i === parts.length - 1 && part.includes('.')) {
+      const v4 = parseIpv4(part);
+      if (!v4) return undefined;
+      groups.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
+    } else {
+      if (!HEX_GROUP.test(part)) return undefined;
+      groups.push(Number.parseInt(part, 16));
+    }
+  }
+  return groups;
+}
+
+/** Strict IPv6 parse (no zone index, no brackets); embedded IPv4 tail allowed. */
+export function parseIpv6(text: string): Uint8Array | undefined {
+  if (text.length > 45 || !text.includes(':')) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const head = parseGroups(halves[0]!);
+  const tail = halves.length === 2 ? parseGroups(halves[1]!) : [];
+  if (!head || !tail) return undefined;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  const groups = [...head, ...new Array<number>(missing).fill(0), ...tail];
+  const bytes = new Uint8Array(16);
+  for (const [i, g] of groups.entries()) {
+    bytes[i * 2] = g >> 8;
+    bytes[i * 2 + 1] = g & 0xff;
+  }
+  return bytes;
+}
+
+/** Formats 16 bytes as RFC 5952 text: lower case, longest zero run (>= 2) compressed. */
+export function formatIpv6(bytes: Uint8Array): string {
+  const groups: number[] = [];
+  for (let i = 0; i < 16; i += 2) groups.push((bytes[i]! << 8) | bytes[i + 1]!);
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  const left = hex.slice(0, bestStart).join(':');
+  const right = hex.slice(bestStart + bestLen).join(':');
+  return `${left}::${right}`;
+}
+
+/** Formats 4 bytes as a dotted quad. */
+export const formatIpv4 = (bytes: Uint8Array): string => Array.from(bytes.subarray(0, 4)).join('.');
+
+/** Parses an IPv4 or IPv6 address strictly; `undefined` when it is not one. */
+export function parseAddress(text: string): ParsedAddress | undefined {
+  const v4 = parseIpv4(text);
+  if (v4) return { family: 4, canonical: formatIpv4(v4), bytes: v4 };
+  const v6 = parseIpv6(text);
+  if (v6) return { family: 6, canonical: formatIpv6(v6), bytes: v6 };
+  return undefined;
+}
+
+/** Family of a canonical address (callers pass validated model addresses). */
+export const addressFamily = (address: string): IpFamily => (address.includes(':') ? 6 : 4);

@@ -1,0 +1,77 @@
+import type { ResultAsync } from 'neverthrow';
+import type { DesiredState, ObservedState } from './desired.js';
+
+/** Why a backend operation failed. */
+export type BackendErrorKind =
+  /** The kernel or tool refused the change; nothing was applied (nftables) or see `partial`. */
+  | 'rejected'
+  /** The desired state uses a feature this backend cannot render (e.g. `lc` on nftables). */
+  | 'unsupported'
+  /** Neither the library nor the tool needed is available, or permission denied. */
+  | 'unavailable'
+  /** The read-back could not be parsed. */
+  | 'parse'
+  /** Some operations were applied and some not (IPVS: no transactions). */
+  | 'partial'
+  | 'closed'
+  | 'internal';
+
+/** A backend failure. */
+export interface BackendError {
+  readonly kind: BackendErrorKind;
+  readonly message: string;
+  /** Operations done before the failure, for `partial`. */
+  readonly done?: readonly string[];
+  /** Operations not done, for `partial`. */
+  readonly notDone?: readonly string[];
+  readonly cause?: unknown;
+}
+
+/** What an apply did. */
+export interface ApplyReport {
+  /** Kernel operations (nft commands, netlink requests) sent. 0 = already in sync. */
+  readonly operations: number;
+  /** Wall time in ms. */
+  readonly durationMs: number;
+  /** Names of services whose kernel objects were changed. */
+  readonly changedServices: readonly string[];
+}
+
+/** What a backend can represent; the conformance suite checks only what is claimed. */
+export interface BackendCapabilities {
+  /** Read-back reports weights (otherwise only membership of weight > 0 destinations). */
+  readonly weights: boolean;
+  /** Drained (weight 0) destinations stay visible in the kernel. */
+  readonly keepsDrained: boolean;
+  readonly ipv6: boolean;
+  readonly udp: boolean;
+  /** Schedulers it can render. */
+  readonly schedulers: readonly string[];
+}
+
+/** Options for `Backend.close()`. */
+export interface CloseOptions {
+  /** Keep the kernel state (a restarting daemon must not cut traffic). Default false. */
+  readonly keep?: boolean;
+}
+
+/**
+ * Makes the kernel match a desired state. Implementations: nftables, IPVS, fakes.
+ * `apply` converges the WHOLE state (what is not desired and owned is removed);
+ * it is never called concurrently by lbkit's reconciler.
+ */
+export interface Backend {
+  readonly name: string;
+  readonly capabilities: BackendCapabilities;
+  apply(desired: DesiredState): ResultAsync<ApplyReport, BackendError>;
+  /** Independent read-back of what the kernel has now. */
+  read(): ResultAsync<ObservedState, BackendError>;
+  close(options?: CloseOptions): ResultAsync<void, BackendError>;
+}
+
+/** Builds a `BackendError`. */
+export const backendError = (
+  kind: BackendErrorKind,
+  message: string,
+  extra: Partial<Omit<BackendError, 'kind' | 'message'>> = {},
+): BackendError => ({ kind, message, ...extra });

@@ -1,0 +1,12 @@
+/**
+ * @lbkit/core: the model, validation, health engine, pure `plan()`, reconciler,
+ * typed events, config loaders and the Backend/Probe interfaces.
+ * @module @lbkit/core
+ */
+export * from './address.js';
+export * from './backend.js';
+export * from './desired.js';
+export * from './events.js';
+export * from './model.js';
+export * from './probe.js';
+export * from './service-key.js';

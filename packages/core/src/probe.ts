@@ -1,0 +1,52 @@
+import type { ResultAsync } from 'neverthrow';
+import type { ProbeSpec } from './model.js';
+
+/** Where a check goes: the destination's `connectAddress ?? address`, `connectPort ?? port`. */
+export interface ProbeTarget {
+  readonly address: string;
+  readonly port: number;
+}
+
+/** Per-check options passed by the health engine. */
+export interface CheckOptions {
+  /** Aborts the check; the probe must release every socket and timer. */
+  readonly signal?: AbortSignal;
+  /** Bound on the whole check in ms (connect + request + response). */
+  readonly timeoutMs: number;
+}
+
+/** A successful check. */
+export interface ProbeOk {
+  /** Wall time of the check in ms. */
+  readonly latencyMs: number;
+  /** Who answered, where the protocol says (TXT text, header value). */
+  readonly identity?: string;
+}
+
+/** Why a check failed. */
+export type ProbeErrorKind =
+  | 'timeout'
+  | 'refused'
+  | 'unreachable'
+  | 'reset'
+  | 'mismatch'
+  | 'protocol'
+  | 'aborted'
+  | 'internal';
+
+/** A failed check: `kind` for machines, `message` for humans. */
+export interface ProbeError {
+  readonly kind: ProbeErrorKind;
+  readonly message: string;
+  readonly latencyMs: number;
+}
+
+/** A health check. One instance may serve many targets concurrently. */
+export interface Probe {
+  /** Short description, e.g. `dns TXT health.load.balance/udp`. */
+  readonly description: string;
+  check(target: ProbeTarget, options: CheckOptions): ResultAsync<ProbeOk, ProbeError>;
+}
+
+/** Builds a probe from its spec; `protocol` is the service's (for DNS transport defaults). */
+export type ProbeFactory = (spec: ProbeSpec, context: { readonly protocol: 'tcp' | 'udp' }) => Probe;

@@ -1,0 +1,11 @@
+import type { ServiceKey } from './model.js';
+
+/** Stable text form of a service key: `192.0.2.10:80/tcp`, `[2001:db8::1]:53/udp`. */
+export const formatServiceKey = (key: ServiceKey): string =>
+  key.vip.includes(':')
+    ? `[${key.vip}]:${key.port}/${key.protocol}`
+    : `${key.vip}:${key.port}/${key.protocol}`;
+
+/** True when two keys name the same virtual service. */
+export const sameServiceKey = (a: ServiceKey, b: ServiceKey): boolean =>
+  a.vip === b.vip && a.port === b.port && a.protocol === b.protocol;

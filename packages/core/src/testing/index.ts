@@ -1,0 +1,7 @@
+/**
+ * Test helpers for lbkit: an in-memory backend and the backend conformance suite
+ * every backend runs (against its fake and against a real kernel).
+ * @module @lbkit/core/testing
+ */
+export * from './conformance.js';
+export * from './fake-backend.js';

@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: runs every package's benchmark module and prints its tables.
+ * Each module (packages/<pkg>/bench/index.ts) exports `bench(): AsyncIterable<BenchTable>`
+ * and measures our path beside the naive one in the same run.
+ * Usage: npm run bench [-- <package-filter>]
+ */
+import { formatTable, type BenchTable } from './bench-table.js';
+
+interface BenchModule {
+  readonly bench: () => AsyncIterable<BenchTable>;
+}
+
+const suites: Record<string, () => Promise<BenchModule>> = {
+  probes: () => import('../packages/probes/bench/index.js'),
+  'backend-nftables': () => import('../packages/backend-nftables/bench/index.js'),
+  'backend-ipvs': () => import('../packages/backend-ipvs/bench/index.js'),
+};
+
+const filter = process.argv[2];
+for (const [name, load] of Object.entries(suites)) {
+  if (filter && !name.includes(filter)) continue;
+  console.log(`\n# ${name}\n`);
+  try {
+    const module = await load();
+    for await (const table of module.bench()) console.log(`${formatTable(table)}\n`);
+  } catch (error) {
+    console.log(`(${name}: benchmark not run: ${(error as Error).message})\n`);
+  }
+}
