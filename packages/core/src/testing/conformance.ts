@@ -62,7 +62,9 @@ export function describeDesired(desired: DesiredState, caps: BackendCapabilities
       const kept = s.destinations.filter((d) => d.weight > 0 || caps.keepsDrained);
       const id = formatServiceKey(s.key);
       if (kept.length === 0) return [`${id} (empty)`];
-      return kept.map((d) => `${id} -> ${d.address}:${d.port}${caps.weights ? ` w${d.weight}` : ''}`);
+      return kept.map(
+        (d) => `${id} -> ${d.address}:${d.port}${caps.weights ? ` w${d.weight}` : ''}`,
+      );
     })
     .sort();
 }
@@ -74,7 +76,9 @@ export function describeObserved(observed: ObservedState, caps: BackendCapabilit
       const kept = s.destinations.filter((d) => d.weight > 0 || caps.keepsDrained);
       const id = formatServiceKey(s.key);
       if (kept.length === 0) return [`${id} (empty)`];
-      return kept.map((d) => `${id} -> ${d.address}:${d.port}${caps.weights ? ` w${d.weight}` : ''}`);
+      return kept.map(
+        (d) => `${id} -> ${d.address}:${d.port}${caps.weights ? ` w${d.weight}` : ''}`,
+      );
     })
     .sort();
 }
@@ -152,7 +156,11 @@ export function runBackendConformance(options: ConformanceOptions): void {
 
     it('applies weights (wrr)', async () => {
       await converge(
-        state(service('web', 80, [dest(1, 80, 1), dest(2, 80, 2), dest(3, 80, 5)], { scheduler: 'wrr' })),
+        state(
+          service('web', 80, [dest(1, 80, 1), dest(2, 80, 2), dest(3, 80, 5)], {
+            scheduler: 'wrr',
+          }),
+        ),
       );
       await converge(
         state(service('web', 80, [dest(1, 80, 3), dest(2, 80, 2)], { scheduler: 'wrr' })),

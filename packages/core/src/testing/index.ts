@@ -5,3 +5,4 @@
  */
 export * from './conformance.js';
 export * from './fake-backend.js';
+export * from './netns.js';
