@@ -1,0 +1,141 @@
+import type { CheckOptions, ProbeError, ProbeErrorKind, ProbeOk } from '@lbkit/core';
+import { err, ok, type Result, ResultAsync } from 'neverthrow';
+
+/** Longest delay `setTimeout` accepts (2^31 - 1 ms); longer timeouts are clamped. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The life of one check: a settle-once verdict, the whole-check deadline and
+ * the caller's abort signal, and the resources to release when it ends.
+ *
+ * A probe body opens its socket, registers its release with {@link CheckScope.defer},
+ * and calls {@link CheckScope.succeed} or {@link CheckScope.fail} once. Whatever
+ * comes first (verdict, deadline, abort) settles the check; the timer, the abort
+ * listener and every deferred release are then run exactly once, synchronously.
+ */
+export class CheckScope {
+  /** `performance.now()` when the check started. */
+  readonly startedAt: number;
+  #settled = false;
+  #resolve: ((result: Result<ProbeOk, ProbeError>) => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #signal: AbortSignal | undefined;
+  #release: (() => void) | undefined;
+  #releases: (() => void)[] | undefined;
+
+  private constructor(resolve: (result: Result<ProbeOk, ProbeError>) => void) {
+    this.startedAt = performance.now();
+    this.#resolve = resolve;
+  }
+
+  /**
+   * Runs `body` under a fresh scope bounded by `options.timeoutMs` and `options.signal`.
+   * A `body` that throws fails the check with kind `internal` (never rejects).
+   */
+  static run(
+    options: CheckOptions,
+    body: (scope: CheckScope) => void,
+  ): ResultAsync<ProbeOk, ProbeError> {
+    let scope: CheckScope | undefined;
+    const promise = new Promise<Result<ProbeOk, ProbeError>>((resolve) => {
+      scope = new CheckScope(resolve);
+    });
+    const s = scope!;
+    s.#arm(options);
+    if (!s.#settled) {
+      try {
+        body(s);
+      } catch (error) {
+        s.fail('internal', `probe failed: ${(error as Error)?.message ?? String(error)}`);
+      }
+    }
+    return new ResultAsync(promise);
+  }
+
+  /** True once a verdict is in; later calls to `succeed`/`fail` are ignored. */
+  get settled(): boolean {
+    return this.#settled;
+  }
+
+  /** Milliseconds since the check started. */
+  elapsed(): number {
+    return performance.now() - this.startedAt;
+  }
+
+  /** Registers a release run once when the check settles (immediately if it already has). */
+  defer(release: () => void): void {
+    if (this.#settled) {
+      safely(release);
+    } else if (this.#release === undefined) {
+      this.#release = release;
+    } else {
+      this.#releases ??= [];
+      this.#releases.push(release);
+    }
+  }
+
+  /** Settles the check as a success, with the observed identity if any. */
+  succeed(identity?: string): void {
+    if (this.#settled) return;
+    const latencyMs = this.elapsed();
+    this.#finish(ok(identity === undefined ? { latencyMs } : { latencyMs, identity }));
+  }
+
+  /** Settles the check as a failure. */
+  fail(kind: ProbeErrorKind, message: string): void {
+    if (this.#settled) return;
+    this.#finish(err({ kind, message, latencyMs: this.elapsed() }));
+  }
+
+  /** Part of the abort listener protocol: the caller's signal fired. */
+  handleEvent(): void {
+    this.fail('aborted', 'check aborted');
+  }
+
+  #arm(options: CheckOptions): void {
+    const signal = options.signal;
+    if (signal?.aborted) {
+      this.fail('aborted', 'check aborted before it started');
+      return;
+    }
+    const timeoutMs = options.timeoutMs;
+    if (!(timeoutMs > 0)) {
+      this.fail('timeout', `timeout ${timeoutMs} ms is not a positive number`);
+      return;
+    }
+    this.#timer = setTimeout(onDeadline, Math.min(timeoutMs, MAX_TIMER_MS), this, timeoutMs);
+    if (signal) {
+      this.#signal = signal;
+      signal.addEventListener('abort', this, { once: true });
+    }
+  }
+
+  #finish(result: Result<ProbeOk, ProbeError>): void {
+    this.#settled = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#signal?.removeEventListener('abort', this);
+    this.#signal = undefined;
+    const release = this.#release;
+    this.#release = undefined;
+    if (release) safely(release);
+    const releases = this.#releases;
+    this.#releases = undefined;
+    if (releases) for (const r of releases) safely(r);
+    const resolve = this.#resolve;
+    this.#resolve = undefined;
+    resolve?.(result);
+  }
+}
+
+function onDeadline(scope: CheckScope, timeoutMs: number): void {
+  scope.fail('timeout', `no verdict within ${timeoutMs} ms`);
+}
+
+function safely(release: () => void): void {
+  try {
+    release();
+  } catch {
+    // A release must never break the verdict; sockets are already being torn down.
+  }
+}

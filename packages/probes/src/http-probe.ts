@@ -1,0 +1,247 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ProbeTarget } from '@lbkit/core';
+import { Agent, type Dispatcher } from 'undici';
+import { CheckScope } from './check-scope.js';
+import { type ClosableProbe, hostPort, invalidProbe } from './closable-probe.js';
+import { classifyError } from './errors.js';
+import {
+  type CompiledHeaderMatch,
+  compileHeaderMatch,
+  type HeaderMatchOptions,
+} from './header-match.js';
+
+/** Options of {@link httpHeaderProbe}. */
+export interface HttpHeaderProbeOptions {
+  /** Default `GET`. */
+  readonly method?: 'GET' | 'HEAD';
+  /** Request path with query, must start with `/`. Default `/`. */
+  readonly path?: string;
+  /** `Host` header. Default: the target `address:port` (what undici sends by itself). */
+  readonly host?: string;
+  /** Use TLS. Default `false`. */
+  readonly tls?: boolean;
+  /** TLS server name (SNI and certificate name check). Default: `host` when it is a name. */
+  readonly servername?: string;
+  /** PEM CA bundle trusted instead of the system store. Default: Node's bundled roots. */
+  readonly ca?: string | readonly string[];
+  /** Skip certificate verification. Default `false`. */
+  readonly insecure?: boolean;
+  /** Accepted status codes, inclusive. Default `[200, 399]`; redirects are never followed. */
+  readonly status?: readonly [number, number];
+  /** Response header that must be present and match; its value is reported as identity. */
+  readonly header?: HeaderMatchOptions;
+  /** Body bytes read at most before the connection is closed instead of drained. Default 65,536. */
+  readonly maxBodyBytes?: number;
+  /** Reuse connections between checks (keep-alive). Default `true`. */
+  readonly keepAlive?: boolean;
+  /** Idle keep-alive connections are closed after this. Default 4,000 ms (undici's). */
+  readonly keepAliveTimeoutMs?: number;
+  /** Bound on a TCP/TLS connect that outlives the check that started it. Default 10,000 ms. */
+  readonly connectTimeoutMs?: number;
+  /** `User-Agent` header. Default `lbkit-probe`. */
+  readonly userAgent?: string;
+}
+
+const DEFAULT_STATUS: readonly [number, number] = [200, 399];
+
+/**
+ * HTTP(S) header probe: one request per check through a probe-owned undici
+ * Agent (keep-alive pool, `close()` destroys it). Success needs the status in
+ * range and, if configured, the header present and matching, and the whole
+ * response (body bounded by `maxBodyBytes`, then discarded) within the check's
+ * timeout. A failing status or header settles the check at once (`mismatch`)
+ * and closes that connection. Redirects are never followed (3xx is a status
+ * like any other). Error kinds: `refused`, `unreachable`, `reset`, `timeout`,
+ * `mismatch`, `protocol` (bad HTTP, TLS failure), `aborted`.
+ */
+export function httpHeaderProbe(options: HttpHeaderProbeOptions = {}): ClosableProbe {
+  const method = options.method ?? 'GET';
+  const path = options.path ?? '/';
+  const scheme = options.tls ? 'https' : 'http';
+  const [minStatus, maxStatus] = options.status ?? DEFAULT_STATUS;
+  const maxBodyBytes = options.maxBodyBytes ?? 65_536;
+  const description = `http ${method} ${scheme}://${options.host ?? '<target>'}${path}`;
+  if (method !== 'GET' && method !== 'HEAD')
+    return invalidProbe(description, `bad method ${method}`);
+  if (!path.startsWith('/') || /[\s\0]/.test(path))
+    return invalidProbe(description, 'path must start with / and hold no spaces');
+  if (
+    !(
+      Number.isInteger(minStatus) &&
+      Number.isInteger(maxStatus) &&
+      minStatus >= 100 &&
+      maxStatus <= 599 &&
+      minStatus <= maxStatus
+    )
+  ) {
+    return invalidProbe(description, 'status must be [min, max] within 100..599');
+  }
+  if (!(maxBodyBytes >= 0)) return invalidProbe(description, 'maxBodyBytes must be >= 0');
+  if (options.host !== undefined && /[\s\0]/.test(options.host))
+    return invalidProbe(description, 'bad host');
+  let header: CompiledHeaderMatch | undefined;
+  if (options.header) {
+    const compiled = compileHeaderMatch(options.header);
+    if (compiled.isErr()) return invalidProbe(description, compiled.error.message);
+    header = compiled.value;
+  }
+  const headers: string[] = ['user-agent', options.userAgent ?? 'lbkit-probe'];
+  if (options.host !== undefined) headers.push('host', options.host);
+  const plan: RequestPlan = {
+    method,
+    path,
+    scheme,
+    headers,
+    minStatus,
+    maxStatus,
+    maxBodyBytes,
+    header,
+    reset: options.keepAlive === false,
+  };
+  let agent: Agent | undefined;
+  const dispatcher = (): Agent => {
+    agent ??= createAgent(options);
+    return agent;
+  };
+  return {
+    description,
+    check: (target, checkOptions) =>
+      CheckScope.run(checkOptions, (scope) => dispatch(scope, dispatcher(), target, plan)),
+    close: async () => {
+      const closing = agent;
+      agent = undefined;
+      await closing?.destroy().catch(() => undefined);
+    },
+  };
+}
+
+function createAgent(options: HttpHeaderProbeOptions): Agent {
+  const servername =
+    options.servername ?? (options.host !== undefined ? hostName(options.host) : undefined);
+  const connect: Record<string, unknown> = {
+    rejectUnauthorized: options.insecure !== true,
+    timeout: options.connectTimeoutMs ?? 10_000,
+  };
+  if (options.ca !== undefined) connect['ca'] = options.ca;
+  if (servername !== undefined) connect['servername'] = servername;
+  return new Agent({
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
+    keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs ?? 4_000, 60_000),
+    pipelining: 1,
+    connect,
+  });
+}
+
+/** Host part of a `Host` header when it is a DNS name (SNI carries no IP literals). */
+function hostName(host: string): string | undefined {
+  const name = host.startsWith('[') ? undefined : host.replace(/:\d+$/, '');
+  return name && !/^[0-9.]+$/.test(name) ? name : undefined;
+}
+
+interface RequestPlan {
+  readonly method: 'GET' | 'HEAD';
+  readonly path: string;
+  readonly scheme: 'http' | 'https';
+  readonly headers: string[];
+  readonly minStatus: number;
+  readonly maxStatus: number;
+  readonly maxBodyBytes: number;
+  readonly header: CompiledHeaderMatch | undefined;
+  readonly reset: boolean;
+}
+
+function dispatch(scope: CheckScope, agent: Agent, target: ProbeTarget, plan: RequestPlan): void {
+  const where = `${plan.scheme}://${hostPort(target.address, target.port)}${plan.path}`;
+  const handler = new HttpCheck(scope, plan, where);
+  scope.defer(() => handler.release());
+  agent.dispatch(
+    {
+      origin: `${plan.scheme}://${hostPort(target.address, target.port)}`,
+      path: plan.path,
+      method: plan.method,
+      headers: plan.headers,
+      reset: plan.reset,
+      headersTimeout: null,
+      bodyTimeout: null,
+    },
+    handler,
+  );
+}
+
+const CHECK_ENDED = Object.assign(new Error('check ended'), { code: 'LBKIT_CHECK_ENDED' });
+
+/** undici handler for one check: judges at headers, succeeds at the end of the body. */
+class HttpCheck implements Dispatcher.DispatchHandler {
+  #controller: Dispatcher.DispatchController | undefined;
+  #identity: string | undefined;
+  #bodyBytes = 0;
+  #done = false;
+
+  constructor(
+    private readonly scope: CheckScope,
+    private readonly plan: RequestPlan,
+    private readonly where: string,
+  ) {}
+
+  /** Called when the check settles: aborts the request unless it is complete. */
+  release(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#controller?.abort(CHECK_ENDED);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#done) controller.abort(CHECK_ENDED);
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+  ): void {
+    if (statusCode < 200) return; // 1xx informational: the final response follows
+    const { plan, scope } = this;
+    if (statusCode < plan.minStatus || statusCode > plan.maxStatus) {
+      scope.fail(
+        'mismatch',
+        `${this.where}: status ${statusCode} not in ${plan.minStatus}..${plan.maxStatus}`,
+      );
+      return;
+    }
+    const rule = plan.header;
+    if (!rule) return;
+    const raw = headers[rule.name];
+    const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    const hit = values.find((v) => rule.test(v));
+    if (hit === undefined) {
+      const seen = values.length === 0 ? 'absent' : JSON.stringify(values);
+      scope.fail('mismatch', `${this.where}: header ${rule.rule} failed (${seen})`);
+      return;
+    }
+    this.#identity = hit;
+    void controller;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#bodyBytes += chunk.length;
+    if (this.#bodyBytes > this.plan.maxBodyBytes && !this.scope.settled) {
+      // Enough seen: the verdict stands, the rest is not worth draining.
+      this.scope.succeed(this.#identity);
+      this.#done = true;
+      controller.abort(CHECK_ENDED);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#done = true;
+    this.scope.succeed(this.#identity);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.#done = true;
+    if (this.scope.settled) return;
+    const { kind, message } = classifyError(error);
+    this.scope.fail(kind, `${this.where}: ${message}`);
+  }
+}
