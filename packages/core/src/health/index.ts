@@ -1,0 +1,4 @@
+export * from './check-key.js';
+export * from './engine.js';
+export * from './state-machine.js';
+export * from './types.js';
