@@ -67,7 +67,11 @@ export interface BalancerEvents {
   /** No check has finished for `stalledMs` although checks are configured. */
   watchdog: { readonly stalledMs: number };
   /** A runtime API or reload change was accepted. */
-  configChanged: { readonly added: readonly string[]; readonly removed: readonly string[]; readonly updated: readonly string[] };
+  configChanged: {
+    readonly added: readonly string[];
+    readonly removed: readonly string[];
+    readonly updated: readonly string[];
+  };
 }
 
 /** A runtime API error. */
