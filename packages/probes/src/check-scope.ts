@@ -87,8 +87,8 @@ export class CheckScope {
     this.#finish(err({ kind, message, latencyMs: this.elapsed() }));
   }
 
-  /** Part of the abort listener protocol: the caller's signal fired. */
-  handleEvent(): void {
+  /** Called by the signal watcher when the caller's signal fires. */
+  abortNow(): void {
     this.fail('aborted', 'check aborted');
   }
 
@@ -106,7 +106,7 @@ export class CheckScope {
     this.#timer = setTimeout(onDeadline, Math.min(timeoutMs, MAX_TIMER_MS), this, timeoutMs);
     if (signal) {
       this.#signal = signal;
-      signal.addEventListener('abort', this, { once: true });
+      watch(signal, this);
     }
   }
 
@@ -114,7 +114,7 @@ export class CheckScope {
     this.#settled = true;
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#signal?.removeEventListener('abort', this);
+    if (this.#signal) watchers.get(this.#signal)?.delete(this);
     this.#signal = undefined;
     const release = this.#release;
     this.#release = undefined;
@@ -126,6 +126,32 @@ export class CheckScope {
     this.#resolve = undefined;
     resolve?.(result);
   }
+}
+
+/**
+ * One abort listener per caller signal, fanning out to the checks under way:
+ * a health engine shares one signal among hundreds of concurrent checks, and
+ * per-check listeners would trip Node's MaxListeners warning and make each
+ * removal a list scan.
+ */
+const watchers = new WeakMap<AbortSignal, Set<CheckScope>>();
+
+function watch(signal: AbortSignal, scope: CheckScope): void {
+  let scopes = watchers.get(signal);
+  if (scopes === undefined) {
+    const set = new Set<CheckScope>();
+    scopes = set;
+    watchers.set(signal, set);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const s of [...set]) s.abortNow();
+        set.clear();
+      },
+      { once: true },
+    );
+  }
+  scopes.add(scope);
 }
 
 function onDeadline(scope: CheckScope, timeoutMs: number): void {
