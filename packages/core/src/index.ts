@@ -10,3 +10,4 @@ export * from './events.js';
 export * from './model.js';
 export * from './probe.js';
 export * from './service-key.js';
+export * from './validate/index.js';

@@ -1,0 +1,169 @@
+/**
+ * Checks across fields and across services: address families and
+ * duplicates. They read the raw input and use only the values that are valid
+ * on their own, so they run even when other fields of a service are wrong and
+ * every problem is reported in one pass.
+ */
+import { parseAddress } from '../address.js';
+import type { IpFamily, Protocol } from '../model.js';
+import { formatServiceKey } from '../service-key.js';
+import {
+  type ConfigIssue,
+  configIssue,
+  formatPath,
+  type SourceMap,
+  type SourcePath,
+} from './issue.js';
+import { isValidName } from './names.js';
+import { describePath, messageAt } from './zod-issues.js';
+
+type Raw = Record<string, unknown>;
+
+const asObject = (value: unknown): Raw | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Raw) : undefined;
+
+const peekName = (value: unknown): string | undefined =>
+  typeof value === 'string' && isValidName(value) ? value : undefined;
+
+const peekPort = (value: unknown): number | undefined =>
+  Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 65535
+    ? (value as number)
+    : undefined;
+
+const peekAddress = (value: unknown) =>
+  typeof value === 'string' ? parseAddress(value) : undefined;
+
+const peekProtocol = (value: unknown): Protocol | undefined =>
+  value === undefined ? 'tcp' : value === 'tcp' || value === 'udp' ? value : undefined;
+
+const familyName = (family: IpFamily): string => (family === 4 ? 'IPv4' : 'IPv6');
+
+const hostPort = (address: string, port: number): string =>
+  address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+
+/** `services[0]` or `services[0] (line 3)`, to name where the first one is. */
+const where = (path: SourcePath, sources?: SourceMap): string => {
+  const line = sources?.lineOf(path);
+  return line === undefined ? formatPath(path) : `${formatPath(path)} (line ${line})`;
+};
+
+/** Family and duplicate checks inside one service (raw input at `services[index]`). */
+function checkService(
+  root: unknown,
+  index: number,
+  service: Raw,
+  sources: SourceMap | undefined,
+  out: ConfigIssue[],
+): void {
+  const base: SourcePath = ['services', index];
+  const vip = peekAddress(service['vip']);
+  const servicePort = peekPort(service['port']);
+  const list = service['destinations'];
+  if (!Array.isArray(list)) return;
+  const names = new Map<string, number>();
+  const targets = new Map<string, number>();
+  for (const [j, item] of list.entries()) {
+    const dest = asObject(item);
+    if (!dest) continue;
+    const path: SourcePath = [...base, 'destinations', j];
+    for (const field of ['address', 'connectAddress'] as const) {
+      const parsed = peekAddress(dest[field]);
+      if (vip && parsed && parsed.family !== vip.family) {
+        const tail = `${parsed.canonical} is ${familyName(parsed.family)} but the VIP ${vip.canonical} is ${familyName(vip.family)}; a service never mixes families`;
+        out.push(
+          configIssue(
+            'invalid',
+            messageAt(root, [...path, field], tail),
+            [...path, field],
+            sources,
+          ),
+        );
+      }
+    }
+    const name = peekName(dest['name']);
+    if (name !== undefined) {
+      const first = names.get(name);
+      if (first === undefined) names.set(name, j);
+      else {
+        const firstPath = [...base, 'destinations', first];
+        const tail = `"${name}" is already used by ${where(firstPath, sources)}`;
+        out.push(
+          configIssue(
+            'duplicate',
+            messageAt(root, [...path, 'name'], tail),
+            [...path, 'name'],
+            sources,
+          ),
+        );
+      }
+    }
+    const address = peekAddress(dest['address']);
+    const port = dest['port'] === undefined ? servicePort : peekPort(dest['port']);
+    if (address && port !== undefined) {
+      const target = hostPort(address.canonical, port);
+      const first = targets.get(target);
+      if (first === undefined) targets.set(target, j);
+      else {
+        const firstPath = [...base, 'destinations', first];
+        const tail = `${target} is already used by ${where(firstPath, sources)}`;
+        out.push(
+          configIssue(
+            'duplicate',
+            messageAt(root, [...path, 'address'], tail),
+            [...path, 'address'],
+            sources,
+          ),
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Cross checks over a raw list of services: mixed families inside a service,
+ * duplicate destination names and address:port inside a service, duplicate
+ * service names (the same name with a different VIP is an error, never a
+ * merge) and duplicate service keys.
+ */
+export function crossCheckServices(
+  root: unknown,
+  services: readonly unknown[],
+  sources?: SourceMap,
+): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const byName = new Map<string, { index: number; vip: string | undefined }>();
+  const byKey = new Map<string, { index: number; name: string | undefined }>();
+  for (const [i, item] of services.entries()) {
+    const service = asObject(item);
+    if (!service) continue;
+    checkService(root, i, service, sources, out);
+    const name = peekName(service['name']);
+    const vip = peekAddress(service['vip']);
+    if (name !== undefined) {
+      const first = byName.get(name);
+      if (first === undefined) byName.set(name, { index: i, vip: vip?.canonical });
+      else {
+        const differs =
+          vip && first.vip !== undefined && first.vip !== vip.canonical
+            ? ` with a different VIP (${first.vip} there, ${vip.canonical} here); services are never merged`
+            : '';
+        const message = `service name "${name}" is already used by ${where(['services', first.index], sources)}${differs}`;
+        out.push(configIssue('duplicate', message, ['services', i, 'name'], sources));
+      }
+    }
+    const port = peekPort(service['port']);
+    const protocol = peekProtocol(service['protocol']);
+    if (vip && port !== undefined && protocol !== undefined) {
+      const key = formatServiceKey({ vip: vip.canonical, port, protocol });
+      const first = byKey.get(key);
+      if (first === undefined) byKey.set(key, { index: i, name });
+      else if (name === undefined || first.name !== name) {
+        const other = first.name === undefined ? '' : ` "${first.name}"`;
+        const path: SourcePath = ['services', i, 'vip'];
+        const message = `${describePath(root, path).context}${key} is already used by service${other} at ${where(['services', first.index], sources)}`;
+        out.push(configIssue('duplicate', message, path, sources));
+      }
+    }
+  }
+  return out;
+}

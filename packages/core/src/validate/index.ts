@@ -1,0 +1,36 @@
+/**
+ * Validation: loose input -> the readonly model, every problem at once.
+ * @module
+ */
+export type { DestinationInput, HealthInput, ServiceDefaults, ServiceInput } from './input.js';
+export {
+  type ConfigIssue,
+  type ConfigIssueKind,
+  configIssue,
+  formatConfigIssue,
+  formatPath,
+  type SourceMap,
+  type SourcePath,
+  showValue,
+} from './issue.js';
+export {
+  isDnsName,
+  isHeaderToken,
+  isValidName,
+  type MatchPattern,
+  NAME_PATTERN,
+  parseMatchPattern,
+} from './names.js';
+export {
+  addressProblem,
+  MAX_DURATION_MS,
+  MAX_PERSISTENCE_S,
+  MAX_PROBE_TEXT,
+  PROBE_KINDS,
+} from './schema.js';
+export {
+  applyServiceDefaults,
+  serviceToInput,
+  validateServiceDefaults,
+  validateServices,
+} from './validate-services.js';

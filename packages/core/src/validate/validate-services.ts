@@ -1,0 +1,165 @@
+/**
+ * `validateServices`: loose input -> the readonly `Service` model, with every
+ * problem reported at once. Fails before any I/O; never throws.
+ */
+import { err, ok, type Result } from 'neverthrow';
+import type { z } from 'zod';
+import { parseAddress } from '../address.js';
+import {
+  DEFAULT_HEALTH,
+  type Destination,
+  type HealthSettings,
+  type ProbeSpec,
+  type Scheduler,
+  type Service,
+} from '../model.js';
+import { crossCheckServices } from './cross-checks.js';
+import type { ServiceDefaults, ServiceInput } from './input.js';
+import { type ConfigIssue, configIssue, type SourceMap } from './issue.js';
+import { defaultsSchema, serviceSchema } from './schema.js';
+import { fromZodIssues } from './zod-issues.js';
+
+type ParsedService = z.output<typeof serviceSchema>;
+type ParsedProbe = NonNullable<ParsedService['probe']>;
+
+/** Canonical text of an address that the schema has accepted. */
+const canonical = (address: string): string => parseAddress(address)?.canonical ?? address;
+
+/** Drops keys whose value is `undefined` (exactOptionalPropertyTypes). */
+function compact<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
+}
+
+function buildProbe(probe: ParsedProbe | undefined): ProbeSpec {
+  if (probe === undefined) return { kind: 'tcp' };
+  if (probe.kind === 'dns') {
+    const name = probe.name.endsWith('.') ? probe.name.slice(0, -1) : probe.name;
+    return compact({ ...probe, name });
+  }
+  if (probe.kind === 'http') {
+    return compact({
+      ...probe,
+      status: probe.status ? ([probe.status[0], probe.status[1]] as const) : undefined,
+      header: probe.header ? compact(probe.header) : undefined,
+    });
+  }
+  return compact(probe);
+}
+
+function buildHealth(health: ParsedService['health']): HealthSettings {
+  const interval = health?.interval ?? DEFAULT_HEALTH.interval;
+  return {
+    interval,
+    fastInterval: health?.fastInterval ?? DEFAULT_HEALTH.fastInterval,
+    downInterval: health?.downInterval ?? interval,
+    timeout: health?.timeout ?? DEFAULT_HEALTH.timeout,
+    rise: health?.rise ?? DEFAULT_HEALTH.rise,
+    fall: health?.fall ?? DEFAULT_HEALTH.fall,
+    jitter: health?.jitter ?? interval,
+    initial: health?.initial ?? DEFAULT_HEALTH.initial,
+  };
+}
+
+function buildService(parsed: ParsedService): Service {
+  const destinations: Destination[] = (parsed.destinations ?? []).map((d) => ({
+    name: d.name,
+    address: canonical(d.address),
+    port: d.port ?? parsed.port,
+    weight: d.weight ?? 1,
+    ...(d.connectAddress !== undefined ? { connectAddress: canonical(d.connectAddress) } : {}),
+    ...(d.connectPort !== undefined ? { connectPort: d.connectPort } : {}),
+  }));
+  return {
+    name: parsed.name,
+    key: { vip: canonical(parsed.vip), port: parsed.port, protocol: parsed.protocol ?? 'tcp' },
+    scheduler: (parsed.scheduler ?? 'rr') as Scheduler,
+    destinations,
+    probe: buildProbe(parsed.probe),
+    health: buildHealth(parsed.health),
+    whenEmpty: parsed.whenEmpty ?? 'reject',
+    downAction: parsed.downAction ?? 'remove',
+    persistence: parsed.persistence ?? 0,
+  };
+}
+
+/**
+ * Validates services and fills in defaults: scheduler `rr`, protocol `tcp`,
+ * weight 1, destination port = service port, probe `{ kind: 'tcp' }`,
+ * `DEFAULT_HEALTH` (with `downInterval` and `jitter` = `interval`),
+ * whenEmpty `reject`, downAction `remove`, persistence 0. Addresses are
+ * stored canonical.
+ *
+ * Every problem is reported at once, each with a path like
+ * `services[1].destinations[0].address` and, when `sources` is given, its
+ * `file:line`. Never throws, whatever `input` really is at run time.
+ */
+export function validateServices(
+  input: readonly ServiceInput[],
+  sources?: SourceMap,
+): Result<readonly Service[], readonly ConfigIssue[]> {
+  const raw: unknown = input;
+  const root = { services: raw };
+  if (!Array.isArray(raw)) {
+    return err([configIssue('invalid', 'services must be a list', ['services'], sources)]);
+  }
+  const issues: ConfigIssue[] = [];
+  const services: Service[] = [];
+  for (const [i, item] of raw.entries()) {
+    const parsed = serviceSchema.safeParse(item);
+    if (parsed.success) services.push(buildService(parsed.data));
+    else issues.push(...fromZodIssues(parsed.error.issues, root, ['services', i], sources));
+  }
+  issues.push(...crossCheckServices(root, raw, sources));
+  return issues.length > 0 ? err(issues) : ok(services);
+}
+
+/**
+ * Validates a `defaults` block (everything of a service but name, vip, port
+ * and destinations). Issues carry paths under `defaults`.
+ */
+export function validateServiceDefaults(
+  input: ServiceDefaults,
+  sources?: SourceMap,
+): Result<ServiceDefaults, readonly ConfigIssue[]> {
+  const parsed = defaultsSchema.safeParse(input);
+  if (parsed.success) return ok(input);
+  return err(fromZodIssues(parsed.error.issues, { defaults: input }, ['defaults'], sources));
+}
+
+/**
+ * Applies defaults to one service: fields the service sets win; `health` is
+ * merged field by field; `probe` is replaced as a whole. Pure; no validation.
+ */
+export function applyServiceDefaults(
+  defaults: ServiceDefaults,
+  service: ServiceInput,
+): ServiceInput {
+  const merged: Record<string, unknown> = { ...defaults, ...service };
+  if (defaults.health !== undefined || service.health !== undefined) {
+    const health: unknown = service.health;
+    merged['health'] =
+      typeof health === 'object' && health !== null && !Array.isArray(health)
+        ? { ...defaults.health, ...health }
+        : (health ?? defaults.health);
+  }
+  return merged as unknown as ServiceInput;
+}
+
+/** Writes a validated `Service` back as input (flat key); `validateServices` of it gives it back. */
+export function serviceToInput(service: Service): ServiceInput {
+  return {
+    name: service.name,
+    vip: service.key.vip,
+    port: service.key.port,
+    protocol: service.key.protocol,
+    scheduler: service.scheduler,
+    whenEmpty: service.whenEmpty,
+    downAction: service.downAction,
+    persistence: service.persistence,
+    probe: service.probe,
+    health: service.health,
+    destinations: service.destinations,
+  };
+}
