@@ -1,0 +1,12 @@
+/**
+ * @lbkit/backend-nftables: keeps an nftables table in step with lbkit's desired
+ * state: O(1) vmap dispatch, one atomic transaction per change, incremental
+ * per-service updates, read-back through `nft -j list`.
+ * @module @lbkit/backend-nftables
+ */
+export * from './read/nft-json.js';
+export * from './read/parse-observed.js';
+export * from './transport/detect.js';
+export * from './transport/libnftables.js';
+export * from './transport/nft-cli.js';
+export type { NftTransport } from './transport/transport.js';
