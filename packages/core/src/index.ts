@@ -5,6 +5,7 @@
  */
 export * from './address.js';
 export * from './backend.js';
+export * from './config/index.js';
 export * from './desired.js';
 export * from './events.js';
 export * from './model.js';

@@ -158,9 +158,9 @@ export function crossCheckServices(
       const first = byKey.get(key);
       if (first === undefined) byKey.set(key, { index: i, name });
       else if (name === undefined || first.name !== name) {
-        const other = first.name === undefined ? '' : ` "${first.name}"`;
+        const other = first.name === undefined ? '' : `service "${first.name}" at `;
         const path: SourcePath = ['services', i, 'vip'];
-        const message = `${describePath(root, path).context}${key} is already used by service${other} at ${where(['services', first.index], sources)}`;
+        const message = `${describePath(root, path).context}${key} is already used by ${other}${where(['services', first.index], sources)}`;
         out.push(configIssue('duplicate', message, path, sources));
       }
     }

@@ -1,0 +1,156 @@
+/**
+ * The `nft_lb.py` rules format, line for line compatible:
+ *
+ * ```
+ * # svc|vip|port|node|ip[|weight]
+ * mail|192.0.2.25|25|mx1|198.51.100.11
+ * mail|192.0.2.25|25|mx2|198.51.100.12|3   # weight 3
+ * ```
+ *
+ * Lines with the same `svc` form one service. Additions over the vendor's
+ * parser: `#` comments (whole-line and trailing), an optional 6th field
+ * `weight`, CRLF (and lone CR, like Python's universal newlines), a leading
+ * BOM, whitespace around each field. Any problem makes the whole load fail.
+ */
+import { err, ok, type Result } from 'neverthrow';
+import { parseAddress } from '../address.js';
+import type { Service } from '../model.js';
+import type { DestinationInput, ServiceDefaults, ServiceInput } from '../validate/input.js';
+import {
+  type ConfigIssue,
+  configIssue,
+  type SourceMap,
+  type SourcePath,
+  showValue,
+} from '../validate/issue.js';
+import {
+  applyServiceDefaults,
+  validateServiceDefaults,
+  validateServices,
+} from '../validate/validate-services.js';
+
+/** Options of `parseRulesFile`. */
+export interface RulesFileOptions {
+  /** File name put into every issue (`file:line: message`). Default none. */
+  readonly file?: string;
+  /**
+   * Settings applied to every service (the nft-lb daemon's flags), over the
+   * format's own: protocol `tcp`, probe `{ kind: 'tcp' }`. Default none.
+   */
+  readonly defaults?: ServiceDefaults;
+}
+
+/** The format's fields, for messages. */
+export const RULES_FIELDS = 'svc|vip|port|node|ip[|weight]';
+
+interface Group {
+  readonly index: number;
+  readonly line: number;
+  readonly vip: string;
+  readonly port: string;
+  readonly destinations: DestinationInput[];
+  readonly lines: number[];
+}
+
+/** Decimal digits become a number (short enough to be exact); anything else stays text, so the message shows it. */
+const numberField = (text: string): number | string =>
+  /^[0-9]{1,6}$/.test(text) ? Number(text) : text;
+
+const canonicalVip = (text: string): string => parseAddress(text)?.canonical ?? text;
+
+/** Splits text into lines like Python's universal newlines, dropping a leading BOM. */
+export const splitLines = (text: string): string[] =>
+  text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
+
+/** A line without its comment and surrounding whitespace (`''` = nothing to read). */
+const contentOf = (line: string): string => {
+  const hash = line.indexOf('#');
+  return (hash < 0 ? line : line.slice(0, hash)).trim();
+};
+
+/**
+ * Parses a rules file into validated services. Every issue names
+ * `file:line`; any issue fails the whole load (never a partial load).
+ * Never throws.
+ */
+export function parseRulesFile(
+  text: string,
+  options: RulesFileOptions = {},
+): Result<readonly Service[], readonly ConfigIssue[]> {
+  const { file } = options;
+  const at = (line: number): SourceMap => ({
+    ...(file !== undefined ? { file } : {}),
+    lineOf: () => line,
+  });
+  const issues: ConfigIssue[] = [];
+  const groups = new Map<string, Group>();
+  for (const [index, raw] of splitLines(text).entries()) {
+    const line = index + 1;
+    const content = contentOf(raw);
+    if (content === '') continue;
+    const fields = content.split('|').map((field) => field.trim());
+    if (fields.length !== 5 && fields.length !== 6) {
+      const message = `expected 5 or 6 fields ${RULES_FIELDS}, found ${fields.length}`;
+      issues.push(configIssue('syntax', message, [], at(line)));
+      continue;
+    }
+    const [svc = '', vip = '', port = '', node = '', ip = '', weight] = fields;
+    let group = groups.get(svc);
+    if (group === undefined) {
+      group = { index: groups.size, line, vip, port, destinations: [], lines: [] };
+      groups.set(svc, group);
+    } else if (canonicalVip(group.vip) !== canonicalVip(vip) || group.port !== port) {
+      const message =
+        `service ${showValue(svc)}: line ${line} has vip ${showValue(vip)} port ${showValue(port)}, ` +
+        `but line ${group.line} has vip ${showValue(group.vip)} port ${showValue(group.port)}; ` +
+        'lines of one service must agree (services are never merged)';
+      issues.push(configIssue('duplicate', message, ['services', group.index, 'vip'], at(line)));
+      continue;
+    }
+    group.destinations.push({
+      name: node,
+      address: ip,
+      ...(weight !== undefined ? { weight: numberField(weight) as number } : {}),
+    });
+    group.lines.push(line);
+  }
+  return finish([...groups.entries()], issues, options);
+}
+
+function finish(
+  groups: readonly [string, Group][],
+  issues: ConfigIssue[],
+  options: RulesFileOptions,
+): Result<readonly Service[], readonly ConfigIssue[]> {
+  let defaults: ServiceDefaults = { protocol: 'tcp', probe: { kind: 'tcp' } };
+  if (options.defaults !== undefined) {
+    const checked = validateServiceDefaults(options.defaults);
+    if (checked.isErr()) issues.push(...checked.error);
+    else defaults = { ...defaults, ...checked.value };
+  }
+  const inputs: ServiceInput[] = groups.map(([name, group]) =>
+    applyServiceDefaults(defaults, {
+      name,
+      vip: group.vip,
+      port: numberField(group.port) as number,
+      destinations: group.destinations,
+    }),
+  );
+  const sources: SourceMap = {
+    ...(options.file !== undefined ? { file: options.file } : {}),
+    lineOf: (path: SourcePath) => {
+      if (path[0] !== 'services' || typeof path[1] !== 'number') return undefined;
+      const group = groups[path[1]]?.[1];
+      if (path[2] === 'destinations' && typeof path[3] === 'number') return group?.lines[path[3]];
+      return group?.line;
+    },
+  };
+  const validated = validateServices(inputs, sources);
+  if (validated.isErr()) issues.push(...validated.error);
+  if (issues.length > 0) return err(sortByLine(issues));
+  return validated.isOk() ? ok(validated.value) : err(issues);
+}
+
+/** Issues in file order (issues without a line first, e.g. from `defaults`); stable. */
+export const sortByLine = (issues: readonly ConfigIssue[]): ConfigIssue[] =>
+  [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
