@@ -96,8 +96,15 @@ function checkUdp(
     if (verdict.ok) scope.succeed(verdict.identity);
     else scope.fail(verdict.kind, `${where}/udp: ${verdict.message}`);
   });
-  socket.connect(target.port, target.address, () => {
-    if (!scope.settled) socket.send(bytes);
+  // dgram hands a connect failure (no route, bad address) to this callback, not to 'error'.
+  socket.connect(target.port, target.address, (error?: Error) => {
+    if (scope.settled) return;
+    if (error) {
+      const { kind, message } = classifyError(error);
+      scope.fail(kind, `${where}/udp: ${message}`);
+      return;
+    }
+    socket.send(bytes);
   });
 }
 
@@ -129,7 +136,10 @@ function checkTcp(
     else scope.fail(verdict.kind, `${where}/tcp: ${verdict.message}`);
   });
   socket.once('end', () => {
-    scope.fail('reset', `${where}/tcp: peer closed after ${received.length} bytes of the response`);
+    scope.fail(
+      'protocol',
+      `${where}/tcp: peer closed after ${received.length} bytes of the response`,
+    );
   });
   socket.once('connect', () => socket.write(framed));
   socket.connect({ host: target.address, port: target.port, noDelay: true });

@@ -3,6 +3,7 @@ import type { ProbeTarget } from '@lbkit/core';
 import { Agent, type Dispatcher } from 'undici';
 import { CheckScope } from './check-scope.js';
 import { type ClosableProbe, hostPort, invalidProbe } from './closable-probe.js';
+import { ConnectTracker } from './connect-tracker.js';
 import { classifyError } from './errors.js';
 import {
   type CompiledHeaderMatch,
@@ -98,38 +99,40 @@ export function httpHeaderProbe(options: HttpHeaderProbeOptions = {}): ClosableP
     header,
     reset: options.keepAlive === false,
   };
-  let agent: Agent | undefined;
-  const dispatcher = (): Agent => {
-    agent ??= createAgent(options);
-    return agent;
-  };
+  let pool: { agent: Agent; tracker: ConnectTracker } | undefined;
   return {
     description,
     check: (target, checkOptions) =>
-      CheckScope.run(checkOptions, (scope) => dispatch(scope, dispatcher(), target, plan)),
+      CheckScope.run(checkOptions, (scope) => {
+        pool ??= createPool(options);
+        dispatch(scope, pool.agent, pool.tracker, target, plan);
+      }),
     close: async () => {
-      const closing = agent;
-      agent = undefined;
-      await closing?.destroy().catch(() => undefined);
+      const closing = pool;
+      pool = undefined;
+      closing?.tracker.destroyAll();
+      await closing?.agent.destroy().catch(() => undefined);
     },
   };
 }
 
-function createAgent(options: HttpHeaderProbeOptions): Agent {
+function createPool(options: HttpHeaderProbeOptions): { agent: Agent; tracker: ConnectTracker } {
   const servername =
     options.servername ?? (options.host !== undefined ? hostName(options.host) : undefined);
-  const connect: Record<string, unknown> = {
+  const tracker = new ConnectTracker({
     rejectUnauthorized: options.insecure !== true,
     timeout: options.connectTimeoutMs ?? 10_000,
-  };
-  if (options.ca !== undefined) connect['ca'] = options.ca;
-  if (servername !== undefined) connect['servername'] = servername;
-  return new Agent({
-    keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
-    keepAliveMaxTimeout: Math.max(options.keepAliveTimeoutMs ?? 4_000, 60_000),
-    pipelining: 1,
-    connect,
+    ...(options.ca !== undefined && { ca: options.ca as string | string[] }),
+    ...(servername !== undefined && { servername }),
   });
+  const keepAliveTimeout = options.keepAliveTimeoutMs ?? 4_000;
+  const agent = new Agent({
+    keepAliveTimeout,
+    keepAliveMaxTimeout: Math.max(keepAliveTimeout, 60_000),
+    pipelining: 1,
+    connect: tracker.connector,
+  });
+  return { agent, tracker };
 }
 
 /** Host part of a `Host` header when it is a DNS name (SNI carries no IP literals). */
@@ -150,10 +153,20 @@ interface RequestPlan {
   readonly reset: boolean;
 }
 
-function dispatch(scope: CheckScope, agent: Agent, target: ProbeTarget, plan: RequestPlan): void {
+function dispatch(
+  scope: CheckScope,
+  agent: Agent,
+  tracker: ConnectTracker,
+  target: ProbeTarget,
+  plan: RequestPlan,
+): void {
   const where = `${plan.scheme}://${hostPort(target.address, target.port)}${plan.path}`;
   const handler = new HttpCheck(scope, plan, where);
-  scope.defer(() => handler.release());
+  const origin = tracker.begin(target.address, target.port, plan.scheme === 'https');
+  scope.defer(() => {
+    handler.release();
+    tracker.end(origin);
+  });
   agent.dispatch(
     {
       origin: `${plan.scheme}://${hostPort(target.address, target.port)}`,

@@ -30,5 +30,10 @@ for (const job of jobs) {
   );
   console.log(JSON.stringify(line));
 }
+// Handles closed in this tick are released on the next loop turn.
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+await settle();
+const beforeClose = process.getActiveResourcesInfo();
 await http.close();
-console.log(JSON.stringify({ resources: process.getActiveResourcesInfo() }));
+await settle();
+console.log(JSON.stringify({ beforeClose, resources: process.getActiveResourcesInfo() }));
