@@ -49,4 +49,7 @@ export interface Probe {
 }
 
 /** Builds a probe from its spec; `protocol` is the service's (for DNS transport defaults). */
-export type ProbeFactory = (spec: ProbeSpec, context: { readonly protocol: 'tcp' | 'udp' }) => Probe;
+export type ProbeFactory = (
+  spec: ProbeSpec,
+  context: { readonly protocol: 'tcp' | 'udp' },
+) => Probe;

@@ -1,7 +1,6 @@
-import { errAsync, okAsync, ResultAsync } from 'neverthrow';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_HEALTH, type HealthSettings, type ProbeSpec } from '../model.js';
-import type { Probe, ProbeError, ProbeOk, ProbeTarget } from '../probe.js';
+import { createScriptedProbes } from '../testing/scripted-probe.js';
 import { stableJson } from './check-key.js';
 import { createHealthEngine } from './engine.js';
 import type { CheckDefinition } from './types.js';
@@ -27,45 +26,15 @@ const def = (
   return { key: stableJson({ spec, target, s }), spec, protocol: 'tcp', target, settings: s };
 };
 
-type Behaviour = 'ok' | 'fail' | 'hang';
-
-/** A probe whose answer per address is set by the test; counts calls and concurrency. */
+/** Scripted probes, with the factory also usable as a probe. */
 function scriptedProbe() {
-  const behaviour = new Map<string, Behaviour>();
-  const calls: string[] = [];
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const probe: Probe = {
-    description: 'scripted',
-    check(target: ProbeTarget, { signal }) {
-      calls.push(target.address);
-      const b = behaviour.get(target.address) ?? 'ok';
-      if (b === 'ok')
-        return okAsync<ProbeOk, ProbeError>({ latencyMs: 1, identity: target.address });
-      if (b === 'fail')
-        return errAsync<ProbeOk, ProbeError>({ kind: 'refused', message: 'refused', latencyMs: 1 });
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      // Ignores its own timeout on purpose: the engine must bound it anyway.
-      const hung = new Promise<ProbeOk>((_resolve, reject) => {
-        signal?.addEventListener('abort', () => {
-          inFlight--;
-          reject(new Error('aborted'));
-        });
-      });
-      return ResultAsync.fromPromise(hung, () => ({
-        kind: 'aborted' as const,
-        message: 'aborted',
-        latencyMs: 0,
-      }));
-    },
-  };
+  const s = createScriptedProbes();
   return {
-    probe,
-    behaviour,
-    calls,
+    probe: s.factory({ kind: 'tcp' }, { protocol: 'tcp' }),
+    behaviour: { set: s.set },
+    calls: s.calls,
     get maxInFlight() {
-      return maxInFlight;
+      return s.maxInFlight;
     },
   };
 }
@@ -81,7 +50,7 @@ describe('health engine', () => {
     engine.update([def('198.51.100.1'), def('198.51.100.1'), def('198.51.100.2')]);
     expect(engine.size).toBe(2);
     await vi.advanceTimersByTimeAsync(1);
-    expect(s.calls.sort()).toEqual(['198.51.100.1', '198.51.100.2']);
+    expect([...s.calls].sort()).toEqual(['198.51.100.1', '198.51.100.2']);
     expect(factory).toHaveBeenCalledTimes(1);
     engine.stop();
   });

@@ -6,3 +6,4 @@
 export * from './conformance.js';
 export * from './fake-backend.js';
 export * from './netns.js';
+export * from './scripted-probe.js';

@@ -1,0 +1,222 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backendError } from './backend.js';
+import { createBalancer } from './balancer.js';
+import { DEFAULT_HEALTH, type Service } from './model.js';
+import { createFakeBackend } from './testing/fake-backend.js';
+import { createScriptedProbes } from './testing/scripted-probe.js';
+
+const health = {
+  ...DEFAULT_HEALTH,
+  interval: 1000,
+  fastInterval: 100,
+  downInterval: 1000,
+  jitter: 0,
+  rise: 2,
+  fall: 2,
+};
+
+const web: Service = {
+  name: 'web',
+  key: { vip: '192.0.2.10', port: 80, protocol: 'tcp' },
+  scheduler: 'rr',
+  destinations: [
+    { name: 'a', address: '198.51.100.1', port: 80, weight: 1 },
+    { name: 'b', address: '198.51.100.2', port: 80, weight: 1 },
+  ],
+  probe: { kind: 'tcp' },
+  health,
+  whenEmpty: 'reject',
+  downAction: 'remove',
+  persistence: 0,
+};
+const dns: Service = {
+  ...web,
+  name: 'dns',
+  key: { vip: '192.0.2.10', port: 53, protocol: 'udp' },
+  destinations: [{ name: 'a', address: '198.51.100.1', port: 80, weight: 1 }],
+};
+
+const serving = (backend: ReturnType<typeof createFakeBackend>, service = 'web') =>
+  [...backend.kernel.services.values()]
+    .find((s) => s.name === service)
+    ?.destinations.filter((d) => d.weight > 0)
+    .map((d) => d.name);
+
+describe('balancer', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 0 }));
+  afterEach(() => vi.useRealTimers());
+
+  const setup = (services: Service[] = [web]) => {
+    const probes = createScriptedProbes();
+    const backend = createFakeBackend();
+    const balancer = createBalancer({ services, backend, probes: probes.factory, random: () => 0 });
+    return { probes, backend, balancer };
+  };
+
+  it('starts with nothing served (unknown), then serves after the first verdicts', async () => {
+    const { backend, balancer } = setup();
+    const ready = vi.fn();
+    balancer.on('ready', ready);
+    expect((await balancer.start()).isOk()).toBe(true);
+    expect(serving(backend)).toEqual([]);
+    await vi.advanceTimersByTimeAsync(10);
+    await balancer.settled();
+    expect(serving(backend)).toEqual(['a', 'b']);
+    expect(balancer.ready).toBe(true);
+    expect(ready).toHaveBeenCalledOnce();
+    await balancer.stop();
+  });
+
+  it('fails over and back, emitting health, empty and nonEmpty events', async () => {
+    const { probes, backend, balancer } = setup();
+    const events: string[] = [];
+    balancer.on('health', (e) => events.push(`${e.destination}:${e.from}->${e.to}`));
+    balancer.on('empty', (e) => events.push(`empty:${e.service}`));
+    balancer.on('nonEmpty', (e) => events.push(`nonEmpty:${e.service}`));
+    await balancer.start();
+    await vi.advanceTimersByTimeAsync(10);
+    probes.set('198.51.100.1', 'fail');
+    await vi.advanceTimersByTimeAsync(1100);
+    await balancer.settled();
+    expect(serving(backend)).toEqual(['b']);
+    probes.set('198.51.100.2', 'fail');
+    await vi.advanceTimersByTimeAsync(1100);
+    await balancer.settled();
+    expect(serving(backend)).toEqual([]);
+    probes.set('198.51.100.1', 'ok');
+    await vi.advanceTimersByTimeAsync(1100);
+    await balancer.settled();
+    expect(serving(backend)).toEqual(['a']);
+    expect(events).toEqual([
+      'a:unknown->up',
+      'b:unknown->up',
+      'nonEmpty:web',
+      'a:up->down',
+      'b:up->down',
+      'empty:web',
+      'a:down->up',
+      'nonEmpty:web',
+    ]);
+    await balancer.stop();
+  });
+
+  it('shares one check between services with the same target and spec', async () => {
+    const { probes, balancer } = setup([web, dns]);
+    await balancer.start();
+    await vi.advanceTimersByTimeAsync(10);
+    // dns/a and web/a differ in protocol, so they are two checks; web/b is a third.
+    expect(new Set(probes.calls).size).toBe(2);
+    expect(probes.calls.length).toBe(3);
+    const sameProto = { ...dns, key: { ...dns.key, protocol: 'tcp' as const } };
+    balancer.reload([web, sameProto]);
+    const before = probes.calls.length;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(probes.calls.length - before).toBe(2); // a (shared) + b
+    await balancer.stop();
+  });
+
+  it('drain keeps weight 0, disable removes, enable restores', async () => {
+    const { backend, balancer } = setup();
+    await balancer.start();
+    await vi.advanceTimersByTimeAsync(10);
+    const weights = () =>
+      backend.kernel.services
+        .get('192.0.2.10:80/tcp')!
+        .destinations.map((d) => `${d.name}=${d.weight}`);
+    expect(balancer.drain('web', 'a').isOk()).toBe(true);
+    await vi.advanceTimersByTimeAsync(1);
+    await balancer.settled();
+    expect(weights()).toEqual(['a=0', 'b=1']);
+    balancer.disable('web', 'a');
+    await vi.advanceTimersByTimeAsync(1);
+    await balancer.settled();
+    expect(weights()).toEqual(['b=1']);
+    balancer.enable('web', 'a');
+    await vi.advanceTimersByTimeAsync(1);
+    await balancer.settled();
+    expect(weights()).toEqual(['a=1', 'b=1']);
+    expect(balancer.drain('web', 'zz').isErr()).toBe(true);
+    expect(balancer.drain('nope', 'a')._unsafeUnwrapErr().kind).toBe('not-found');
+    await balancer.stop();
+  });
+
+  it('runtime API: add/remove services and destinations, reload applies only the difference', async () => {
+    const { backend, balancer } = setup();
+    await balancer.start();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(balancer.addService(web).isErr()).toBe(true);
+    expect(balancer.addService(dns)._unsafeUnwrap()).toEqual({
+      added: ['dns'],
+      removed: [],
+      updated: [],
+    });
+    expect(
+      balancer
+        .addDestination('web', { name: 'c', address: '198.51.100.3', port: 80, weight: 2 })
+        .isOk(),
+    ).toBe(true);
+    await vi.advanceTimersByTimeAsync(10);
+    await balancer.settled();
+    expect(serving(backend)).toEqual(['a', 'b', 'c']);
+    expect(serving(backend, 'dns')).toEqual(['a']);
+    balancer.removeDestination('web', 'b');
+    const change = balancer.reload([...balancer.services().filter((s) => s.name !== 'dns')]);
+    expect(change._unsafeUnwrap()).toEqual({ added: [], removed: ['dns'], updated: [] });
+    await vi.advanceTimersByTimeAsync(10);
+    await balancer.settled();
+    expect(serving(backend)).toEqual(['a', 'c']);
+    expect(serving(backend, 'dns')).toBeUndefined();
+    expect(balancer.reload([web, { ...dns, key: web.key }])._unsafeUnwrapErr().kind).toBe(
+      'duplicate',
+    );
+    await balancer.stop();
+  });
+
+  it('retries a failing backend and reports applyFailed', async () => {
+    let fail = false;
+    const probes = createScriptedProbes();
+    const backend = createFakeBackend({
+      failNext: () => (fail ? backendError('rejected', 'kernel said no') : undefined),
+    });
+    const balancer = createBalancer({
+      services: [web],
+      backend,
+      probes: probes.factory,
+      random: () => 0,
+      retry: { initialMs: 50, maxMs: 50 },
+    });
+    const failures = vi.fn();
+    balancer.on('applyFailed', failures);
+    await balancer.start();
+    fail = true;
+    await vi.advanceTimersByTimeAsync(120);
+    expect(failures.mock.calls.length).toBeGreaterThanOrEqual(2);
+    fail = false;
+    await vi.advanceTimersByTimeAsync(60);
+    await balancer.settled();
+    expect(serving(backend)).toEqual(['a', 'b']);
+    await balancer.stop();
+  });
+
+  it('start() reports a backend that cannot apply, and starts nothing', async () => {
+    const probes = createScriptedProbes();
+    const backend = createFakeBackend({ failNext: () => backendError('unavailable', 'no nft') });
+    const balancer = createBalancer({ services: [web], backend, probes: probes.factory });
+    const result = await balancer.start();
+    expect(result._unsafeUnwrapErr().kind).toBe('unavailable');
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(probes.calls).toEqual([]);
+  });
+
+  it('stop({ keep }) closes the backend keeping or removing kernel state', async () => {
+    const a = setup();
+    await a.balancer.start();
+    await a.balancer.stop({ keep: true });
+    expect(a.backend.kernel.services.size).toBe(1);
+    const b = setup();
+    await b.balancer.start();
+    await b.balancer.stop();
+    expect(b.backend.kernel.services.size).toBe(0);
+    expect(b.balancer.addService(dns)._unsafeUnwrapErr().kind).toBe('stopped');
+  });
+});

@@ -1,0 +1,294 @@
+import { err, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
+import type { Backend, BackendError } from './backend.js';
+import type {
+  AdminState,
+  Balancer,
+  BalancerError,
+  BalancerEvents,
+  ConfigChange,
+  DestinationStatus,
+  DestinationView,
+  ServiceView,
+} from './balancer-types.js';
+import { type DesiredState, isEmptyService } from './desired.js';
+import { TypedEmitter } from './events.js';
+import { checkFor, stableJson } from './health/check-key.js';
+import { createHealthEngine } from './health/engine.js';
+import type { Destination, Service } from './model.js';
+import { effectiveWeight, plan } from './plan.js';
+import type { ProbeFactory } from './probe.js';
+import { createReconciler, type RetryOptions } from './reconciler.js';
+import { checkServiceSet } from './service-set.js';
+
+/** Options for `createBalancer`. */
+export interface BalancerOptions {
+  /** Validated services (see the config loaders and `validateServices`). */
+  readonly services: readonly Service[];
+  /** Where the desired state goes (nftables, IPVS, a fake). */
+  readonly backend: Backend;
+  /** Builds probes from specs, e.g. `createProbe` from `@lbkit/probes`. */
+  readonly probes: ProbeFactory;
+  /** Probes running at once, shared by every check. Default 256. */
+  readonly concurrency?: number;
+  /** Backoff of failed applies. Defaults: 200 ms doubling up to 10 s. */
+  readonly retry?: RetryOptions;
+  /** Stall report threshold; default three times the longest interval, at least 5 s. */
+  readonly watchdogMs?: number;
+  /** Random source for start jitter. Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+const refKey = (service: string, destination: string): string => `${service}\u0000${destination}`;
+
+/**
+ * Creates a balancer: probes every destination, computes `plan()` on each
+ * health change and keeps the backend in step (single-flight, coalesced,
+ * retried). Nothing runs until `start()`.
+ */
+export function createBalancer(options: BalancerOptions): Balancer {
+  const emitter = new TypedEmitter<BalancerEvents>();
+  const services = new Map<string, Service>(options.services.map((s) => [s.name, s]));
+  const admin = new Map<string, AdminState>();
+  /** check key -> the (service, destination) pairs it serves */
+  let users = new Map<string, Array<{ service: string; destination: string }>>();
+  let lastApplied: DesiredState | undefined;
+  let started = false;
+  let stopped = false;
+
+  const engine = createHealthEngine({
+    probes: options.probes,
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.watchdogMs !== undefined ? { watchdogMs: options.watchdogMs } : {}),
+    ...(options.random !== undefined ? { random: options.random } : {}),
+  });
+
+  const statusOf = (service: Service, destination: Destination): DestinationStatus => ({
+    health: engine.status(checkFor(service, destination).key)?.state ?? service.health.initial,
+    admin: admin.get(refKey(service.name, destination.name)) ?? 'enabled',
+  });
+
+  const lookup = (serviceName: string, destinationName: string): DestinationStatus | undefined => {
+    const service = services.get(serviceName);
+    const destination = service?.destinations.find((d) => d.name === destinationName);
+    return service && destination ? statusOf(service, destination) : undefined;
+  };
+
+  const desired = (): DesiredState => plan([...services.values()], lookup);
+
+  const emitEmptiness = (next: DesiredState): void => {
+    const before = new Map(lastApplied?.services.map((s) => [s.name, isEmptyService(s)]));
+    for (const service of next.services) {
+      const wasEmpty = before.get(service.name);
+      const isEmpty = isEmptyService(service);
+      if (wasEmpty === undefined || wasEmpty === isEmpty) continue;
+      emitter.emit(isEmpty ? 'empty' : 'nonEmpty', { service: service.name });
+    }
+  };
+
+  const reconciler = createReconciler({
+    backend: options.backend,
+    compute: desired,
+    ...(options.retry ? { retry: options.retry } : {}),
+    onApplied: (report, state) => {
+      emitEmptiness(state);
+      lastApplied = state;
+      emitter.emit('applied', { report, desired: state });
+    },
+    onFailed: (error, attempt, retryInMs) =>
+      emitter.emit('applyFailed', { error, attempt, retryInMs }),
+  });
+
+  const syncChecks = (): void => {
+    const next = new Map<string, Array<{ service: string; destination: string }>>();
+    const checks = [];
+    for (const service of services.values()) {
+      for (const destination of service.destinations) {
+        const check = checkFor(service, destination);
+        const list = next.get(check.key) ?? [];
+        if (list.length === 0) checks.push(check);
+        list.push({ service: service.name, destination: destination.name });
+        next.set(check.key, list);
+      }
+    }
+    users = next;
+    if (started) engine.update(checks);
+  };
+
+  engine.on('transition', (t) => {
+    for (const ref of users.get(t.key) ?? []) {
+      emitter.emit('health', {
+        ...ref,
+        from: t.from,
+        to: t.to,
+        reason: t.reason,
+        result: t.result,
+      });
+    }
+    reconciler.trigger();
+  });
+  engine.on('result', ({ key, result }) => {
+    for (const ref of users.get(key) ?? []) emitter.emit('check', { ...ref, result });
+  });
+  engine.on('ready', () => emitter.emit('ready', {}));
+  engine.on('watchdog', (w) => emitter.emit('watchdog', w));
+
+  const changed = (change: ConfigChange): Result<ConfigChange, BalancerError> => {
+    for (const key of admin.keys()) {
+      const [service, destination] = key.split('\u0000') as [string, string];
+      if (!services.get(service)?.destinations.some((d) => d.name === destination))
+        admin.delete(key);
+    }
+    syncChecks();
+    if (started) reconciler.trigger();
+    emitter.emit('configChanged', change);
+    return ok(change);
+  };
+
+  /** Replaces the service set after checking it; the single path of every config change. */
+  const replace = (next: readonly Service[]): Result<ConfigChange, BalancerError> => {
+    if (stopped) return err({ kind: 'stopped', message: 'balancer is stopped' });
+    const problem = checkServiceSet(next);
+    if (problem) return err(problem);
+    const before = new Map(services);
+    const after = new Map(next.map((s) => [s.name, s]));
+    const change: ConfigChange = {
+      added: [...after.keys()].filter((n) => !before.has(n)),
+      removed: [...before.keys()].filter((n) => !after.has(n)),
+      updated: [...after.keys()].filter(
+        (n) => before.has(n) && stableJson(before.get(n)) !== stableJson(after.get(n)),
+      ),
+    };
+    services.clear();
+    for (const [name, service] of after) services.set(name, service);
+    return changed(change);
+  };
+
+  const findDestination = (service: string, destination: string): Result<void, BalancerError> => {
+    const s = services.get(service);
+    if (!s) return err({ kind: 'not-found', message: `no service "${service}"` });
+    if (!s.destinations.some((d) => d.name === destination)) {
+      return err({
+        kind: 'not-found',
+        message: `service "${service}" has no destination "${destination}"`,
+      });
+    }
+    return ok(undefined);
+  };
+
+  const setAdmin = (
+    service: string,
+    destination: string,
+    state: AdminState,
+  ): Result<void, BalancerError> =>
+    findDestination(service, destination).map(() => {
+      admin.set(refKey(service, destination), state);
+      if (started) reconciler.trigger();
+    });
+
+  const withService = (
+    name: string,
+    edit: (s: Service) => Result<Service, BalancerError>,
+  ): Result<ConfigChange, BalancerError> => {
+    const current = services.get(name);
+    if (!current) return err({ kind: 'not-found', message: `no service "${name}"` });
+    return edit(current).andThen((s) =>
+      replace([...services.values()].map((x) => (x.name === name ? s : x))),
+    );
+  };
+
+  const view = (service: Service): ServiceView => {
+    const destinations: DestinationView[] = service.destinations.map((d) => {
+      const status = statusOf(service, d);
+      const check = engine.status(checkFor(service, d).key);
+      const weight = effectiveWeight(service, d, status);
+      return {
+        name: d.name,
+        address: d.address,
+        port: d.port,
+        weight: d.weight,
+        ...status,
+        since: check?.since ?? 0,
+        successes: check?.successes ?? 0,
+        failures: check?.failures ?? 0,
+        ...(check?.lastResult ? { lastResult: check.lastResult } : {}),
+        serving: weight !== undefined && weight > 0,
+      };
+    });
+    return { service, destinations, empty: !destinations.some((d) => d.serving) };
+  };
+
+  syncChecks();
+
+  return {
+    on: (event, listener) => emitter.on(event, listener),
+    start() {
+      if (started) return okAsync(undefined);
+      const first = desired();
+      return options.backend.apply(first).map((report) => {
+        started = true;
+        lastApplied = first;
+        emitter.emit('applied', { report, desired: first });
+        syncChecks();
+        return undefined;
+      });
+    },
+    get ready() {
+      return started && engine.ready;
+    },
+    whenReady() {
+      if (started && engine.ready) return Promise.resolve();
+      return new Promise((resolve) => {
+        const off = emitter.on('ready', () => {
+          off();
+          resolve();
+        });
+      });
+    },
+    settled: () => reconciler.settled(),
+    status: () => [...services.values()].map(view),
+    desired,
+    services: () => [...services.values()],
+    addService(service) {
+      if (services.has(service.name)) {
+        return err({ kind: 'duplicate', message: `service "${service.name}" already exists` });
+      }
+      return replace([...services.values(), service]);
+    },
+    updateService(service) {
+      return withService(service.name, () => ok(service));
+    },
+    removeService(name) {
+      if (!services.has(name)) return err({ kind: 'not-found', message: `no service "${name}"` });
+      return replace([...services.values()].filter((s) => s.name !== name));
+    },
+    addDestination(service, destination) {
+      return withService(service, (s) =>
+        s.destinations.some((d) => d.name === destination.name)
+          ? err({
+              kind: 'duplicate',
+              message: `service "${service}" already has "${destination.name}"`,
+            })
+          : ok({ ...s, destinations: [...s.destinations, destination] }),
+      );
+    },
+    removeDestination(service, destination) {
+      return findDestination(service, destination).andThen(() =>
+        withService(service, (s) =>
+          ok({ ...s, destinations: s.destinations.filter((d) => d.name !== destination) }),
+        ),
+      );
+    },
+    drain: (service, destination) => setAdmin(service, destination, 'drained'),
+    enable: (service, destination) => setAdmin(service, destination, 'enabled'),
+    disable: (service, destination) => setAdmin(service, destination, 'disabled'),
+    reload: (next) => replace(next),
+    stop(closeOptions = {}): ResultAsync<void, BackendError> {
+      if (stopped) return okAsync(undefined);
+      stopped = true;
+      engine.stop();
+      return ResultAsync.fromSafePromise(reconciler.stop()).andThen(() =>
+        options.backend.close(closeOptions),
+      );
+    },
+  };
+}
