@@ -1,10 +1,23 @@
 import { defineConfig } from 'tsup';
 
+/** One bundle per program; `@lbkit/*` stay imports of the published packages. */
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: {
+    demo: 'src/demo/demo.ts',
+    'demo-agent': 'src/demo/agent.ts',
+    'name-server': 'src/lab/name-server.ts',
+    'trace-client': 'src/trace/trace-client.ts',
+    'nft-lb': 'src/nft-lb/main.ts',
+    'dns-cluster': 'src/dns-cluster/main.ts',
+    'http-cluster': 'src/http-cluster/main.ts',
+    embed: 'src/embed/main.ts',
+  },
   format: ['esm'],
   target: 'node20',
+  platform: 'node',
   clean: true,
   sourcemap: true,
-  external: [/^@lbkit\//],
+  splitting: false,
+  // Installed for the workspace packages (probes, core); resolved from node_modules at run time.
+  external: [/^@lbkit\//, 'dns-packet', 'neverthrow'],
 });

@@ -1,0 +1,172 @@
+/**
+ * Command line of `nft-lb`, the drop-in replacement of the vendor's
+ * `nft_lb.py`. Pure: argv in, options or a usage error out.
+ */
+import { parseArgs } from 'node:util';
+import { SCHEDULERS, type Scheduler, type WhenEmpty } from '@lbkit/core';
+import { err, ok, Result } from 'neverthrow';
+import { parseDuration } from '../common/duration.js';
+
+/** What `nft-lb` does with its rules file. */
+export type NftLbMode = 'run' | 'check' | 'render' | 'help' | 'version';
+
+/** Everything the command line can set, defaults applied. */
+export interface NftLbOptions {
+  readonly mode: NftLbMode;
+  /** Default `/opt/nft_lb_rules` (the vendor's path). */
+  readonly rules: string;
+  /** Probe interval in ms. Default 2000 (the vendor: 20 s). */
+  readonly interval: number;
+  /** Bound on one check in ms. Default 1000. */
+  readonly timeout: number;
+  /** Consecutive successes to come up. Default 2. */
+  readonly rise: number;
+  /** Consecutive failures to go down. Default 2 (the vendor: 1, so one lost SYN flaps). */
+  readonly fall: number;
+  /** nftables table (family inet). Default `nft_lb`. */
+  readonly table: string;
+  /** Default `rr` (the vendor's `numgen inc`). */
+  readonly scheduler: Scheduler;
+  /** Verdict for a service with no healthy destination. Default `reject`. */
+  readonly whenEmpty: WhenEmpty;
+  /** Packet mark for forwarded balanced traffic; 0 = none. Default 333444555 (the vendor's). */
+  readonly forwardMark: number;
+  /** SNAT balanced traffic (servers need no route back). Default false. */
+  readonly masquerade: boolean;
+  /** Also balance connections made on the balancer host itself. Default false. */
+  readonly output: boolean;
+  /** Keep the rules when stopped (restarts never cut traffic). Default false. */
+  readonly keepOnExit: boolean;
+  /** `HOST:PORT` of the Prometheus `/metrics` endpoint; undefined = off (default). */
+  readonly metrics?: { readonly host: string; readonly port: number };
+}
+
+/** Usage text. */
+export const USAGE = `Usage: nft-lb [options]
+
+Balances the services of a nft_lb.py rules file (svc|vip|port|node|ip[|weight])
+with nftables, probing every destination over TCP.
+
+  --rules PATH          rules file (default /opt/nft_lb_rules)
+  --check               validate the rules file, print every problem with its line, exit 1 if any
+  --render              print the nft ruleset it would apply (every destination up) and exit
+  --interval DURATION   probe interval (default 2s; 150ms, 2s, 1m, or integer ms)
+  --timeout DURATION    bound on one probe (default 1s)
+  --rise N              successes before a destination is used (default 2)
+  --fall N              failures before a destination is removed (default 2)
+  --table NAME          nftables table, family inet (default nft_lb)
+  --scheduler NAME      rr | wrr | random | sh | mh (default rr)
+  --when-empty VERDICT  reject | drop, for a service with no healthy destination (default reject)
+  --forward-mark N      mark forwarded balanced packets (default 333444555; 0 = off)
+  --masquerade          SNAT balanced traffic so replies return without route changes
+  --output              also balance connections made on this host (nat output hook)
+  --keep-on-exit        keep the rules on SIGTERM/SIGINT (a restart then takes over with no gap)
+  --metrics HOST:PORT   serve Prometheus metrics on http://HOST:PORT/metrics (default off)
+  -h, --help            this text
+  --version             the version
+
+Signals: SIGHUP re-reads the rules file and applies only the difference
+(a bad file is reported and the running configuration kept); SIGTERM/SIGINT stop.`;
+
+const positiveInt = (text: string, flag: string, max: number): Result<number, string> =>
+  /^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= max
+    ? ok(Number(text))
+    : err(`${flag} must be an integer 1..${max}, got ${JSON.stringify(text)}`);
+
+const duration = (text: string, flag: string): Result<number, string> => {
+  const ms = parseDuration(text);
+  return ms !== undefined && ms >= 1 && ms <= 86_400_000
+    ? ok(ms)
+    : err(`${flag} must be a duration like 150ms, 2s or 1m, got ${JSON.stringify(text)}`);
+};
+
+/** Parses `nft-lb`'s argv (without `node` and the script). */
+export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, string> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        rules: { type: 'string', default: '/opt/nft_lb_rules' },
+        check: { type: 'boolean', default: false },
+        render: { type: 'boolean', default: false },
+        interval: { type: 'string', default: '2s' },
+        timeout: { type: 'string', default: '1s' },
+        rise: { type: 'string', default: '2' },
+        fall: { type: 'string', default: '2' },
+        table: { type: 'string', default: 'nft_lb' },
+        scheduler: { type: 'string', default: 'rr' },
+        'when-empty': { type: 'string', default: 'reject' },
+        'forward-mark': { type: 'string', default: '333444555' },
+        masquerade: { type: 'boolean', default: false },
+        output: { type: 'boolean', default: false },
+        'keep-on-exit': { type: 'boolean', default: false },
+        metrics: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (error) {
+    return err((error as Error).message);
+  }
+  const text = (key: string): string => String(values[key] ?? '');
+  const flag = (key: string): boolean => values[key] === true;
+  if (flag('check') && flag('render')) return err('--check and --render exclude each other');
+  const mode: NftLbMode = flag('help')
+    ? 'help'
+    : flag('version')
+      ? 'version'
+      : flag('check')
+        ? 'check'
+        : flag('render')
+          ? 'render'
+          : 'run';
+
+  const scheduler = text('scheduler');
+  if (!(SCHEDULERS as readonly string[]).includes(scheduler)) {
+    return err(`--scheduler must be one of ${SCHEDULERS.join(', ')}, got ${JSON.stringify(scheduler)}`);
+  }
+  const whenEmpty = text('when-empty');
+  if (whenEmpty !== 'reject' && whenEmpty !== 'drop') {
+    return err(`--when-empty must be reject or drop, got ${JSON.stringify(whenEmpty)}`);
+  }
+  const mark = text('forward-mark');
+  if (!/^\d{1,10}$/.test(mark) || Number(mark) > 0xffffffff) {
+    return err(`--forward-mark must be an integer 0..4294967295, got ${JSON.stringify(mark)}`);
+  }
+  let metrics: NftLbOptions['metrics'];
+  if (values['metrics'] !== undefined) {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+|localhost)):(\d{1,5})$/.exec(text('metrics'));
+    const port = Number(match?.[3]);
+    if (!match || port < 1 || port > 65535) {
+      return err(`--metrics must be HOST:PORT (e.g. 127.0.0.1:9333), got ${JSON.stringify(text('metrics'))}`);
+    }
+    metrics = { host: match[1] ?? match[2] ?? '127.0.0.1', port };
+  }
+  const rules = text('rules');
+  if (rules === '') return err('--rules needs a path');
+
+  return Result.combine([
+    duration(text('interval'), '--interval'),
+    duration(text('timeout'), '--timeout'),
+    positiveInt(text('rise'), '--rise', 100),
+    positiveInt(text('fall'), '--fall', 100),
+  ]).map(([interval, timeout, rise, fall]) => ({
+    mode,
+    rules,
+    interval,
+    timeout,
+    rise,
+    fall,
+    table: text('table'),
+    scheduler: scheduler as Scheduler,
+    whenEmpty,
+    forwardMark: Number(mark),
+    masquerade: flag('masquerade'),
+    output: flag('output'),
+    keepOnExit: flag('keep-on-exit'),
+    ...(metrics !== undefined && { metrics }),
+  }));
+}
