@@ -1,0 +1,95 @@
+/**
+ * Every nft object name lbkit uses. Fixed names are constants; names derived
+ * from the model are built only from validated model names (`NAME_PATTERN`),
+ * always behind a fixed prefix, so a user-chosen name can never be an nft
+ * keyword, another object's name, or nft syntax.
+ * @module
+ */
+import { type BackendError, backendError } from '@lbkit/core';
+import { err, ok, type Result } from 'neverthrow';
+
+/** Model and table names: a letter, then up to 31 letters, digits, `_` or `-`. */
+export const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+
+/** Default table name (family `inet`). */
+export const DEFAULT_TABLE = 'lbkit';
+
+/** The table family: one `inet` table serves IPv4 and IPv6. */
+export const TABLE_FAMILY = 'inet';
+
+/** Fixed chain names (base chains). */
+export const CHAIN = {
+  /** nat prerouting at `dstnat` priority: the O(1) service dispatch. */
+  prerouting: 'prerouting',
+  /** nat output at `dstnat` priority: dispatch for clients on the balancer itself. */
+  output: 'output',
+  /** nat postrouting at `srcnat`: per-destination flow counters (+ masquerade). */
+  postrouting: 'postrouting',
+  /** filter forward at priority -10: `forwardMark` for balanced traffic. */
+  forward: 'forward',
+} as const;
+
+/** Fixed map names, per IP family. */
+export const MAP = {
+  /** `daddr . l4proto . dport : verdict` -> `goto svc_<name>`. */
+  services: { 4: 'services4', 6: 'services6' },
+  /** `daddr . l4proto . dport . slot : addr . port`, exact slots (rr, sh, mh, equal weights). */
+  backends: { 4: 'backends4', 6: 'backends6' },
+  /** Same key with slot ranges (`flags interval`): weighted wrr, random, sh. */
+  weighted: { 4: 'wbackends4', 6: 'wbackends6' },
+  /** `vip . l4proto . vport . daddr . dport : counter` -> `dst_<svc>.<dest>`. */
+  flows: { 4: 'flows4', 6: 'flows6' },
+} as const;
+
+/** Seed of every `jhash` we emit (fixed so hashing survives restarts and can be traced). */
+export const JHASH_SEED = 0x4c424b54;
+
+/** Prefix of per-service chains and per-service counters. */
+export const SERVICE_PREFIX = 'svc_';
+/** Prefix of per-destination counters. */
+export const DESTINATION_PREFIX = 'dst_';
+
+/** True when `name` is a valid model / table name. */
+export const isValidName = (name: string): boolean => NAME_PATTERN.test(name);
+
+/** Validates a name; `what` describes it in the error message. */
+export function validateName(name: string, what: string): Result<string, BackendError> {
+  if (typeof name === 'string' && isValidName(name)) return ok(name);
+  return err(
+    backendError(
+      'rejected',
+      `invalid ${what} name ${JSON.stringify(String(name)).slice(0, 80)}: must match ${NAME_PATTERN.source}`,
+    ),
+  );
+}
+
+/** Chain of a service: `svc_<service>`. The caller validated `service`. */
+export const serviceChainName = (service: string): string => `${SERVICE_PREFIX}${service}`;
+
+/** Named counter of a service (counts new flows dispatched to it): `svc_<service>`. */
+export const serviceCounterName = (service: string): string => `${SERVICE_PREFIX}${service}`;
+
+/**
+ * Named counter of a destination (new flows DNATed to it): `dst_<service>.<destination>`.
+ * `.` never occurs in model names, so the pair is unambiguous.
+ */
+export const destinationCounterName = (service: string, destination: string): string =>
+  `${DESTINATION_PREFIX}${service}.${destination}`;
+
+/** Parses a service chain name back to the service name, or `undefined`. */
+export function serviceFromChain(chain: string): string | undefined {
+  if (!chain.startsWith(SERVICE_PREFIX)) return undefined;
+  const name = chain.slice(SERVICE_PREFIX.length);
+  return isValidName(name) ? name : undefined;
+}
+
+/** Parses a destination counter name back to `{ service, destination }`, or `undefined`. */
+export function parseDestinationCounter(
+  counter: string,
+): { service: string; destination: string } | undefined {
+  if (!counter.startsWith(DESTINATION_PREFIX)) return undefined;
+  const [service, destination, ...rest] = counter.slice(DESTINATION_PREFIX.length).split('.');
+  if (rest.length > 0 || !service || !destination) return undefined;
+  if (!isValidName(service) || !isValidName(destination)) return undefined;
+  return { service, destination };
+}

@@ -1,0 +1,98 @@
+import { type BackendError, backendError } from '@lbkit/core';
+import { err, ok, type Result } from 'neverthrow';
+import { DEFAULT_TABLE, validateName } from '../names.js';
+
+/** Which nat hooks dispatch to services. */
+export interface NftablesHooks {
+  /** nat `prerouting` (traffic arriving at the balancer). Default true. */
+  readonly prerouting?: boolean;
+  /** nat `output` (clients on the balancer host itself are balanced too). Default false. */
+  readonly output?: boolean;
+}
+
+/** Options of `renderRuleset` / `renderChanges` (and of the nftables backend). */
+export interface NftablesRenderOptions {
+  /** Table name (family `inet`), validated like model names. Default `lbkit`. */
+  readonly table?: string;
+  /** Dispatch hooks. Default `{ prerouting: true, output: false }`. */
+  readonly hooks?: NftablesHooks;
+  /**
+   * SNAT (masquerade) balanced traffic on its way to the destination, so replies
+   * come back through the balancer without route changes (the article's level 2).
+   * Default false: the client IP is preserved (level 3; servers route back via us).
+   */
+  readonly masquerade?: boolean;
+  /**
+   * When set (e.g. 333444555), a filter `forward` chain at priority -10 sets this
+   * packet mark on every forwarded packet of a balanced connection, both
+   * directions, so an outer `mark != 333444555 drop` rule lets it through.
+   * 1..0xffffffff. Default: unset (no forward chain).
+   */
+  readonly forwardMark?: number;
+  /** Named counters per service and per destination. Default true. */
+  readonly counters?: boolean;
+  /** Maglev lookup table size for `mh`: a prime, 2..65521. Default 251. */
+  readonly mhTableSize?: number;
+}
+
+/** Options with every default applied. */
+export interface ResolvedRenderOptions {
+  readonly table: string;
+  readonly hooks: { readonly prerouting: boolean; readonly output: boolean };
+  readonly masquerade: boolean;
+  readonly forwardMark: number | undefined;
+  readonly counters: boolean;
+  readonly mhTableSize: number;
+}
+
+/** Default Maglev table size (prime). */
+export const DEFAULT_MH_TABLE_SIZE = 251;
+/** Largest accepted Maglev table size (largest prime below 2^16). */
+export const MAX_MH_TABLE_SIZE = 65521;
+
+/** True when `n` is a prime. */
+export function isPrime(n: number): boolean {
+  if (!Number.isInteger(n) || n < 2) return false;
+  for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+  return true;
+}
+
+/** Applies defaults and validates render options. */
+export function resolveRenderOptions(
+  options: NftablesRenderOptions = {},
+): Result<ResolvedRenderOptions, BackendError> {
+  const table = validateName(options.table ?? DEFAULT_TABLE, 'table');
+  if (table.isErr()) return err(table.error);
+  const mhTableSize = options.mhTableSize ?? DEFAULT_MH_TABLE_SIZE;
+  if (!isPrime(mhTableSize) || mhTableSize > MAX_MH_TABLE_SIZE) {
+    return err(
+      backendError(
+        'rejected',
+        `mhTableSize must be a prime <= ${MAX_MH_TABLE_SIZE}, got ${mhTableSize}`,
+      ),
+    );
+  }
+  const mark = options.forwardMark;
+  if (mark !== undefined && (!Number.isInteger(mark) || mark < 1 || mark > 0xffffffff)) {
+    return err(
+      backendError('rejected', `forwardMark must be an integer 1..4294967295, got ${mark}`),
+    );
+  }
+  const hooks = {
+    prerouting: options.hooks?.prerouting ?? true,
+    output: options.hooks?.output ?? false,
+  };
+  if (!hooks.prerouting && !hooks.output) {
+    return err(
+      backendError('rejected', 'at least one of hooks.prerouting and hooks.output must be on'),
+    );
+  }
+  return ok({
+    table: table.value,
+    hooks,
+    masquerade: options.masquerade ?? false,
+    forwardMark: mark,
+    counters: options.counters ?? true,
+    mhTableSize,
+  });
+}

@@ -1,0 +1,207 @@
+import {
+  type BackendError,
+  backendError,
+  type DesiredDestination,
+  type DesiredService,
+  type IpFamily,
+  parseAddress,
+} from '@lbkit/core';
+import { err, ok, type Result } from 'neverthrow';
+import {
+  destinationCounterName,
+  JHASH_SEED,
+  MAP,
+  serviceChainName,
+  serviceCounterName,
+  validateName,
+} from '../names.js';
+import { maglevTable } from './maglev.js';
+import type { ResolvedRenderOptions } from './options.js';
+
+/** One element we emit: `add element inet T <map> { <key> : <value> }` (or a set element). */
+export interface RenderedElement {
+  readonly map: string;
+  readonly key: string;
+  /** Absent for set elements. */
+  readonly value?: string;
+}
+
+/** Everything one service owns in the table. */
+export interface RenderedService {
+  readonly name: string;
+  readonly family: IpFamily;
+  readonly chain: string;
+  /** Named counters (service first, then destinations). */
+  readonly counters: readonly string[];
+  /** Rule bodies of the service chain, in order. */
+  readonly rules: readonly string[];
+  /** Elements in shared maps, grouped by map in emit order. */
+  readonly elements: readonly RenderedElement[];
+}
+
+const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** `ip` / `ip6` keyword of a family. */
+export const familyKeyword = (family: IpFamily): 'ip' | 'ip6' => (family === 4 ? 'ip' : 'ip6');
+
+function checkDestination(
+  d: DesiredDestination,
+  family: IpFamily,
+  service: string,
+): Result<string, BackendError> {
+  const name = validateName(d.name, `destination (service ${service})`);
+  if (name.isErr()) return err(name.error);
+  const parsed = parseAddress(d.address);
+  if (!parsed || parsed.family !== family) {
+    return err(
+      backendError(
+        'rejected',
+        `service ${service}: destination ${d.name} address is not an IPv${family} address`,
+      ),
+    );
+  }
+  if (!Number.isInteger(d.port) || d.port < 1 || d.port > 65535) {
+    return err(
+      backendError(
+        'rejected',
+        `service ${service}: destination ${d.name} port ${d.port} out of range`,
+      ),
+    );
+  }
+  if (!Number.isInteger(d.weight) || d.weight < 0 || d.weight > 65535) {
+    return err(
+      backendError(
+        'rejected',
+        `service ${service}: destination ${d.name} weight ${d.weight} out of range`,
+      ),
+    );
+  }
+  return ok(parsed.canonical);
+}
+
+/**
+ * Renders one service: its chain, counters and elements in the shared maps.
+ * Fails with `rejected` on invalid names/addresses and `unsupported` on `lc`/`wlc`.
+ */
+export function renderService(
+  service: DesiredService,
+  options: ResolvedRenderOptions,
+): Result<RenderedService, BackendError> {
+  const valid = validateName(service.name, 'service');
+  if (valid.isErr()) return err(valid.error);
+  const vip = parseAddress(service.key.vip);
+  if (!vip) return err(backendError('rejected', `service ${service.name}: invalid VIP`));
+  const { port, protocol } = service.key;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    return err(backendError('rejected', `service ${service.name}: port ${port} out of range`));
+  }
+  if (protocol !== 'tcp' && protocol !== 'udp') {
+    return err(backendError('rejected', `service ${service.name}: protocol must be tcp or udp`));
+  }
+  if (service.scheduler === 'lc' || service.scheduler === 'wlc') {
+    return err(
+      backendError(
+        'unsupported',
+        `service ${service.name}: scheduler ${service.scheduler} needs connection counts (IPVS only)`,
+      ),
+    );
+  }
+  if (!['rr', 'wrr', 'random', 'sh', 'mh'].includes(service.scheduler)) {
+    return err(backendError('unsupported', `service ${service.name}: unknown scheduler`));
+  }
+  if (service.whenEmpty !== 'reject' && service.whenEmpty !== 'drop') {
+    return err(
+      backendError('rejected', `service ${service.name}: whenEmpty must be reject or drop`),
+    );
+  }
+  const family = vip.family;
+  const ipk = familyKeyword(family);
+  const vkey = `${vip.canonical} . ${protocol} . ${port}`;
+  const dests: { d: DesiredDestination; address: string }[] = [];
+  const seenNames = new Set<string>();
+  const seenEndpoints = new Set<string>();
+  for (const d of service.destinations) {
+    const address = checkDestination(d, family, service.name);
+    if (address.isErr()) return err(address.error);
+    const endpoint = `${address.value} . ${d.port}`;
+    if (seenNames.has(d.name) || seenEndpoints.has(endpoint)) {
+      return err(
+        backendError('rejected', `service ${service.name}: duplicate destination ${d.name}`),
+      );
+    }
+    seenNames.add(d.name);
+    seenEndpoints.add(endpoint);
+    dests.push({ d, address: address.value });
+  }
+
+  const chain = serviceChainName(service.name);
+  const counters: string[] = [];
+  const rules: string[] = [];
+  const elements: RenderedElement[] = [];
+  if (options.counters) {
+    counters.push(serviceCounterName(service.name));
+    rules.push(`counter name "${serviceCounterName(service.name)}"`);
+  }
+
+  const live = dests.filter((x) => x.d.weight > 0);
+  if (live.length === 0) {
+    if (service.whenEmpty === 'drop') rules.push('drop');
+    else if (protocol === 'tcp') rules.push('meta l4proto tcp reject with tcp reset');
+    else rules.push('reject with icmpx port-unreachable');
+  } else {
+    const keyExpr = `${ipk} daddr . meta l4proto . th dport`;
+    const g = live.reduce((acc, x) => gcd(acc, x.d.weight), 0);
+    const units = live.map((x) => x.d.weight / g);
+    const total = units.reduce((a, b) => a + b, 0);
+    const weighted =
+      service.scheduler !== 'rr' && service.scheduler !== 'mh' && total !== live.length;
+    const target = (x: { d: DesiredDestination; address: string }): string =>
+      `${x.address} . ${x.d.port}`;
+    let selector: string;
+    let map: string;
+    if (service.scheduler === 'mh') {
+      const table = maglevTable(
+        live.map((x) => ({ name: x.d.name, weight: x.d.weight })),
+        options.mhTableSize,
+      );
+      selector = `jhash ${ipk} saddr mod ${options.mhTableSize} seed ${hex(JHASH_SEED)}`;
+      map = MAP.backends[family];
+      table.forEach((i, slot) => {
+        elements.push({ map, key: `${vkey} . ${slot}`, value: target(live[i]!) });
+      });
+    } else {
+      const modulus = weighted ? total : live.length;
+      selector =
+        service.scheduler === 'sh'
+          ? `jhash ${ipk} saddr mod ${modulus} seed ${hex(JHASH_SEED)}`
+          : service.scheduler === 'random'
+            ? `numgen random mod ${modulus}`
+            : `numgen inc mod ${modulus}`;
+      map = weighted ? MAP.weighted[family] : MAP.backends[family];
+      let start = 0;
+      live.forEach((x, i) => {
+        const width = weighted ? units[i]! : 1;
+        const slots = width === 1 ? `${start}` : `${start}-${start + width - 1}`;
+        elements.push({ map, key: `${vkey} . ${slots}`, value: target(x) });
+        start += width;
+      });
+    }
+    rules.push(`meta l4proto ${protocol} dnat ${ipk} to ${keyExpr} . ${selector} map @${map}`);
+  }
+
+  // The flows map/set registers every balanced (vip, destination) pair: the
+  // postrouting counters, masquerade and forwardMark match on it.
+  for (const x of dests) {
+    const key = `${vkey} . ${x.address} . ${x.d.port}`;
+    if (options.counters) {
+      const counter = destinationCounterName(service.name, x.d.name);
+      counters.push(counter);
+      elements.push({ map: MAP.flows[family], key, value: `"${counter}"` });
+    } else {
+      elements.push({ map: MAP.flows[family], key });
+    }
+  }
+  elements.push({ map: MAP.services[family], key: vkey, value: `goto ${chain}` });
+  return ok({ name: service.name, family, chain, counters, rules, elements });
+}

@@ -1,0 +1,122 @@
+import type { IpFamily, Protocol } from '@lbkit/core';
+import { CHAIN, MAP, TABLE_FAMILY } from '../names.js';
+import type { ResolvedRenderOptions } from './options.js';
+import { familyKeyword, type RenderedElement, type RenderedService } from './service.js';
+
+const FAMILIES: readonly IpFamily[] = [4, 6];
+const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp'];
+
+/** `inet <table>`: the object prefix of every command. */
+export const tableRef = (options: ResolvedRenderOptions): string =>
+  `${TABLE_FAMILY} ${options.table}`;
+
+const addrType = (family: IpFamily): string => (family === 4 ? 'ipv4_addr' : 'ipv6_addr');
+
+/**
+ * The fixed part of the table: maps and base chains, with their rules. Depends
+ * only on the options, never on services, so incremental changes never touch it.
+ */
+export function renderSkeleton(options: ResolvedRenderOptions): string[] {
+  const t = tableRef(options);
+  const lines: string[] = [];
+  for (const f of FAMILIES) {
+    lines.push(
+      `add map ${t} ${MAP.services[f]} { type ${addrType(f)} . inet_proto . inet_service : verdict ; }`,
+    );
+  }
+  for (const f of FAMILIES) {
+    const ipk = familyKeyword(f);
+    const typeOf = `typeof ${ipk} daddr . meta l4proto . th dport . numgen inc mod 2 : ${ipk} daddr . th dport`;
+    lines.push(`add map ${t} ${MAP.backends[f]} { ${typeOf} ; }`);
+    lines.push(`add map ${t} ${MAP.weighted[f]} { ${typeOf} ; flags interval ; }`);
+  }
+  for (const f of FAMILIES) {
+    const key = `${addrType(f)} . inet_proto . inet_service . ${addrType(f)} . inet_service`;
+    lines.push(
+      options.counters
+        ? `add map ${t} ${MAP.flows[f]} { type ${key} : counter ; }`
+        : `add set ${t} ${MAP.flows[f]} { type ${key} ; }`,
+    );
+  }
+  const dispatch = (chain: string): void => {
+    for (const f of FAMILIES) {
+      const ipk = familyKeyword(f);
+      lines.push(
+        `add rule ${t} ${chain} ${ipk} daddr . meta l4proto . th dport vmap @${MAP.services[f]}`,
+      );
+    }
+  };
+  if (options.hooks.prerouting) {
+    lines.push(
+      `add chain ${t} ${CHAIN.prerouting} { type nat hook prerouting priority dstnat ; policy accept ; }`,
+    );
+    dispatch(CHAIN.prerouting);
+  }
+  if (options.hooks.output) {
+    lines.push(
+      `add chain ${t} ${CHAIN.output} { type nat hook output priority -100 ; policy accept ; }`,
+    );
+    dispatch(CHAIN.output);
+  }
+  // Original (vip, proto, vport) + translated (daddr, dport): identifies one balanced flow.
+  const flowKey = (f: IpFamily, reply: boolean): string => {
+    const ipk = familyKeyword(f);
+    const dst = reply ? `ct reply ${ipk} saddr . ct reply proto-src` : `${ipk} daddr . th dport`;
+    return `ct original ${ipk} daddr . meta l4proto . ct original proto-dst . ${dst}`;
+  };
+  if (options.counters || options.masquerade) {
+    lines.push(
+      `add chain ${t} ${CHAIN.postrouting} { type nat hook postrouting priority srcnat ; policy accept ; }`,
+    );
+    const masq = options.masquerade ? ' masquerade' : '';
+    for (const f of FAMILIES) {
+      for (const p of PROTOCOLS) {
+        const match = options.counters
+          ? `counter name ${flowKey(f, false)} map @${MAP.flows[f]}`
+          : `${flowKey(f, false)} @${MAP.flows[f]}`;
+        lines.push(`add rule ${t} ${CHAIN.postrouting} meta l4proto ${p} ${match}${masq}`);
+      }
+    }
+  }
+  if (options.forwardMark !== undefined) {
+    lines.push(
+      `add chain ${t} ${CHAIN.forward} { type filter hook forward priority -10 ; policy accept ; }`,
+    );
+    for (const f of FAMILIES) {
+      for (const p of PROTOCOLS) {
+        lines.push(
+          `add rule ${t} ${CHAIN.forward} meta l4proto ${p} ${flowKey(f, true)} @${MAP.flows[f]} meta mark set ${options.forwardMark}`,
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+/** `add element` lines for a list of elements, one line per map (in first-seen order). */
+export function renderElements(
+  verb: 'add' | 'delete',
+  elements: readonly RenderedElement[],
+  options: ResolvedRenderOptions,
+): string[] {
+  const byMap = new Map<string, string[]>();
+  for (const e of elements) {
+    const text = verb === 'add' && e.value !== undefined ? `${e.key} : ${e.value}` : e.key;
+    const list = byMap.get(e.map);
+    if (list) list.push(text);
+    else byMap.set(e.map, [text]);
+  }
+  const t = tableRef(options);
+  return [...byMap].map(([map, items]) => `${verb} element ${t} ${map} { ${items.join(', ')} }`);
+}
+
+/** Lines creating one service: counters, chain, rules, then its elements. */
+export function renderServiceAdd(svc: RenderedService, options: ResolvedRenderOptions): string[] {
+  const t = tableRef(options);
+  return [
+    ...svc.counters.map((c) => `add counter ${t} ${c}`),
+    `add chain ${t} ${svc.chain}`,
+    ...svc.rules.map((r) => `add rule ${t} ${svc.chain} ${r}`),
+    ...renderElements('add', svc.elements, options),
+  ];
+}
