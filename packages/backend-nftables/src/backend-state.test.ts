@@ -1,0 +1,119 @@
+import type { DesiredService, DesiredState } from '@lbkit/core';
+import { describe, expect, it } from 'vitest';
+import {
+  changedServices,
+  countOperations,
+  desiredLines,
+  driftBetween,
+  staleUdpFlows,
+} from './backend-state.js';
+
+const svc = (
+  name: string,
+  port: number,
+  dests: [string, number][],
+  protocol: 'tcp' | 'udp' = 'tcp',
+): DesiredService => ({
+  name,
+  key: { vip: '192.0.2.10', port, protocol },
+  scheduler: 'rr',
+  whenEmpty: 'reject',
+  persistence: 0,
+  destinations: dests.map(([n, w]) => ({
+    name: n,
+    address: `198.51.100.${n.slice(1)}`,
+    port,
+    weight: w,
+  })),
+});
+const state = (...services: DesiredService[]): DesiredState => ({ services });
+
+describe('backend state helpers', () => {
+  it('lists only the services that changed', () => {
+    const a = state(
+      svc('web', 80, [
+        ['d1', 1],
+        ['d2', 1],
+      ]),
+      svc('dns', 53, [['d1', 1]], 'udp'),
+    );
+    const b = state(
+      svc('web', 80, [['d1', 1]]),
+      svc('dns', 53, [['d1', 1]], 'udp'),
+      svc('new', 81, []),
+    );
+    expect(changedServices(a, b)).toEqual(['new', 'web']);
+    expect(changedServices(b, state())).toEqual(['dns', 'new', 'web']);
+    expect(changedServices(undefined, a)).toEqual(['dns', 'web']);
+    expect(changedServices(a, a)).toEqual([]);
+  });
+
+  it('finds stale UDP flows of removed, drained and deleted destinations only', () => {
+    const a = state(
+      svc(
+        'dns',
+        53,
+        [
+          ['d1', 1],
+          ['d2', 1],
+          ['d3', 1],
+        ],
+        'udp',
+      ),
+      svc('web', 80, [['d1', 1]]),
+    );
+    const b = state(
+      svc(
+        'dns',
+        53,
+        [
+          ['d1', 1],
+          ['d2', 0],
+        ],
+        'udp',
+      ),
+      svc('web', 80, []),
+    );
+    expect(staleUdpFlows(a, b).map((f) => f.address)).toEqual(['198.51.100.2', '198.51.100.3']);
+    expect(staleUdpFlows(a, state()).map((f) => f.address)).toHaveLength(3);
+    expect(staleUdpFlows(undefined, a)).toEqual([]);
+  });
+
+  it('detects drift in destinations and verdicts', () => {
+    const applied = state(
+      svc('web', 80, [
+        ['d1', 1],
+        ['d2', 0],
+      ]),
+      svc('mail', 25, []),
+    );
+    expect(desiredLines(applied)).toEqual([
+      '192.0.2.10:25/tcp (empty reject)',
+      '192.0.2.10:80/tcp -> 198.51.100.1:80',
+    ]);
+    const web = {
+      key: applied.services[0]!.key,
+      destinations: [{ address: '198.51.100.1', port: 80, weight: 1 }],
+    };
+    const mail = { key: applied.services[1]!.key, whenEmpty: 'reject' as const, destinations: [] };
+    expect(driftBetween(applied, { services: [web, mail] })).toEqual([]);
+    expect(driftBetween(applied, { services: [web] })).toEqual([
+      '- 192.0.2.10:25/tcp (empty reject)',
+    ]);
+    expect(driftBetween(applied, { services: [web, { ...mail, whenEmpty: 'drop' }] })).toHaveLength(
+      2,
+    );
+    const extra = {
+      ...web,
+      destinations: [...web.destinations, { address: '198.51.100.9', port: 80, weight: 1 }],
+    };
+    expect(driftBetween(applied, { services: [extra, mail] })).toEqual([
+      '+ 192.0.2.10:80/tcp -> 198.51.100.9:80',
+    ]);
+  });
+
+  it('counts nft commands, not blank lines or comments', () => {
+    expect(countOperations('add table inet t\n\n# x\nflush chain inet t c\n')).toBe(2);
+    expect(countOperations('')).toBe(0);
+  });
+});
