@@ -220,3 +220,34 @@ describe('balancer', () => {
     expect(b.balancer.addService(dns)._unsafeUnwrapErr().kind).toBe('stopped');
   });
 });
+
+describe('balancer runtime validation', () => {
+  it('rejects hostile or invalid services and destinations before any apply', async () => {
+    const probes = createScriptedProbes();
+    const backend = createFakeBackend();
+    const balancer = createBalancer({ services: [web], backend, probes: probes.factory });
+    await balancer.start();
+    const applies = backend.applied.length;
+    const hostile = balancer.addService({ ...dns, name: 'x; delete table inet fw' });
+    expect(hostile._unsafeUnwrapErr().kind).toBe('invalid');
+    expect(hostile._unsafeUnwrapErr().message).toContain('x; delete table inet fw');
+    const badAddress = balancer.addDestination('web', {
+      name: 'c',
+      address: '010.0.0.1',
+      port: 80,
+      weight: 1,
+    });
+    expect(badAddress._unsafeUnwrapErr().kind).toBe('invalid');
+    const mixed = balancer.addDestination('web', {
+      name: 'c',
+      address: '2001:db8::1',
+      port: 80,
+      weight: 1,
+    });
+    expect(mixed.isErr()).toBe(true);
+    expect(balancer.services()).toEqual([web]);
+    await balancer.settled();
+    expect(backend.applied.length).toBe(applies);
+    await balancer.stop();
+  });
+});

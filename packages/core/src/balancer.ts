@@ -147,10 +147,10 @@ export function createBalancer(options: BalancerOptions): Balancer {
   /** Replaces the service set after checking it; the single path of every config change. */
   const replace = (next: readonly Service[]): Result<ConfigChange, BalancerError> => {
     if (stopped) return err({ kind: 'stopped', message: 'balancer is stopped' });
-    const problem = checkServiceSet(next);
-    if (problem) return err(problem);
+    const checked = checkServiceSet(next);
+    if (checked.isErr()) return err(checked.error);
     const before = new Map(services);
-    const after = new Map(next.map((s) => [s.name, s]));
+    const after = new Map(checked.value.map((s) => [s.name, s]));
     const change: ConfigChange = {
       added: [...after.keys()].filter((n) => !before.has(n)),
       removed: [...before.keys()].filter((n) => !after.has(n)),

@@ -1,30 +1,21 @@
+import { err, ok, type Result } from 'neverthrow';
 import type { BalancerError } from './balancer-types.js';
 import type { Service } from './model.js';
-import { formatServiceKey } from './service-key.js';
+import { formatConfigIssue } from './validate/issue.js';
+import { serviceToInput, validateServices } from './validate/validate-services.js';
 
 /**
- * Checks the invariants a whole set of services must keep at run time:
- * unique service names, unique service keys, unique destination names within
- * a service. Field-level validation is the config loaders' job.
+ * Validates a whole set of services given to the runtime API or `reload()`:
+ * every field rule and every cross-service rule of the config loaders, so
+ * hostile data handed to a running balancer never reaches a backend.
+ * Returns the canonical services (e.g. compressed IPv6 text).
  */
-export function checkServiceSet(services: readonly Service[]): BalancerError | undefined {
-  const names = new Set<string>();
-  const keys = new Set<string>();
-  for (const service of services) {
-    if (names.has(service.name)) {
-      return { kind: 'duplicate', message: `service "${service.name}" appears twice` };
-    }
-    names.add(service.name);
-    const key = formatServiceKey(service.key);
-    if (keys.has(key)) return { kind: 'duplicate', message: `two services use ${key}` };
-    keys.add(key);
-    const destinations = new Set<string>();
-    for (const d of service.destinations) {
-      if (destinations.has(d.name)) {
-        return { kind: 'duplicate', message: `service "${service.name}" has "${d.name}" twice` };
-      }
-      destinations.add(d.name);
-    }
-  }
-  return undefined;
+export function checkServiceSet(
+  services: readonly Service[],
+): Result<readonly Service[], BalancerError> {
+  const result = validateServices(services.map(serviceToInput));
+  if (result.isOk()) return ok(result.value);
+  const issues = result.error;
+  const kind = issues.every((i) => i.kind === 'duplicate') ? 'duplicate' : 'invalid';
+  return err({ kind, message: issues.map(formatConfigIssue).join('\n') });
 }
