@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { serviceFromChain } from '../names.js';
 import { parseObservedState } from './parse-observed.js';
 
 const fixture = JSON.parse(
@@ -94,5 +95,55 @@ describe('parseObservedState', () => {
     expect(parseObservedState(doc, { table: 't' })._unsafeUnwrap().services).toEqual([
       { key: { vip: '192.0.2.1', port: 53, protocol: 'udp' }, destinations: [] },
     ]);
+  });
+});
+
+describe('parseObservedState on a ruleset rendered by renderRuleset (listed by nft 1.0.6)', () => {
+  const rendered = JSON.parse(
+    readFileSync(new URL('./testdata/rendered.json', import.meta.url), 'utf8'),
+  ) as unknown;
+  const services = parseObservedState(rendered, { serviceName: serviceFromChain })._unsafeUnwrap()
+    .services;
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const dests = (name: string) =>
+    byName.get(name)?.destinations.map((d) => `${d.address}:${d.port} w${d.weight}`);
+
+  it('finds every service by its dispatch element, IPv4 and IPv6', () => {
+    expect(services.map((s) => s.name).sort()).toEqual([
+      'a_rr',
+      'b_wrr',
+      'c_sh',
+      'd_mh',
+      'e_rand',
+      'f_empty',
+      'g_empty',
+      'h_udp',
+      'i_v6',
+      'j_rrw',
+    ]);
+    expect(byName.get('i_v6')?.key).toEqual({ vip: '2001:db8::10', port: 80, protocol: 'tcp' });
+    expect(byName.get('h_udp')?.key.protocol).toBe('udp');
+  });
+
+  it('reads destinations from the shared maps, filtered by service key', () => {
+    expect(dests('a_rr')).toEqual(['198.51.100.1:80 w1', '198.51.100.2:8080 w1']);
+    expect(dests('b_wrr')).toEqual([
+      '198.51.100.1:81 w1',
+      '198.51.100.2:81 w2',
+      '198.51.100.3:81 w5',
+    ]);
+    expect(dests('e_rand')).toEqual(['198.51.100.1:84 w2', '198.51.100.2:84 w3']);
+    expect(dests('i_v6')).toEqual(['2001:db8:1::1:80 w1', '2001:db8:1::2:80 w1']);
+    const mh = byName.get('d_mh')!;
+    expect(mh.scheduler).toBe('jhash');
+    expect(mh.destinations.reduce((n, d) => n + d.weight, 0)).toBe(7);
+    expect(byName.get('a_rr')?.scheduler).toBe('numgen inc');
+  });
+
+  it('reads the empty verdicts and the counters', () => {
+    expect(byName.get('f_empty')).toMatchObject({ whenEmpty: 'drop', destinations: [] });
+    expect(byName.get('g_empty')).toMatchObject({ whenEmpty: 'reject', destinations: [] });
+    expect(byName.get('a_rr')).toMatchObject({ packets: 0, bytes: 0 });
+    expect(byName.get('a_rr')?.destinations[0]).toMatchObject({ packets: 0, bytes: 0 });
   });
 });

@@ -16,10 +16,10 @@ import {
   indexTable,
   isObject,
   type NftTableIndex,
-  slotCount,
   soleKey,
   unwrapElem,
 } from './nft-json.js';
+import { destinationCounters, readDnat } from './parse-dnat.js';
 
 /** Options for `parseObservedState`. */
 export interface ParseObservedOptions {
@@ -84,12 +84,16 @@ export function parseObservedState(
           : undefined;
       if (!outcome) continue;
       const name = chain ? options.serviceName?.(chain) : undefined;
+      const counters = destinationCounters(index, key);
       services.push({
         key,
         ...(name !== undefined ? { name } : {}),
         ...(outcome.scheduler !== undefined ? { scheduler: outcome.scheduler } : {}),
         ...(outcome.whenEmpty !== undefined ? { whenEmpty: outcome.whenEmpty } : {}),
-        destinations: outcome.destinations,
+        destinations: outcome.destinations.map((d) => ({
+          ...d,
+          ...(counters.get(`${d.address}|${d.port}`) ?? {}),
+        })),
         ...(outcome.counter ?? {}),
       });
     }
@@ -134,7 +138,7 @@ function walkChain(
       if (kind === 'counter' && !counter) {
         counter = typeof body === 'string' ? index.counters.get(body) : counterValue(body);
       } else if (kind === 'dnat' && isObject(body)) {
-        const found = dnatDestinations(index, body, key);
+        const found = readDnat(index, body, key);
         if (found) return { ...found, ...(counter ? { counter } : {}), decided: true };
       } else if (kind === 'reject' || kind === 'drop') {
         return {
@@ -152,59 +156,4 @@ function walkChain(
   }
   // Fell through: no verdict for this service (not something lbkit renders).
   return { destinations: [], ...(counter ? { counter } : {}), decided: false };
-}
-
-function destination(
-  val: unknown,
-  fallbackPort: number | undefined,
-  key: ServiceKey,
-): { address: string; port: number } | undefined {
-  let addr: unknown = val;
-  let port: unknown = fallbackPort ?? key.port;
-  if (isObject(val) && Array.isArray(val.concat) && val.concat.length === 2) {
-    [addr, port] = val.concat;
-  }
-  const parsed = typeof addr === 'string' ? parseAddress(addr) : undefined;
-  if (!parsed || typeof port !== 'number') return undefined;
-  return { address: parsed.canonical, port };
-}
-
-function dnatDestinations(
-  index: NftTableIndex,
-  body: { readonly [k: string]: unknown },
-  key: ServiceKey,
-): { destinations: ObservedDestination[]; scheduler: string } | undefined {
-  const fixedPort = typeof body.port === 'number' ? body.port : undefined;
-  const single = destination(body.addr, fixedPort, key);
-  if (single) return { destinations: [{ ...single, weight: 1 }], scheduler: 'single' };
-  const map = isObject(body.addr) && isObject(body.addr.map) ? body.addr.map : undefined;
-  if (!map) return undefined;
-  const scheduler =
-    soleKey(map.key) === 'numgen' && isObject(map.key) && isObject(map.key.numgen)
-      ? `numgen ${String(map.key.numgen.mode)}`
-      : (soleKey(map.key) ?? 'unknown');
-  let elems: readonly unknown[] = [];
-  if (isObject(map.data) && Array.isArray(map.data.set)) elems = map.data.set;
-  else if (typeof map.data === 'string' && map.data.startsWith('@')) {
-    elems = index.maps.get(map.data.slice(1))?.elem ?? [];
-  }
-  const byDest = new Map<
-    string,
-    { address: string; port: number; weight: number; packets?: number; bytes?: number }
-  >();
-  for (const pair of elems) {
-    if (!Array.isArray(pair) || pair.length !== 2) continue;
-    const { val, counter } = unwrapElem(pair[0]);
-    const dest = destination(pair[1], fixedPort, key);
-    if (!dest) continue;
-    const id = `${dest.address}|${dest.port}`;
-    const entry = byDest.get(id) ?? { ...dest, weight: 0 };
-    entry.weight += slotCount(val);
-    if (counter) {
-      entry.packets = (entry.packets ?? 0) + counter.packets;
-      entry.bytes = (entry.bytes ?? 0) + counter.bytes;
-    }
-    byDest.set(id, entry);
-  }
-  return { destinations: [...byDest.values()], scheduler };
 }
