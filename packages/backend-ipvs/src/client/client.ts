@@ -1,0 +1,57 @@
+import type { ResultAsync } from 'neverthrow';
+import type { NetlinkError } from '../netlink/errors.js';
+import type {
+  DestinationConfig,
+  DestinationId,
+  IpvsDestination,
+  IpvsInfo,
+  IpvsService,
+  ServiceConfig,
+  ServiceId,
+} from './types.js';
+
+/**
+ * Why an IPVS call failed. Kernel-like kinds: `exists` (EEXIST: create of a
+ * present service/destination), `not-found` (ESRCH: no such service; ENOENT: no
+ * such destination or scheduler module), `invalid`, `permission`,
+ * `unavailable` (no IPVS in this kernel/namespace), `timeout`, `io`, `parse`, `closed`.
+ */
+export type IpvsError = NetlinkError;
+
+/**
+ * A mockable IPVS client in the style of cloudflare/ipvs. Implementations: the
+ * generic netlink client (`createIpvsClient`) and `FakeIpvs` (in memory).
+ * Every call is one kernel request; none is retried.
+ */
+export interface IpvsClient {
+  /** IPVS version and connection table size. */
+  info(): ResultAsync<IpvsInfo, IpvsError>;
+  /** Every virtual service in the namespace (a netlink dump). */
+  services(): ResultAsync<IpvsService[], IpvsError>;
+  /** Adds a service. `exists` when it is already there; `not-found` for an unknown scheduler. */
+  createService(id: ServiceId, config: ServiceConfig): ResultAsync<void, IpvsError>;
+  /** Changes a service's scheduler, flags, persistence. `not-found` when absent. */
+  updateService(id: ServiceId, config: ServiceConfig): ResultAsync<void, IpvsError>;
+  /** Removes a service with its destinations. `not-found` when absent. */
+  removeService(id: ServiceId): ResultAsync<void, IpvsError>;
+  /** The destinations of a service (a netlink dump). `not-found` when the service is absent. */
+  destinations(service: ServiceId): ResultAsync<IpvsDestination[], IpvsError>;
+  /** Adds a destination. `exists` when present, `not-found` when the service is absent. */
+  createDestination(
+    service: ServiceId,
+    id: DestinationId,
+    config: DestinationConfig,
+  ): ResultAsync<void, IpvsError>;
+  /** Changes a destination's weight, forwarding, thresholds. `not-found` when absent. */
+  updateDestination(
+    service: ServiceId,
+    id: DestinationId,
+    config: DestinationConfig,
+  ): ResultAsync<void, IpvsError>;
+  /** Removes a destination. `not-found` when absent. */
+  removeDestination(service: ServiceId, id: DestinationId): ResultAsync<void, IpvsError>;
+  /** Removes every service in the namespace (IPVS_CMD_FLUSH): also ones lbkit does not own. */
+  flush(): ResultAsync<void, IpvsError>;
+  /** Releases the socket. Later calls fail with `closed`. Safe to call twice. */
+  close(): void;
+}

@@ -1,0 +1,130 @@
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
+import {
+  decodeDestinationReply,
+  decodeInfoReply,
+  decodeServiceReply,
+  encodeRequest,
+  type IpvsRequest,
+} from '../codec/request.js';
+import {
+  createNetlinkConnection,
+  type NetlinkConnection,
+  type RequestMode,
+} from '../netlink/connection.js';
+import { netlinkError } from '../netlink/errors.js';
+import { resolveFamily } from '../netlink/genl.js';
+import type { NetlinkMessage } from '../netlink/message.js';
+import {
+  type NetlinkSocketOptions,
+  type NetlinkTransport,
+  openNetlinkSocket,
+} from '../netlink/socket.js';
+import { IPVS_CMD, IPVS_GENL } from '../uapi.js';
+import type { IpvsClient, IpvsError } from './client.js';
+import { formatDestinationId, formatServiceId } from './types.js';
+
+/** Options for `createIpvsClient`. */
+export interface IpvsClientOptions extends Omit<NetlinkSocketOptions, 'protocol'> {
+  /**
+   * Test seam: a transport to use instead of opening an AF_NETLINK socket (e.g.
+   * `createFakeNetlinkKernel` from `@lbkit/backend-ipvs/testing`). Default: a real socket.
+   */
+  readonly transport?: NetlinkTransport;
+}
+
+const toAsync = <T>(result: Result<T, IpvsError>): ResultAsync<T, IpvsError> =>
+  result.isOk() ? okAsync(result.value) : errAsync(result.error);
+
+const CMD_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
+  Object.entries(IPVS_CMD).map(([name, value]) => [value, name]),
+);
+
+/** Human-readable label of a request for error messages: `NEW_DEST tcp/192.0.2.10:80 198.51.100.1:80`. */
+export function describeRequest(request: IpvsRequest): string {
+  const parts = [CMD_NAMES[request.cmd] ?? `cmd ${request.cmd}`];
+  if (request.service) parts.push(formatServiceId(request.service.id));
+  if (request.destination) parts.push(formatDestinationId(request.destination.id));
+  return parts.join(' ');
+}
+
+function collect<T>(
+  messages: NetlinkMessage[],
+  decode: (payload: Uint8Array) => Result<T, IpvsError>,
+): Result<T[], IpvsError> {
+  const out: T[] = [];
+  for (const m of messages) {
+    const item = decode(m.payload);
+    if (item.isErr()) return err(item.error);
+    out.push(item.value);
+  }
+  return ok(out);
+}
+
+/** Builds an `IpvsClient` on an open netlink connection whose IPVS family id is known. */
+export function ipvsClientOn(connection: NetlinkConnection, familyId: number): IpvsClient {
+  const send = (request: IpvsRequest, mode: RequestMode): Result<NetlinkMessage[], IpvsError> => {
+    const label = describeRequest(request);
+    return encodeRequest(request)
+      .mapErr((e) => ({ ...e, operation: label }))
+      .andThen((payload) => connection.request(familyId, payload, mode, label));
+  };
+  const act = (request: IpvsRequest): ResultAsync<void, IpvsError> =>
+    toAsync(send(request, 'ack').map(() => undefined));
+
+  return {
+    info: () =>
+      toAsync(
+        send({ cmd: IPVS_CMD.GET_INFO }, 'ack').andThen((replies) =>
+          replies[0]
+            ? decodeInfoReply(replies[0].payload)
+            : err(netlinkError('parse', 'no info reply')),
+        ),
+      ),
+    services: () =>
+      toAsync(
+        send({ cmd: IPVS_CMD.GET_SERVICE }, 'dump').andThen((m) => collect(m, decodeServiceReply)),
+      ),
+    createService: (id, config) => act({ cmd: IPVS_CMD.NEW_SERVICE, service: { id, config } }),
+    updateService: (id, config) => act({ cmd: IPVS_CMD.SET_SERVICE, service: { id, config } }),
+    removeService: (id) => act({ cmd: IPVS_CMD.DEL_SERVICE, service: { id } }),
+    destinations: (service) =>
+      toAsync(
+        send({ cmd: IPVS_CMD.GET_DEST, service: { id: service } }, 'dump').andThen((m) =>
+          collect(m, (payload) => decodeDestinationReply(payload, service.family)),
+        ),
+      ),
+    createDestination: (service, id, config) =>
+      act({ cmd: IPVS_CMD.NEW_DEST, service: { id: service }, destination: { id, config } }),
+    updateDestination: (service, id, config) =>
+      act({ cmd: IPVS_CMD.SET_DEST, service: { id: service }, destination: { id, config } }),
+    removeDestination: (service, id) =>
+      act({ cmd: IPVS_CMD.DEL_DEST, service: { id: service }, destination: { id } }),
+    flush: () => act({ cmd: IPVS_CMD.FLUSH }),
+    close: () => connection.close(),
+  };
+}
+
+/**
+ * Opens a generic netlink socket (optionally inside a named network namespace),
+ * resolves the `IPVS` family through nlctrl and returns a client. Errors:
+ * `unavailable` (no koffi/libc, or the ip_vs module is not loaded in this
+ * kernel), `permission` (socket needs no privilege, but IPVS changes need
+ * CAP_NET_ADMIN and fail then), `not-found` (no such netns).
+ */
+export function createIpvsClient(
+  options: IpvsClientOptions = {},
+): ResultAsync<IpvsClient, IpvsError> {
+  const { transport, ...socketOptions } = options;
+  const opened: Promise<Result<NetlinkTransport, IpvsError>> = transport
+    ? Promise.resolve(ok(transport))
+    : openNetlinkSocket(socketOptions);
+  return new ResultAsync(opened).andThen((t) => {
+    const connection = createNetlinkConnection(t);
+    const family = resolveFamily(connection, IPVS_GENL.NAME);
+    if (family.isErr()) {
+      connection.close();
+      return errAsync(family.error);
+    }
+    return okAsync(ipvsClientOn(connection, family.value.id));
+  });
+}

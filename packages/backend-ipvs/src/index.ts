@@ -1,0 +1,24 @@
+/**
+ * @lbkit/backend-ipvs: IPVS over generic netlink. A small netlink layer (koffi
+ * over libc), encode/decode pairs for every IPVS wire struct, a mockable
+ * `IpvsClient`, a pure `diff()` into ordered idempotent operations, and
+ * `createIpvsBackend()` implementing lbkit's `Backend`.
+ * @module @lbkit/backend-ipvs
+ */
+export * from './client/client.js';
+export * from './client/netlink-client.js';
+export * from './client/types.js';
+export * from './codec/address.js';
+export * from './codec/destination.js';
+export * from './codec/flags.js';
+export * from './codec/info.js';
+export * from './codec/request.js';
+export * from './codec/service.js';
+export * from './codec/stats.js';
+export * from './netlink/attributes.js';
+export * from './netlink/connection.js';
+export * from './netlink/errors.js';
+export * from './netlink/genl.js';
+export * from './netlink/message.js';
+export * from './netlink/socket.js';
+export * as uapi from './uapi.js';

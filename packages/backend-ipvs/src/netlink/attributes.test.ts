@@ -1,0 +1,113 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { assertBytesEqual } from '../testing/hexdump-diff.js';
+import {
+  type AttrSpec,
+  attrBe16,
+  attrNest,
+  attrString,
+  attrU16,
+  attrU32,
+  attrU64,
+  decodeAttributes,
+  encodeAttributes,
+  indexAttributes,
+  readBe16,
+  readString,
+  readU16,
+  readU32,
+  readU64,
+} from './attributes.js';
+
+const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+
+describe('netlink attributes', () => {
+  it('encodes u16 with padding, be16 port in network order, strings with NUL', () => {
+    assertBytesEqual(encodeAttributes([attrU16(1, 2)]), hex('0600 0100 0200 0000'));
+    assertBytesEqual(encodeAttributes([attrBe16(4, 80)]), hex('0600 0400 0050 0000'));
+    assertBytesEqual(encodeAttributes([attrString(6, 'rr')]), hex('0700 0600 7272 00 00'));
+    assertBytesEqual(encodeAttributes([attrU32(8, 0x01020304)]), hex('0800 0800 04030201'));
+  });
+
+  it('encodes nested attributes with NLA_F_NESTED and the padded children length', () => {
+    const bytes = encodeAttributes([attrNest(1, [attrU16(1, 2), attrString(6, 'rr')])]);
+    assertBytesEqual(bytes, hex('1400 0180  0600 0100 0200 0000  0700 0600 7272 00 00'));
+  });
+
+  it('decodes what it encodes, flags nested, reads typed values', () => {
+    const bytes = encodeAttributes([
+      attrU16(1, 10),
+      attrBe16(4, 53),
+      attrU64(12, 2n ** 60n),
+      attrNest(2, [attrU32(3, 7)]),
+      attrString(6, 'wlc'),
+    ]);
+    const attrs = decodeAttributes(bytes)._unsafeUnwrap();
+    const by = indexAttributes(attrs);
+    expect(readU16(by.get(1)!)).toBe(10);
+    expect(readBe16(by.get(4)!)).toBe(53);
+    expect(readU64(by.get(12)!)).toBe(2n ** 60n);
+    expect(by.get(2)!.nested).toBe(true);
+    expect(readU32(decodeAttributes(by.get(2)!.value)._unsafeUnwrap()[0]!)).toBe(7);
+    expect(readString(by.get(6)!)).toBe('wlc');
+  });
+
+  it('rejects a length running past the end or shorter than the header', () => {
+    expect(decodeAttributes(hex('0900 0100 0200 0000'))._unsafeUnwrapErr().kind).toBe('parse');
+    expect(decodeAttributes(hex('0200 0100'))._unsafeUnwrapErr().kind).toBe('parse');
+  });
+
+  it('the last duplicate wins, like nla_parse', () => {
+    const attrs = decodeAttributes(
+      encodeAttributes([attrU16(1, 1), attrU16(1, 2)]),
+    )._unsafeUnwrap();
+    expect(readU16(indexAttributes(attrs).get(1)!)).toBe(2);
+  });
+
+  const spec: fc.Arbitrary<AttrSpec> = fc.letrec<{ attr: AttrSpec }>((tie) => ({
+    attr: fc.oneof(
+      { depthSize: 'small' },
+      fc.record({
+        type: fc.integer({ min: 0, max: 0x3fff }),
+        value: fc.uint8Array({ maxLength: 40 }),
+      }),
+      fc.record({
+        type: fc.integer({ min: 0, max: 0x3fff }),
+        children: fc.array(tie('attr'), { maxLength: 4 }),
+      }),
+    ),
+  })).attr;
+
+  const plain = (bytes: Uint8Array, specs: readonly AttrSpec[]): unknown => {
+    const attrs = decodeAttributes(bytes)._unsafeUnwrap();
+    return attrs.map((a, i) => {
+      const s = specs[i]!;
+      return 'children' in s
+        ? { type: a.type, children: plain(a.value, s.children) }
+        : { type: a.type, value: Array.from(a.value) };
+    });
+  };
+  const shape = (specs: readonly AttrSpec[]): unknown =>
+    specs.map((s) =>
+      'children' in s
+        ? { type: s.type, children: shape(s.children) }
+        : { type: s.type, value: Array.from(s.value) },
+    );
+
+  it('round-trips any attribute tree (property)', () => {
+    fc.assert(
+      fc.property(fc.array(spec, { maxLength: 6 }), (specs) => {
+        expect(plain(encodeAttributes(specs), specs)).toEqual(shape(specs));
+      }),
+    );
+  });
+
+  it('never throws on random bytes (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const r = decodeAttributes(bytes);
+        expect(r.isOk() || r.isErr()).toBe(true);
+      }),
+    );
+  });
+});

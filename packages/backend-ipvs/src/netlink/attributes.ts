@@ -1,0 +1,172 @@
+import { err, ok, type Result } from 'neverthrow';
+import { NLM } from '../uapi.js';
+import { type NetlinkError, netlinkError } from './errors.js';
+
+/**
+ * Netlink attributes (struct nlattr, `<linux/netlink.h>`): a 4-byte header
+ * (length u16, type u16 with NESTED / NET_BYTEORDER bits), the value, then
+ * padding to 4 bytes. Values are kept as raw bytes; the codecs give them
+ * meaning, so attributes this library does not know are kept, not dropped.
+ */
+export interface NlAttr {
+  /** Attribute type without the NESTED / NET_BYTEORDER bits. */
+  readonly type: number;
+  /** NLA_F_NESTED was set on the wire. */
+  readonly nested?: boolean;
+  /** The value bytes (without header or padding). */
+  readonly value: Uint8Array;
+}
+
+/** An attribute to encode: raw bytes, or a list of nested attributes. */
+export type AttrSpec =
+  | { readonly type: number; readonly value: Uint8Array }
+  | { readonly type: number; readonly children: readonly AttrSpec[] };
+
+/** Rounds up to the netlink alignment (4). */
+export const align = (n: number): number => (n + NLM.ALIGNTO - 1) & ~(NLM.ALIGNTO - 1);
+
+const sizeOf = (spec: AttrSpec): number =>
+  NLM.NLA_HDRLEN +
+  ('value' in spec ? spec.value.length : spec.children.reduce((n, c) => n + align(sizeOf(c)), 0));
+
+function write(spec: AttrSpec, out: Uint8Array, view: DataView, offset: number): number {
+  const length = sizeOf(spec);
+  view.setUint16(offset, length, true);
+  const nested = 'children' in spec;
+  view.setUint16(
+    offset + 2,
+    (spec.type & NLM.NLA_TYPE_MASK) | (nested ? NLM.NLA_F_NESTED : 0),
+    true,
+  );
+  let at = offset + NLM.NLA_HDRLEN;
+  if (nested) {
+    for (const child of spec.children) at = write(child, out, view, at);
+  } else {
+    out.set(spec.value, at);
+    at += spec.value.length;
+  }
+  return offset + align(length);
+}
+
+/** Encodes attributes (each padded to 4 bytes; padding is zero). */
+export function encodeAttributes(specs: readonly AttrSpec[]): Uint8Array {
+  const total = specs.reduce((n, s) => n + align(sizeOf(s)), 0);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const spec of specs) at = write(spec, out, view, at);
+  return out;
+}
+
+/**
+ * Decodes a run of attributes. Never throws: a length that runs past the end or
+ * is shorter than the header is a `parse` error. Trailing bytes shorter than a
+ * header are ignored (the kernel pads messages).
+ */
+export function decodeAttributes(bytes: Uint8Array): Result<NlAttr[], NetlinkError> {
+  const attrs: NlAttr[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  while (at + NLM.NLA_HDRLEN <= bytes.length) {
+    const length = view.getUint16(at, true);
+    const rawType = view.getUint16(at + 2, true);
+    if (length < NLM.NLA_HDRLEN || at + length > bytes.length) {
+      return err(netlinkError('parse', `attribute at offset ${at} has bad length ${length}`));
+    }
+    const value = bytes.subarray(at + NLM.NLA_HDRLEN, at + length);
+    const nested = (rawType & NLM.NLA_F_NESTED) !== 0;
+    attrs.push({ type: rawType & NLM.NLA_TYPE_MASK, ...(nested ? { nested } : {}), value });
+    at += align(length);
+  }
+  return ok(attrs);
+}
+
+/** Raw-bytes attribute. */
+export const attrBytes = (type: number, value: Uint8Array): AttrSpec => ({ type, value });
+
+/** Nested attribute. */
+export const attrNest = (type: number, children: readonly AttrSpec[]): AttrSpec => ({
+  type,
+  children,
+});
+
+const fixed = (size: number, set: (view: DataView) => void): Uint8Array => {
+  const out = new Uint8Array(size);
+  set(new DataView(out.buffer));
+  return out;
+};
+
+/** u8 attribute. */
+export const attrU8 = (type: number, v: number): AttrSpec =>
+  attrBytes(type, Uint8Array.of(v & 0xff));
+/** u16 attribute, host (little-endian) order. */
+export const attrU16 = (type: number, v: number): AttrSpec =>
+  attrBytes(
+    type,
+    fixed(2, (d) => d.setUint16(0, v, true)),
+  );
+/** u32 attribute, host (little-endian) order. */
+export const attrU32 = (type: number, v: number): AttrSpec =>
+  attrBytes(
+    type,
+    fixed(4, (d) => d.setUint32(0, v >>> 0, true)),
+  );
+/** u64 attribute, host order. */
+export const attrU64 = (type: number, v: bigint): AttrSpec =>
+  attrBytes(
+    type,
+    fixed(8, (d) => d.setBigUint64(0, BigInt.asUintN(64, v), true)),
+  );
+/** be16 attribute (network order, e.g. ports). */
+export const attrBe16 = (type: number, v: number): AttrSpec =>
+  attrBytes(
+    type,
+    fixed(2, (d) => d.setUint16(0, v, false)),
+  );
+/** be32 attribute (network order). */
+export const attrBe32 = (type: number, v: number): AttrSpec =>
+  attrBytes(
+    type,
+    fixed(4, (d) => d.setUint32(0, v >>> 0, false)),
+  );
+/** NUL-terminated string attribute. */
+export const attrString = (type: number, s: string): AttrSpec => {
+  const text = new TextEncoder().encode(s);
+  const out = new Uint8Array(text.length + 1);
+  out.set(text);
+  return attrBytes(type, out);
+};
+
+const viewOf = (a: NlAttr): DataView =>
+  new DataView(a.value.buffer, a.value.byteOffset, a.value.byteLength);
+
+/** Reads a u8 value; `undefined` when the attribute is too short. */
+export const readU8 = (a: NlAttr): number | undefined =>
+  a.value.length >= 1 ? a.value[0] : undefined;
+/** Reads a host-order u16. */
+export const readU16 = (a: NlAttr): number | undefined =>
+  a.value.length >= 2 ? viewOf(a).getUint16(0, true) : undefined;
+/** Reads a host-order u32. */
+export const readU32 = (a: NlAttr): number | undefined =>
+  a.value.length >= 4 ? viewOf(a).getUint32(0, true) : undefined;
+/** Reads a host-order u64. */
+export const readU64 = (a: NlAttr): bigint | undefined =>
+  a.value.length >= 8 ? viewOf(a).getBigUint64(0, true) : undefined;
+/** Reads a network-order u16. */
+export const readBe16 = (a: NlAttr): number | undefined =>
+  a.value.length >= 2 ? viewOf(a).getUint16(0, false) : undefined;
+/** Reads a network-order u32. */
+export const readBe32 = (a: NlAttr): number | undefined =>
+  a.value.length >= 4 ? viewOf(a).getUint32(0, false) : undefined;
+/** Reads a string up to the first NUL (or the end). Invalid UTF-8 is replaced, never thrown. */
+export function readString(a: NlAttr): string {
+  const nul = a.value.indexOf(0);
+  return new TextDecoder().decode(nul < 0 ? a.value : a.value.subarray(0, nul));
+}
+
+/** Attributes by type; a later duplicate wins, as in the kernel's nla_parse. */
+export function indexAttributes(attrs: readonly NlAttr[]): Map<number, NlAttr> {
+  const map = new Map<number, NlAttr>();
+  for (const a of attrs) map.set(a.type, a);
+  return map;
+}
