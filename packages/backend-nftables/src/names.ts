@@ -33,10 +33,20 @@ export const CHAIN = {
 export const MAP = {
   /** `daddr . l4proto . dport : verdict` -> `goto svc_<name>`. */
   services: { 4: 'services4', 6: 'services6' },
-  /** `daddr . l4proto . dport . slot : addr . port`, exact slots (rr, sh, mh, equal weights). */
-  backends: { 4: 'backends4', 6: 'backends6' },
+  /**
+   * `vip . vport . slot : addr . port` per family and protocol, exact slots
+   * (rr, sh, mh, equal weights). Per protocol because nft 1.0.6 mis-parses a
+   * `typeof` key mixing `meta l4proto` and `th dport` when it reloads its cache.
+   */
+  backends: {
+    4: { tcp: 'backends4_tcp', udp: 'backends4_udp' },
+    6: { tcp: 'backends6_tcp', udp: 'backends6_udp' },
+  },
   /** Same key with slot ranges (`flags interval`): weighted wrr, random, sh. */
-  weighted: { 4: 'wbackends4', 6: 'wbackends6' },
+  weighted: {
+    4: { tcp: 'wbackends4_tcp', udp: 'wbackends4_udp' },
+    6: { tcp: 'wbackends6_tcp', udp: 'wbackends6_udp' },
+  },
   /** `vip . l4proto . vport . daddr . dport : counter` -> `dst_<svc>.<dest>`. */
   flows: { 4: 'flows4', 6: 'flows6' },
 } as const;

@@ -3,6 +3,7 @@
  * @module
  */
 export * from '../names.js';
+export { renderChanges } from './changes.js';
 export { fnv1a32, type MaglevEntry, maglevTable } from './maglev.js';
 export {
   DEFAULT_MH_TABLE_SIZE,

@@ -150,7 +150,8 @@ export function renderService(
     else if (protocol === 'tcp') rules.push('meta l4proto tcp reject with tcp reset');
     else rules.push('reject with icmpx port-unreachable');
   } else {
-    const keyExpr = `${ipk} daddr . meta l4proto . th dport`;
+    const keyExpr = `${ipk} daddr . ${protocol} dport`;
+    const slotKey = `${vip.canonical} . ${port}`;
     const g = live.reduce((acc, x) => gcd(acc, x.d.weight), 0);
     const units = live.map((x) => x.d.weight / g);
     const total = units.reduce((a, b) => a + b, 0);
@@ -166,9 +167,9 @@ export function renderService(
         options.mhTableSize,
       );
       selector = `jhash ${ipk} saddr mod ${options.mhTableSize} seed ${hex(JHASH_SEED)}`;
-      map = MAP.backends[family];
+      map = MAP.backends[family][protocol];
       table.forEach((i, slot) => {
-        elements.push({ map, key: `${vkey} . ${slot}`, value: target(live[i]!) });
+        elements.push({ map, key: `${slotKey} . ${slot}`, value: target(live[i]!) });
       });
     } else {
       const modulus = weighted ? total : live.length;
@@ -178,12 +179,12 @@ export function renderService(
           : service.scheduler === 'random'
             ? `numgen random mod ${modulus}`
             : `numgen inc mod ${modulus}`;
-      map = weighted ? MAP.weighted[family] : MAP.backends[family];
+      map = weighted ? MAP.weighted[family][protocol] : MAP.backends[family][protocol];
       let start = 0;
       live.forEach((x, i) => {
         const width = weighted ? units[i]! : 1;
         const slots = width === 1 ? `${start}` : `${start}-${start + width - 1}`;
-        elements.push({ map, key: `${vkey} . ${slots}`, value: target(x) });
+        elements.push({ map, key: `${slotKey} . ${slots}`, value: target(x) });
         start += width;
       });
     }

@@ -26,9 +26,11 @@ export function renderSkeleton(options: ResolvedRenderOptions): string[] {
   }
   for (const f of FAMILIES) {
     const ipk = familyKeyword(f);
-    const typeOf = `typeof ${ipk} daddr . meta l4proto . th dport . numgen inc mod 2 : ${ipk} daddr . th dport`;
-    lines.push(`add map ${t} ${MAP.backends[f]} { ${typeOf} ; }`);
-    lines.push(`add map ${t} ${MAP.weighted[f]} { ${typeOf} ; flags interval ; }`);
+    for (const p of PROTOCOLS) {
+      const typeOf = `typeof ${ipk} daddr . ${p} dport . numgen inc mod 2 : ${ipk} daddr . ${p} dport`;
+      lines.push(`add map ${t} ${MAP.backends[f][p]} { ${typeOf} ; }`);
+      lines.push(`add map ${t} ${MAP.weighted[f][p]} { ${typeOf} ; flags interval ; }`);
+    }
   }
   for (const f of FAMILIES) {
     const key = `${addrType(f)} . inet_proto . inet_service . ${addrType(f)} . inet_service`;
@@ -59,9 +61,9 @@ export function renderSkeleton(options: ResolvedRenderOptions): string[] {
     dispatch(CHAIN.output);
   }
   // Original (vip, proto, vport) + translated (daddr, dport): identifies one balanced flow.
-  const flowKey = (f: IpFamily, reply: boolean): string => {
+  const flowKey = (f: IpFamily, p: Protocol, reply: boolean): string => {
     const ipk = familyKeyword(f);
-    const dst = reply ? `ct reply ${ipk} saddr . ct reply proto-src` : `${ipk} daddr . th dport`;
+    const dst = reply ? `ct reply ${ipk} saddr . ct reply proto-src` : `${ipk} daddr . ${p} dport`;
     return `ct original ${ipk} daddr . meta l4proto . ct original proto-dst . ${dst}`;
   };
   if (options.counters || options.masquerade) {
@@ -72,8 +74,8 @@ export function renderSkeleton(options: ResolvedRenderOptions): string[] {
     for (const f of FAMILIES) {
       for (const p of PROTOCOLS) {
         const match = options.counters
-          ? `counter name ${flowKey(f, false)} map @${MAP.flows[f]}`
-          : `${flowKey(f, false)} @${MAP.flows[f]}`;
+          ? `counter name ${flowKey(f, p, false)} map @${MAP.flows[f]}`
+          : `${flowKey(f, p, false)} @${MAP.flows[f]}`;
         lines.push(`add rule ${t} ${CHAIN.postrouting} meta l4proto ${p} ${match}${masq}`);
       }
     }
@@ -85,7 +87,7 @@ export function renderSkeleton(options: ResolvedRenderOptions): string[] {
     for (const f of FAMILIES) {
       for (const p of PROTOCOLS) {
         lines.push(
-          `add rule ${t} ${CHAIN.forward} meta l4proto ${p} ${flowKey(f, true)} @${MAP.flows[f]} meta mark set ${options.forwardMark}`,
+          `add rule ${t} ${CHAIN.forward} meta l4proto ${p} ${flowKey(f, p, true)} @${MAP.flows[f]} meta mark set ${options.forwardMark}`,
         );
       }
     }
