@@ -3,4 +3,13 @@
  * config, both returning validated services or every issue with `file:line`.
  * @module
  */
-export { parseRulesFile, RULES_FIELDS, type RulesFileOptions } from './rules-file.js';
+export { CONFIG_KEYS, type ConfigOptions, parseConfig } from './json-config.js';
+export {
+  type ConfigFormat,
+  DEFAULT_MAX_CONFIG_BYTES,
+  formatOf,
+  type LoadConfigOptions,
+  loadConfigFile,
+} from './load-config-file.js';
+export { parseRulesFile, RULES_FIELDS, type RulesFileOptions, splitLines } from './rules-file.js';
+export { MAX_ALIASES } from './yaml-source.js';

@@ -129,7 +129,7 @@ function finish(
     else defaults = { ...defaults, ...checked.value };
   }
   const inputs: ServiceInput[] = groups.map(([name, group]) =>
-    applyServiceDefaults(defaults, {
+    applyServiceDefaults<ServiceInput>(defaults, {
       name,
       vip: group.vip,
       port: numberField(group.port) as number,

@@ -129,14 +129,14 @@ export function validateServiceDefaults(
 }
 
 /**
- * Applies defaults to one service: fields the service sets win; `health` is
+ * Applies defaults to one service (or to other defaults): fields the service sets win; `health` is
  * merged field by field; `probe` is replaced as a whole. Pure; no validation.
  */
-export function applyServiceDefaults(
+export function applyServiceDefaults<T extends ServiceDefaults>(
   defaults: ServiceDefaults,
-  service: ServiceInput,
-): ServiceInput {
-  const merged: Record<string, unknown> = { ...defaults, ...service };
+  service: T,
+): T {
+  const merged = { ...defaults, ...service } as Record<string, unknown>;
   if (defaults.health !== undefined || service.health !== undefined) {
     const health: unknown = service.health;
     merged['health'] =
@@ -144,7 +144,7 @@ export function applyServiceDefaults(
         ? { ...defaults.health, ...health }
         : (health ?? defaults.health);
   }
-  return merged as unknown as ServiceInput;
+  return merged as unknown as T;
 }
 
 /** Writes a validated `Service` back as input (flat key); `validateServices` of it gives it back. */

@@ -1,0 +1,112 @@
+/**
+ * The structured config, in JSON or YAML:
+ *
+ * ```yaml
+ * defaults: { scheduler: wrr, health: { interval: 10000 } }
+ * services:
+ *   - name: dns
+ *     vip: 192.0.2.53
+ *     port: 53
+ *     protocol: udp
+ *     probe: { kind: dns, name: health.load.balance }
+ *     destinations:
+ *       - { name: ns1, address: 198.51.100.1, connectAddress: 203.0.113.1 }
+ * ```
+ *
+ * Every model feature can be written; `defaults` merges into each service.
+ * Every issue carries the `file:line` of the offending node, unknown keys too.
+ */
+import { err, ok, type Result } from 'neverthrow';
+import type { Service } from '../model.js';
+import type { ServiceDefaults, ServiceInput } from '../validate/input.js';
+import { type ConfigIssue, configIssue, showValue } from '../validate/issue.js';
+import {
+  applyServiceDefaults,
+  validateServiceDefaults,
+  validateServices,
+} from '../validate/validate-services.js';
+import { sortByLine } from './rules-file.js';
+import { parseYamlSource } from './yaml-source.js';
+
+/** Options of `parseConfig`. */
+export interface ConfigOptions {
+  /** File name put into every issue. Default none. */
+  readonly file?: string;
+  /** Defaults under the file's own `defaults` (the file wins). Default none. */
+  readonly defaults?: ServiceDefaults;
+}
+
+/** The top-level keys of a structured config. */
+export const CONFIG_KEYS = ['defaults', 'services'] as const;
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Parses a JSON or YAML config into validated services, or every issue with
+ * its `file:line`. Never throws; never a partial load.
+ */
+export function parseConfig(
+  text: string,
+  options: ConfigOptions = {},
+): Result<readonly Service[], readonly ConfigIssue[]> {
+  const parsed = parseYamlSource(text, options.file);
+  if (parsed.isErr()) return err(parsed.error);
+  const { value, sources } = parsed.value;
+  if (value === null || value === undefined) {
+    return err([
+      configIssue(
+        'invalid',
+        'config is empty: expected an object with a "services" list',
+        [],
+        sources,
+      ),
+    ]);
+  }
+  if (!isObject(value)) {
+    const message = `config must be an object with a "services" list, got ${showValue(value)}`;
+    return err([configIssue('invalid', message, [], sources)]);
+  }
+  const issues: ConfigIssue[] = [];
+  for (const key of Object.keys(value)) {
+    if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+      issues.push(
+        configIssue(
+          'invalid',
+          `unknown field ${showValue(key)} (expected defaults, services)`,
+          [key],
+          sources,
+        ),
+      );
+    }
+  }
+  let defaults: ServiceDefaults = {};
+  if (options.defaults !== undefined) {
+    const checked = validateServiceDefaults(options.defaults);
+    if (checked.isErr()) issues.push(...checked.error);
+    else defaults = checked.value;
+  }
+  if (value['defaults'] !== undefined) {
+    const checked = validateServiceDefaults(value['defaults'] as ServiceDefaults, sources);
+    if (checked.isErr()) issues.push(...checked.error);
+    else defaults = applyServiceDefaults(defaults, checked.value);
+  }
+  const services = value['services'];
+  if (!Array.isArray(services)) {
+    const message =
+      services === undefined || services === null
+        ? '"services" is missing: expected a list of services'
+        : `"services" must be a list, got ${showValue(services)}`;
+    issues.push(configIssue('invalid', message, ['services'], sources));
+    return err(sortByLine(issues));
+  }
+  const merged = services.map((service: unknown) =>
+    isObject(service)
+      ? applyServiceDefaults(defaults, service as unknown as ServiceInput)
+      : service,
+  ) as ServiceInput[];
+  const validated = validateServices(merged, sources);
+  if (validated.isErr()) issues.push(...validated.error);
+  if (issues.length > 0 || validated.isErr()) return err(sortByLine(issues));
+  return ok(validated.value);
+}
