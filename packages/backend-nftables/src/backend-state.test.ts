@@ -4,6 +4,7 @@ import {
   changedServices,
   countOperations,
   desiredLines,
+  diffStates,
   driftBetween,
   staleUdpFlows,
 } from './backend-state.js';
@@ -115,5 +116,43 @@ describe('backend state helpers', () => {
   it('counts nft commands, not blank lines or comments', () => {
     expect(countOperations('add table inet t\n\n# x\nflush chain inet t c\n')).toBe(2);
     expect(countOperations('')).toBe(0);
+  });
+});
+
+describe('diffStates', () => {
+  it('keeps only the services a change touches, also with unsorted input', () => {
+    const web = svc('web', 80, [
+      ['d1', 1],
+      ['d2', 1],
+    ]);
+    const dns = svc('dns', 53, [['d1', 1]], 'udp');
+    const mail = svc('mail', 25, [['d1', 1]]);
+    const flipped = svc('web', 80, [['d1', 1]]);
+    const delta = diffStates(
+      state(dns, mail, web),
+      state(web, svc('dns', 53, [['d1', 1]], 'udp'), svc('zz', 9, [])),
+    );
+    expect(delta.changed).toEqual(['mail', 'zz']);
+    expect(delta.previous.services.map((s) => s.name)).toEqual(['mail']);
+    expect(delta.next.services.map((s) => s.name)).toEqual(['zz']);
+    const flip = diffStates(state(dns, mail, web), state(dns, mail, flipped));
+    expect(flip.previous.services).toEqual([web]);
+    expect(flip.next.services).toEqual([flipped]);
+    expect(diffStates(undefined, state(web)).changed).toEqual(['web']);
+  });
+
+  it('sees every field: weight, port, scheduler, verdict', () => {
+    const base = svc('web', 80, [['d1', 1]]);
+    const variants = [
+      { ...base, scheduler: 'wrr' as const },
+      { ...base, whenEmpty: 'drop' as const },
+      { ...base, key: { ...base.key, port: 81 } },
+      { ...base, destinations: [{ ...base.destinations[0]!, weight: 2 }] },
+      { ...base, destinations: [{ ...base.destinations[0]!, port: 8080 }] },
+    ];
+    for (const v of variants) expect(diffStates(state(base), state(v)).changed).toEqual(['web']);
+    expect(
+      diffStates(state(base), state({ ...base, destinations: [...base.destinations] })).changed,
+    ).toEqual([]);
   });
 });

@@ -12,22 +12,98 @@ import {
 } from '@lbkit/core';
 import type { StaleUdpFlows } from './conntrack.js';
 
-const serviceText = (s: DesiredService): string => JSON.stringify(s);
+const sameDestinations = (
+  a: DesiredService['destinations'],
+  b: DesiredService['destinations'],
+): boolean =>
+  a === b ||
+  (a.length === b.length &&
+    a.every((d, i) => {
+      const e = b[i]!;
+      return (
+        d.name === e.name && d.address === e.address && d.port === e.port && d.weight === e.weight
+      );
+    }));
+
+/** True when two desired services render the same (field by field, no serialisation). */
+export const sameService = (a: DesiredService, b: DesiredService): boolean =>
+  a === b ||
+  (a.name === b.name &&
+    a.key.vip === b.key.vip &&
+    a.key.port === b.key.port &&
+    a.key.protocol === b.key.protocol &&
+    a.scheduler === b.scheduler &&
+    a.whenEmpty === b.whenEmpty &&
+    a.persistence === b.persistence &&
+    sameDestinations(a.destinations, b.destinations));
+
+/** The part of a change that matters: only services added, removed or changed. */
+export interface StateDelta {
+  /** Services of `previous` that were removed or changed. */
+  readonly previous: DesiredState;
+  /** Services of `next` that were added or changed. */
+  readonly next: DesiredState;
+  /** Their names, sorted. */
+  readonly changed: readonly string[];
+}
+
+const byName = (a: DesiredService, b: DesiredService): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+
+const sortedByName = (services: readonly DesiredService[]): readonly DesiredService[] => {
+  for (let i = 1; i < services.length; i++) {
+    if (byName(services[i - 1]!, services[i]!) > 0) return [...services].sort(byName);
+  }
+  return services;
+};
+
+/**
+ * Splits a change into the services it touches with one merge walk over both
+ * name-sorted lists (O(N) cheap comparisons, no maps, no serialisation), so
+ * that rendering and applying cost only what changed. `previous` undefined =
+ * everything in `next` is new.
+ */
+export function diffStates(previous: DesiredState | undefined, next: DesiredState): StateDelta {
+  const a = sortedByName(previous?.services ?? []);
+  const b = sortedByName(next.services);
+  const gone: DesiredService[] = [];
+  const come: DesiredService[] = [];
+  const changed: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    const order = x === undefined ? 1 : y === undefined ? -1 : byName(x, y);
+    if (order < 0) {
+      gone.push(x!);
+      changed.push(x!.name);
+      i++;
+    } else if (order > 0) {
+      come.push(y!);
+      changed.push(y!.name);
+      j++;
+    } else {
+      if (!sameService(x!, y!)) {
+        gone.push(x!);
+        come.push(y!);
+        changed.push(y!.name);
+      }
+      i++;
+      j++;
+    }
+  }
+  return { previous: { services: gone }, next: { services: come }, changed };
+}
 
 /**
  * Names of services that differ between `previous` and `next` (added, removed
  * or changed in any field), sorted. `previous` undefined = everything in `next`.
  */
-export function changedServices(previous: DesiredState | undefined, next: DesiredState): string[] {
-  const before = new Map((previous?.services ?? []).map((s) => [s.name, serviceText(s)]));
-  const changed = new Set<string>();
-  for (const s of next.services) {
-    if (before.get(s.name) !== serviceText(s)) changed.add(s.name);
-    before.delete(s.name);
-  }
-  for (const name of before.keys()) changed.add(name);
-  return [...changed].sort();
-}
+export const changedServices = (
+  previous: DesiredState | undefined,
+  next: DesiredState,
+): string[] => [...diffStates(previous, next).changed];
 
 const serving = (s: DesiredService) => s.destinations.filter((d) => d.weight > 0);
 
