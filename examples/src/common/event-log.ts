@@ -47,7 +47,9 @@ export function attachEventLog(balancer: Balancer, options: EventLogOptions = {}
         `apply failed (attempt ${e.attempt}, ${e.error.kind}): ${e.error.message}; retrying in ${e.retryInMs} ms`,
       ),
     ),
-    balancer.on('watchdog', (e) => warn(`watchdog: no health check finished for ${e.stalledMs} ms`)),
+    balancer.on('watchdog', (e) =>
+      warn(`watchdog: no health check finished for ${e.stalledMs} ms`),
+    ),
     balancer.on('ready', () => info('every destination has had its first verdict')),
     balancer.on('configChanged', (e) => {
       const parts = [

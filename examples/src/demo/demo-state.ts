@@ -50,6 +50,8 @@ export class DemoState {
   readonly answers = new Map<string, TraceResult[]>();
   readonly totals = new Map<string, { ok: number; failed: number }>();
   readonly events: DemoEvent[] = [];
+  /** Called for every new event (the plain output prints them). */
+  readonly eventListeners = new Set<(event: DemoEvent) => void>();
   applies = 0;
   lastApplyMs = 0;
   phase = 'starting';
@@ -74,7 +76,9 @@ export class DemoState {
 
   /** Adds a line to the events panel. */
   event(text: string, tone: DemoEvent['tone'] = 'info', at = Date.now()): void {
-    this.events.push({ at, text, tone });
+    const event = { at, text, tone };
+    this.events.push(event);
+    for (const listener of this.eventListeners) listener(event);
     if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
   }
 
@@ -98,7 +102,10 @@ export class DemoState {
       }
       case 'health': {
         const cell = this.healthOf(message.service, message.destination);
-        this.health.set(`${message.service}/${message.destination}`, { ...cell, state: message.to });
+        this.health.set(`${message.service}/${message.destination}`, {
+          ...cell,
+          state: message.to,
+        });
         if (message.from !== 'unknown' || message.to !== 'up') {
           this.event(
             `${message.service}: ${message.destination} ${message.from} -> ${message.to} (${message.reason})`,
@@ -123,7 +130,11 @@ export class DemoState {
         }
         break;
       case 'started':
-        this.event(`balancer started${message.detail ? `: ${message.detail}` : ''}`, 'info', message.at);
+        this.event(
+          `balancer started${message.detail ? `: ${message.detail}` : ''}`,
+          'info',
+          message.at,
+        );
         break;
       case 'ready':
         this.event('every destination has its first verdict', 'good', message.at);

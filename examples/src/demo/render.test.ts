@@ -16,7 +16,14 @@ const build = (): DemoState => {
     now: 1000,
   });
   state.setRunning('s1', true);
-  state.onAgent({ type: 'check', at: 1100, service: 'line', destination: 's1', ok: true, ms: 0.42 });
+  state.onAgent({
+    type: 'check',
+    at: 1100,
+    service: 'line',
+    destination: 's1',
+    ok: true,
+    ms: 0.42,
+  });
   state.onAgent({
     type: 'health',
     at: 1100,

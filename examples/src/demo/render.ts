@@ -81,8 +81,10 @@ export function renderScreen(state: DemoState, options: RenderOptions = {}): str
   const counts = 16;
   const slots = Math.max(8, Math.floor((width - label - counts) / 2));
   lines.push(
-    paint('bold', `${'CLIENT ASKS VIP'.padEnd(label)}${'who answered, newest on the right'.padEnd(slots * 2)}`) +
-      paint('bold', `${'ok'.padStart(7)}${'failed'.padStart(8)}`),
+    paint(
+      'bold',
+      `${'CLIENT ASKS VIP'.padEnd(label)}${'who answered, newest on the right'.padEnd(slots * 2)}`,
+    ) + paint('bold', `${'ok'.padStart(7)}${'failed'.padStart(8)}`),
   );
   for (const service of state.services) {
     const recent = (state.answers.get(service.protocol) ?? []).slice(-slots);
@@ -115,7 +117,9 @@ export function renderScreen(state: DemoState, options: RenderOptions = {}): str
             ? 'yellow'
             : undefined;
     const text = fit(event.text, width - 10);
-    lines.push(`${paint('dim', seconds(event.at).padStart(8))}  ${tone ? paint(tone, text) : text}`);
+    lines.push(
+      `${paint('dim', seconds(event.at).padStart(8))}  ${tone ? paint(tone, text) : text}`,
+    );
   }
   return lines.map((line) => clip(line, width));
 }

@@ -22,7 +22,7 @@ export function dnsAnswer(query: Uint8Array, name: string, client: string): Buff
   if (!question) return undefined;
   const qname = question.name.toLowerCase().replace(/\.$/, '');
   const text = qname === HEALTH_NAME ? name : qname === CLIENT_NAME ? client : undefined;
-  const known = text !== undefined && (question.type === 'TXT' || question.type === 'ANY');
+  const known = text !== undefined && question.type === 'TXT';
   return dnsPacket.encode({
     type: 'response',
     id: packet.id ?? 0,

@@ -64,7 +64,7 @@ describe('parseNftLbArgs', () => {
       keepOnExit: true,
       metrics: { host: '127.0.0.1', port: 9333 },
     });
-    expect(parseNftLbArgs(['--metrics', '[::1]:9']). _unsafeUnwrap().metrics).toEqual({
+    expect(parseNftLbArgs(['--metrics', '[::1]:9'])._unsafeUnwrap().metrics).toEqual({
       host: '::1',
       port: 9,
     });

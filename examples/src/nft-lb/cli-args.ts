@@ -126,7 +126,9 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
 
   const scheduler = text('scheduler');
   if (!(SCHEDULERS as readonly string[]).includes(scheduler)) {
-    return err(`--scheduler must be one of ${SCHEDULERS.join(', ')}, got ${JSON.stringify(scheduler)}`);
+    return err(
+      `--scheduler must be one of ${SCHEDULERS.join(', ')}, got ${JSON.stringify(scheduler)}`,
+    );
   }
   const whenEmpty = text('when-empty');
   if (whenEmpty !== 'reject' && whenEmpty !== 'drop') {
@@ -141,7 +143,9 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
     const match = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+|localhost)):(\d{1,5})$/.exec(text('metrics'));
     const port = Number(match?.[3]);
     if (!match || port < 1 || port > 65535) {
-      return err(`--metrics must be HOST:PORT (e.g. 127.0.0.1:9333), got ${JSON.stringify(text('metrics'))}`);
+      return err(
+        `--metrics must be HOST:PORT (e.g. 127.0.0.1:9333), got ${JSON.stringify(text('metrics'))}`,
+      );
     }
     metrics = { host: match[1] ?? match[2] ?? '127.0.0.1', port };
   }

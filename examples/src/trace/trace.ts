@@ -110,7 +110,7 @@ function txtOf(wire: Buffer): { server?: string; error?: string } {
   try {
     const packet = dnsPacket.decode(wire);
     const answer = packet.answers?.find((a) => a.type === 'TXT');
-    if (answer?.type !== 'TXT') return { error: `rcode ${packet.rcode ?? '?'}` };
+    if (answer?.type !== 'TXT') return { error: `rcode ${(packet.flags ?? 0) & 15}` };
     const data = Array.isArray(answer.data) ? answer.data : [answer.data];
     return named(data.map((d) => (typeof d === 'string' ? d : Buffer.from(d).toString())).join(''));
   } catch {

@@ -1,0 +1,137 @@
+/**
+ * The demo's balancer: runs inside the lb namespace, balances the demo's
+ * services with lbkit and reports every check, transition and kernel update
+ * as JSON lines (`AgentMessage`) on stdout. Stops cleanly (removing its rules)
+ * on SIGTERM/SIGINT or when its stdin closes.
+ *
+ * Usage: demo-agent --vip 192.0.2.10 --server s1=198.51.100.11 ... [--backend nftables|ipvs]
+ *        [--interval 150] [--fall 2] [--rise 2]
+ */
+import { fstatSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createBalancer, formatConfigIssue } from '@lbkit/core';
+import { createProbe } from '@lbkit/probes';
+import { type BackendKind, createBackend } from '../common/backend.js';
+import type { AgentMessage } from './messages.js';
+import { demoServices } from './services.js';
+
+const { values } = parseArgs({
+  options: {
+    vip: { type: 'string', default: '192.0.2.10' },
+    server: { type: 'string', multiple: true, default: [] },
+    backend: { type: 'string', default: 'nftables' },
+    interval: { type: 'string', default: '150' },
+    fall: { type: 'string', default: '2' },
+    rise: { type: 'string', default: '2' },
+  },
+});
+
+const send = (message: AgentMessage): void => {
+  process.stdout.write(`${JSON.stringify(message)}\n`);
+};
+const fatal = (message: string): never => {
+  send({ type: 'problem', at: Date.now(), message, fatal: true });
+  process.exit(1);
+};
+
+const servers = values.server.map((spec) => {
+  const [name = '', address = ''] = spec.split('=');
+  return { name, address };
+});
+const services = demoServices(values.vip, servers, {
+  interval: Number(values.interval),
+  fall: Number(values.fall),
+  rise: Number(values.rise),
+});
+if (services.isErr()) fatal(services.error.map(formatConfigIssue).join('; '));
+const kind = values.backend as BackendKind;
+const backend = await createBackend(kind, { table: 'lbkit_demo', counters: true });
+if (backend.isErr()) fatal(`${kind} backend: ${backend.error.message}`);
+
+const balancer = createBalancer({
+  services: services._unsafeUnwrap(),
+  backend: backend._unsafeUnwrap(),
+  probes: createProbe,
+});
+
+balancer.on('check', (e) =>
+  send({
+    type: 'check',
+    at: e.result.at,
+    service: e.service,
+    destination: e.destination,
+    ok: e.result.ok,
+    ms: e.result.latencyMs,
+    ...(e.result.error !== undefined && { error: e.result.error.kind }),
+  }),
+);
+balancer.on('health', (e) =>
+  send({
+    type: 'health',
+    at: e.result.at,
+    service: e.service,
+    destination: e.destination,
+    from: e.from,
+    to: e.to,
+    reason: e.reason,
+  }),
+);
+balancer.on('applied', (e) =>
+  send({
+    type: 'applied',
+    at: Date.now(),
+    operations: e.report.operations,
+    ms: e.report.durationMs,
+    changed: e.report.changedServices,
+    serving: Object.fromEntries(
+      e.desired.services.map((s) => [
+        s.name,
+        s.destinations.filter((d) => d.weight > 0).map((d) => d.name),
+      ]),
+    ),
+  }),
+);
+balancer.on('applyFailed', (e) =>
+  send({
+    type: 'problem',
+    at: Date.now(),
+    message: `apply failed (${e.error.kind}): ${e.error.message}; retry in ${e.retryInMs} ms`,
+    fatal: false,
+  }),
+);
+balancer.on('watchdog', (e) =>
+  send({
+    type: 'problem',
+    at: Date.now(),
+    message: `watchdog: ${e.stalledMs} ms without a check`,
+    fatal: false,
+  }),
+);
+balancer.on('ready', () => send({ type: 'ready', at: Date.now() }));
+
+const started = await balancer.start();
+if (started.isErr()) fatal(`start failed (${started.error.kind}): ${started.error.message}`);
+send({
+  type: 'started',
+  at: Date.now(),
+  detail: `${backend._unsafeUnwrap().name} backend, ${servers.length} servers`,
+});
+
+let stopping = false;
+const stop = async (): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  const stopped = await balancer.stop({ keep: false });
+  if (stopped.isErr()) {
+    send({ type: 'problem', at: Date.now(), message: stopped.error.message, fatal: false });
+  }
+  send({ type: 'stopped', at: Date.now() });
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
+const stdin = fstatSync(0);
+if (stdin.isFIFO() || stdin.isSocket()) {
+  process.stdin.on('end', () => void stop());
+  process.stdin.resume();
+}

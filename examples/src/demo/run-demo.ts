@@ -1,0 +1,259 @@
+/**
+ * The demo's scenario: builds the lab, starts three name servers, the lbkit
+ * balancer (inside the lb namespace) and the client's trace loop, then kills a
+ * server with `kill -9`, waits until the balancer has removed it, restores it,
+ * waits until it is back, and measures. Every namespace and process is removed
+ * at the end, also on error or abort.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { createBalancerLab, LAB, type NetnsLab } from '@lbkit/core/testing';
+import { onLines, waitFor } from '../common/lines.js';
+import { programArgv } from '../programs.js';
+import { parseTraceLine } from '../trace/trace-line.js';
+import { DemoState } from './demo-state.js';
+import { parseAgentLine } from './messages.js';
+import type { Screen } from './screen.js';
+import { DEMO_PORTS, DEMO_SERVICES } from './services.js';
+
+/** What to run. */
+export interface DemoOptions {
+  /** Total length in seconds (at least 8). Default 24. */
+  readonly durationS?: number;
+  /** `nftables` (default) or `ipvs`. */
+  readonly backend?: 'nftables' | 'ipvs';
+  /** Probe interval in ms. Default 150. */
+  readonly intervalMs?: number;
+  /** Namespace prefix (PID appended). Default `lbkd`. */
+  readonly prefix?: string;
+  /** Aborts the demo early (Ctrl-C); cleanup still runs. */
+  readonly signal?: AbortSignal;
+}
+
+/** What the demo measured. */
+export interface DemoSummary {
+  readonly victim: string;
+  /** ms from `kill -9` until the kernel no longer sent new flows to it, per service. */
+  readonly failoverMs: Readonly<Record<string, number>>;
+  /** ms from the restart until it served again, per service. */
+  readonly recoveryMs: Readonly<Record<string, number>>;
+  /** Client requests per protocol. */
+  readonly requests: Readonly<Record<string, { ok: number; failed: number }>>;
+  /** Failed requests that started between the kill and the removal (expected: a few). */
+  readonly failedInFailover: number;
+  /** Failed requests at any other time (expected: 0). */
+  readonly failedOutside: number;
+  /** Answers the victim gave while it was dead (must be 0). */
+  readonly answeredWhileDead: number;
+}
+
+const SERVERS = 3;
+
+/** Runs the whole demo; resolves with the measurements. */
+export async function runDemo(
+  options: DemoOptions,
+  screen: Screen,
+): Promise<{ summary: DemoSummary; state: DemoState }> {
+  const durationMs = Math.max(8, options.durationS ?? 24) * 1000;
+  const interval = options.intervalMs ?? 150;
+  const backend = options.backend ?? 'nftables';
+  const servers = Array.from({ length: SERVERS }, (_, i) => ({
+    name: `s${i + 1}`,
+    address: LAB.server(i + 1),
+  }));
+  const state = new DemoState({
+    title: `lbkit demo · ${backend} · VIP ${LAB.vip} · probes every ${interval} ms, fall 2, rise 2`,
+    services: DEMO_SERVICES,
+    servers,
+  });
+  const victim = servers[1]?.name ?? 's2';
+  const { lab } = await createBalancerLab(options.prefix ?? 'lbkd', SERVERS);
+  const children = new Map<string, ChildProcess>();
+  let agent: ChildProcess | undefined;
+  let client: ChildProcess | undefined;
+  let agentError = '';
+  let screenStarted = false;
+  const checkAbort = (): void => {
+    if (options.signal?.aborted) throw new Error('aborted');
+    if (agent && agent.exitCode !== null) {
+      throw new Error(`the balancer agent exited (${agent.exitCode}): ${agentError.trim()}`);
+    }
+  };
+  const pause = async (ms: number): Promise<void> => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      checkAbort();
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, end - Date.now())));
+    }
+  };
+  const waitUntil = async (predicate: () => boolean, ms: number, what: string) =>
+    waitFor(() => (checkAbort(), predicate()), ms, what);
+
+  try {
+    state.phase = 'starting the name servers';
+    for (const server of servers) await startServer(lab, server.name, children, state);
+
+    state.phase = 'starting the balancer in the lb namespace';
+    agent = lab.spawn(
+      'lb',
+      [
+        ...programArgv('demo-agent'),
+        '--vip',
+        LAB.vip,
+        '--backend',
+        backend,
+        '--interval',
+        String(interval),
+        ...servers.flatMap((s) => ['--server', `${s.name}=${s.address}`]),
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let ready = false;
+    let fatal: string | undefined;
+    onLines(agent.stdout, (line) => {
+      const message = parseAgentLine(line);
+      if (!message) return;
+      state.onAgent(message);
+      if (message.type === 'ready') ready = true;
+      if (message.type === 'problem' && message.fatal) fatal = message.message;
+    });
+    onLines(agent.stderr, (line) => {
+      agentError = `${agentError}${line}\n`.slice(-2000);
+    });
+    screen.start(state);
+    screenStarted = true;
+    await waitFor(
+      () => {
+        if (fatal !== undefined) throw new Error(`balancer: ${fatal}`);
+        checkAbort();
+        return ready;
+      },
+      20_000,
+      'the first health verdicts',
+    );
+
+    state.phase = 'the client asks the VIP who answers (the article’s trace loop)';
+    client = lab.spawn(
+      'client',
+      [
+        ...programArgv('trace-client'),
+        '--host',
+        LAB.vip,
+        '--target',
+        `tcp:${DEMO_PORTS.line}`,
+        '--target',
+        `dns:${DEMO_PORTS.dns}`,
+        '--target',
+        `http:${DEMO_PORTS.http}`,
+        '--every',
+        '100',
+        '--timeout',
+        '400',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    onLines(client.stdout, (line) => {
+      const result = parseTraceLine(line);
+      if (result) state.onTrace(result);
+    });
+    const steady = Math.round(durationMs * 0.25);
+    await pause(steady);
+
+    // Failure.
+    const victimProcess = children.get(victim);
+    state.phase = `${victim} killed with kill -9: waiting for the balancer to notice`;
+    const killAt = Date.now();
+    state.event(`kill -9 ${victim} (pid ${victimProcess?.pid ?? '?'})`, 'action', killAt);
+    if (victimProcess) await lab.kill(victimProcess, 'SIGKILL');
+    state.setRunning(victim, false);
+    const removedAt: Record<string, number> = {};
+    const servingAt =
+      (predicate: (serving: boolean) => boolean, into: Record<string, number>) => () => {
+        for (const service of DEMO_SERVICES) {
+          if (
+            into[service.name] === undefined &&
+            predicate(state.isServing(service.name, victim))
+          ) {
+            into[service.name] = Date.now();
+          }
+        }
+        return DEMO_SERVICES.every((s) => into[s.name] !== undefined);
+      };
+    await waitUntil(
+      servingAt((serving) => !serving, removedAt),
+      10_000,
+      `${victim} to be removed`,
+    );
+    const failoverMs = Object.fromEntries(
+      Object.entries(removedAt).map(([svc, at]) => [svc, at - killAt]),
+    );
+    const removedBy = Math.max(...Object.values(removedAt));
+    state.phase = `${victim} removed in ${Math.max(...Object.values(failoverMs))} ms; the client is answered by the others`;
+    await pause(Math.round(durationMs * 0.35));
+
+    // Recovery.
+    state.phase = `${victim} restarted: waiting for ${2} good checks`;
+    const restartAt = Date.now();
+    await startServer(lab, victim, children, state);
+    state.event(
+      `${victim} restarted (pid ${children.get(victim)?.pid ?? '?'})`,
+      'action',
+      restartAt,
+    );
+    const backAt: Record<string, number> = {};
+    await waitUntil(
+      servingAt((serving) => serving, backAt),
+      10_000,
+      `${victim} to serve again`,
+    );
+    const recoveryMs = Object.fromEntries(
+      Object.entries(backAt).map(([svc, at]) => [svc, at - restartAt]),
+    );
+    state.phase = `${victim} is back in every service`;
+    await pause(Math.max(2000, durationMs - (Date.now() - state.startedAt)));
+    state.phase = 'stopping';
+
+    // Measurements.
+    const all = [...state.answers.values()].flat();
+    const inFailover = (at: number) => at >= killAt - 500 && at <= removedBy + 100;
+    const summary: DemoSummary = {
+      victim,
+      failoverMs,
+      recoveryMs,
+      requests: Object.fromEntries(state.totals),
+      failedInFailover: all.filter((r) => !r.ok && inFailover(r.at)).length,
+      failedOutside: all.filter((r) => !r.ok && !inFailover(r.at)).length,
+      answeredWhileDead: all.filter(
+        (r) => r.ok && r.server === victim && r.at > killAt && r.at < restartAt,
+      ).length,
+    };
+    return { summary, state };
+  } finally {
+    if (client?.stdin) client.stdin.end();
+    if (agent?.stdin) agent.stdin.end();
+    if (agent) {
+      const exited = new Promise((resolve) => agent?.once('exit', resolve));
+      if (agent.exitCode === null) await Promise.race([exited, sleep(3000)]);
+    }
+    if (screenStarted) screen.stop();
+    await lab.destroy();
+  }
+}
+
+async function startServer(
+  lab: NetnsLab,
+  name: string,
+  children: Map<string, ChildProcess>,
+  state: DemoState,
+): Promise<void> {
+  const child = lab.spawn(name, [...programArgv('name-server'), '--name', name]);
+  children.set(name, child);
+  let ready = false;
+  onLines(child.stdout, (line) => {
+    if (line === `ready ${name}`) ready = true;
+  });
+  await waitFor(() => ready || child.exitCode !== null, 15_000, `name server ${name}`);
+  if (!ready) throw new Error(`name server ${name} exited (${child.exitCode})`);
+  state.setRunning(name, true);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,118 @@
+/**
+ * `nft-lb`'s run mode: apply the rules file, keep probing, log one line per
+ * state change, reload on SIGHUP (only the difference), stop on SIGTERM/SIGINT.
+ */
+import { createBalancer, formatConfigIssue, type Service } from '@lbkit/core';
+import { createProbe } from '@lbkit/probes';
+import { attachEventLog } from '../common/event-log.js';
+import { nftablesOptionsOf } from './backend-options.js';
+import type { NftLbOptions } from './cli-args.js';
+import { createNftBackend } from './create-backend.js';
+import { holdBackend } from './hold-backend.js';
+import { countEvents, renderMetrics, serveMetrics } from './metrics.js';
+import { loadRules } from './rules.js';
+import { notifySystemd } from './sd-notify.js';
+
+/** Where the daemon writes. */
+export interface DaemonIo {
+  readonly info: (line: string) => void;
+  readonly warn: (line: string) => void;
+}
+
+const count = (services: readonly Service[]): string =>
+  `${services.length} service(s), ${services.reduce((n, s) => n + s.destinations.length, 0)} destination(s)`;
+
+/** Runs until a stop signal; resolves with the exit code. */
+export async function runDaemon(options: NftLbOptions, io: DaemonIo): Promise<number> {
+  const loaded = await loadRules(options);
+  if (loaded.isErr()) {
+    for (const issue of loaded.error) io.warn(formatConfigIssue(issue));
+    io.warn(
+      `${options.rules}: not applied (${loaded.error.length} problem(s)); nothing was changed`,
+    );
+    return 1;
+  }
+  const backendResult = createNftBackend(nftablesOptionsOf(options));
+  if (backendResult.isErr()) {
+    io.warn(`nftables: ${backendResult.error.message}`);
+    return 1;
+  }
+  // A table kept by an earlier run keeps balancing until the first verdicts are in.
+  const existing = await backendResult.value.read();
+  const takeover = existing.isOk() && existing.value.services.length > 0;
+  const backend = holdBackend(backendResult.value, takeover);
+  const balancer = createBalancer({ services: loaded.value, backend, probes: createProbe });
+  attachEventLog(balancer, io);
+  const counters = countEvents(balancer);
+
+  const started = await balancer.start();
+  if (started.isErr()) {
+    io.warn(`cannot apply the rules (${started.error.kind}): ${started.error.message}`);
+    await backend.close({ keep: true });
+    return 1;
+  }
+  io.info(
+    `balancing ${count(loaded.value)} from ${options.rules} in table inet ${options.table}` +
+      (takeover ? ' (taking over the table of the previous run)' : ''),
+  );
+  if (takeover) {
+    void balancer.whenReady().then(async () => {
+      const released = await backend.release();
+      if (released.isErr()) io.warn(`take-over apply failed: ${released.error.message}`);
+      else io.info('took over the previous table: every destination has its first verdict');
+    });
+  }
+  notifySystemd('READY=1', `STATUS=balancing ${count(loaded.value)}`);
+
+  if (options.metrics) {
+    const { host, port } = options.metrics;
+    try {
+      await serveMetrics(host, port, async () => {
+        const observed = await backend.read();
+        return renderMetrics(balancer, counters, observed.isOk() ? observed.value : undefined);
+      });
+      io.info(`metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`);
+    } catch (error) {
+      io.warn(`metrics: cannot listen on ${host}:${port}: ${(error as Error).message}`);
+    }
+  }
+
+  let reloading = Promise.resolve();
+  process.on('SIGHUP', () => {
+    reloading = reloading.then(async () => {
+      io.info(`SIGHUP: reading ${options.rules}`);
+      const next = await loadRules(options);
+      if (next.isErr()) {
+        for (const issue of next.error) io.warn(formatConfigIssue(issue));
+        io.warn(
+          `${options.rules}: not applied (${next.error.length} problem(s)); keeping the running configuration`,
+        );
+        return;
+      }
+      const change = balancer.reload(next.value);
+      if (change.isErr()) {
+        io.warn(
+          `reload refused (${change.error.kind}): ${change.error.message}; keeping the running configuration`,
+        );
+        return;
+      }
+      notifySystemd(`STATUS=balancing ${count(next.value)}`);
+    });
+  });
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      notifySystemd('STOPPING=1');
+      io.info(`${signal}: stopping, ${options.keepOnExit ? 'keeping' : 'removing'} the rules`);
+      void balancer.stop({ keep: options.keepOnExit }).then((stopped) => {
+        if (stopped.isErr()) io.warn(`stop: ${stopped.error.message}`);
+        resolve(stopped.isErr() ? 1 : 0);
+      });
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+  });
+}
