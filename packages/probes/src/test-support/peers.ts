@@ -219,7 +219,8 @@ export interface NginxPeer extends Peer {
 /**
  * Starts nginx (one worker) in the foreground with a private prefix under the temp
  * directory. Every response carries `X-Trace: <name>`. Locations: `/` 200 text,
- * `/fail` 500, `/moved` 301 to `/`, `/big` a 1 MiB static file. With `tlsName`, a
+ * `/fail` 500, `/moved` 301 to `/`, `/big` a 1 MiB static file. `X-Conn` carries nginx's
+ * connection serial number (`$connection`), to see connection reuse. With `tlsName`, a
  * second port serves the same over TLS with a self-signed certificate for that name.
  */
 export async function startNginx(name: string, tlsName?: string): Promise<NginxPeer> {
@@ -252,6 +253,7 @@ http {
     ${tls}
     root ${prefix}/html;
     add_header X-Trace ${name} always;
+    add_header X-Conn $connection always;
     location = / { default_type text/plain; return 200 "ok\\n"; }
     location = /fail { return 500; }
     location = /moved { return 301 /; }
@@ -285,6 +287,7 @@ http {
 /** A loopback TCP listener that accepts and holds connections; `write` is sent on accept. */
 export async function startTcpListener(
   write?: string,
+  onConnection?: (socket: Socket) => void,
 ): Promise<{ port: number; server: Server; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server = createServer((s) => {
@@ -292,6 +295,7 @@ export async function startTcpListener(
     s.on('error', () => {});
     s.on('close', () => sockets.delete(s));
     if (write !== undefined) s.write(write);
+    onConnection?.(s);
   });
   await new Promise<void>((resolve) => server.listen(0, LOOPBACK, () => resolve()));
   return {
@@ -315,10 +319,7 @@ export async function startTrickleServer(
 ): Promise<{ port: number; close(): Promise<void> }> {
   const head = 'HTTP/1.1 200 OK\r\nContent-Length: 64\r\nX-Trace: slow\r\n\r\n';
   const timers = new Set<NodeJS.Timeout>();
-  const listener = await startTcpListener();
-  listener.server.removeAllListeners('connection');
-  listener.server.on('connection', (s: Socket) => {
-    s.on('error', () => {});
+  const listener = await startTcpListener(undefined, (s: Socket) => {
     let sent = 0;
     const payload = mode === 'body' ? 'a'.repeat(64) : head;
     if (mode === 'body') s.write(head);
