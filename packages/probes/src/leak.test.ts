@@ -1,0 +1,117 @@
+import type { ProbeError, ProbeOk } from '@lbkit/core';
+import type { Result } from 'neverthrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dnsTxtProbe } from './dns-probe.js';
+import { httpHeaderProbe } from './http-probe.js';
+import { tcpProbe } from './tcp-probe.js';
+import { LOOPBACK, refusedPort, startUdpBlackhole } from './test-support/peers.js';
+
+const CHECKS = 10_000;
+const CONCURRENCY = 500;
+
+/** Runs `count` checks with at most `concurrency` under way; returns the kinds seen. */
+async function hammer(
+  count: number,
+  concurrency: number,
+  check: () => PromiseLike<Result<ProbeOk, ProbeError>>,
+): Promise<Map<string, number>> {
+  const kinds = new Map<string, number>();
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next++;
+      const r = await check();
+      const kind = r.isOk() ? 'ok' : r.error.kind;
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return kinds;
+}
+
+/** Counts of the handle types a probe could leak. */
+const ours = (): Record<string, number> => {
+  const counts: Record<string, number> = {
+    TCPSocketWrap: 0,
+    UDPWrap: 0,
+    ConnectWrap: 0,
+    Timeout: 0,
+  };
+  for (const r of process.getActiveResourcesInfo())
+    if (r in counts) counts[r] = (counts[r] ?? 0) + 1;
+  return counts;
+};
+
+/** No more handles of any type than before (vitest's own timers come and go). */
+function expectNoLeak(baseline: Record<string, number>): void {
+  const now = ours();
+  for (const [type, n] of Object.entries(now))
+    expect(n, type).toBeLessThanOrEqual(baseline[type] ?? 0);
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+describe('no handles left behind', () => {
+  let deadPort: number;
+  let blackhole: Awaited<ReturnType<typeof startUdpBlackhole>>;
+  let baseline: Record<string, number>;
+  beforeAll(async () => {
+    deadPort = await refusedPort();
+    blackhole = await startUdpBlackhole();
+    await settle();
+    baseline = ours();
+  });
+  afterAll(async () => blackhole?.close());
+
+  it(`after ${CHECKS} TCP checks against a refusing port`, async () => {
+    const probe = tcpProbe();
+    const started = performance.now();
+    const kinds = await hammer(CHECKS, CONCURRENCY, () =>
+      probe.check({ address: LOOPBACK, port: deadPort }, { timeoutMs: 2000 }),
+    );
+    expect(Object.fromEntries(kinds)).toEqual({ refused: CHECKS });
+    expect(performance.now() - started).toBeLessThan(20_000);
+    await settle();
+    expectNoLeak(baseline);
+  });
+
+  it(`after ${CHECKS} DNS/UDP checks against a blackhole (timeouts) and a refusing port`, async () => {
+    const probe = dnsTxtProbe({ name: 'health.load.balance' });
+    const started = performance.now();
+    let i = 0;
+    const kinds = await hammer(CHECKS, CONCURRENCY, () =>
+      probe.check(
+        { address: LOOPBACK, port: i++ % 2 ? blackhole.port : deadPort },
+        { timeoutMs: 30 },
+      ),
+    );
+    // The kernel rate-limits ICMP port-unreachable, so some refused checks end as timeouts.
+    expect((kinds.get('timeout') ?? 0) + (kinds.get('refused') ?? 0)).toBe(CHECKS);
+    expect(kinds.get('timeout')).toBeGreaterThanOrEqual(CHECKS / 2);
+    expect(kinds.get('refused')).toBeGreaterThan(0);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    await settle();
+    expectNoLeak(baseline);
+  });
+
+  it(`after ${CHECKS} DNS/TCP and HTTP checks against a refusing port, and aborts`, async () => {
+    const dns = dnsTxtProbe({ name: 'health.load.balance', transport: 'tcp' });
+    const http = httpHeaderProbe();
+    const ac = new AbortController();
+    let i = 0;
+    const kinds = await hammer(CHECKS, CONCURRENCY, () => {
+      const n = i++;
+      if (n === CHECKS - 100) ac.abort();
+      const probe = n % 2 ? dns : http;
+      return probe.check(
+        { address: LOOPBACK, port: deadPort },
+        { timeoutMs: 2000, signal: ac.signal },
+      );
+    });
+    expect((kinds.get('refused') ?? 0) + (kinds.get('aborted') ?? 0)).toBe(CHECKS);
+    expect(kinds.get('aborted')).toBeGreaterThanOrEqual(100);
+    await settle();
+    expectNoLeak(baseline);
+    await http.close();
+  });
+});
