@@ -1,0 +1,6 @@
+/**
+ * `@lbkit/backend-nftables/testing`: the in-memory transport and fixtures.
+ * @module
+ */
+export { FakeNft, type FakeNftOptions } from './fake-nft.js';
+export { A, B, C, dest, state, svc, web } from './fixtures.js';

@@ -1,0 +1,35 @@
+import type { NftState } from './state.js';
+
+/**
+ * A text listing of a state, in the flat dialect we emit (`add ...` lines,
+ * elements sorted), for assertions and debugging. Applying it to an empty
+ * state gives the same state back.
+ */
+export function listRuleset(state: NftState): string {
+  const lines: string[] = [];
+  for (const [ref, t] of state.tables) {
+    lines.push(`add table ${ref}`);
+    for (const c of [...t.counters].sort()) lines.push(`add counter ${ref} ${c}`);
+    for (const m of t.maps.values()) {
+      const decl = m.data === undefined ? m.key : `${m.key} : ${m.data}`;
+      lines.push(
+        `add ${m.kind} ${ref} ${m.name} { ${decl} ;${m.interval ? ' flags interval ;' : ''} }`,
+      );
+    }
+    for (const c of t.chains.values()) {
+      const h = c.hook;
+      lines.push(
+        h
+          ? `add chain ${ref} ${c.name} { type ${h.type} hook ${h.hook} priority ${h.priority} ; policy ${h.policy} ; }`
+          : `add chain ${ref} ${c.name}`,
+      );
+    }
+    for (const c of t.chains.values())
+      for (const r of c.rules) lines.push(`add rule ${ref} ${c.name} ${r}`);
+    for (const m of t.maps.values()) {
+      const items = [...m.elements].map(([k, v]) => (v === undefined ? k : `${k} : ${v}`)).sort();
+      if (items.length > 0) lines.push(`add element ${ref} ${m.name} { ${items.join(', ')} }`);
+    }
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
