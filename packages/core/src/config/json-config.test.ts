@@ -200,6 +200,10 @@ describe('parseConfig: bad input names file:line', () => {
     expect(found.every((m) => m.startsWith('lb.yaml'))).toBe(true);
   });
 
+  it('refuses a non-string without throwing', () => {
+    expect(parseConfig(undefined as never)._unsafeUnwrapErr()[0]).toMatchObject({ kind: 'syntax' });
+  });
+
   it('points at the destination line for a destination problem in a flow mapping', () => {
     const text =
       'services:\n  - name: a\n    vip: 192.0.2.1\n    port: 80\n    destinations:\n      - { name: x, address: 198.51.100.1 }\n      - { name: y, address: "2001:db8::1" }\n';

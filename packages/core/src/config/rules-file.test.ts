@@ -156,6 +156,13 @@ describe('parseRulesFile: bad input names file:line and loads nothing', () => {
     expect(found.every((m) => /^lb\.rules:\d+: /.test(m))).toBe(true);
   });
 
+  it('refuses a non-string without throwing', () => {
+    expect(parseRulesFile(42 as never, { file: 'f' })._unsafeUnwrapErr()[0]).toMatchObject({
+      kind: 'syntax',
+      file: 'f',
+    });
+  });
+
   it('fails the whole load when one line of many is bad', () => {
     const good = Array.from({ length: 50 }, (_, i) => `web|192.0.2.1|80|n${i}|198.51.100.${i + 1}`);
     const result = parseRulesFile(

@@ -78,11 +78,21 @@ export function parseRulesFile(
   options: RulesFileOptions = {},
 ): Result<readonly Service[], readonly ConfigIssue[]> {
   const { file } = options;
-  const at = (line: number): SourceMap => ({
+  const at = (line: number | undefined): SourceMap => ({
     ...(file !== undefined ? { file } : {}),
     lineOf: () => line,
   });
   const issues: ConfigIssue[] = [];
+  if (typeof text !== 'string') {
+    return err([
+      configIssue(
+        'syntax',
+        `rules text must be a string, got ${showValue(text)}`,
+        [],
+        at(undefined),
+      ),
+    ]);
+  }
   const groups = new Map<string, Group>();
   for (const [index, raw] of splitLines(text).entries()) {
     const line = index + 1;

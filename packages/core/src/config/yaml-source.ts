@@ -52,6 +52,9 @@ export function parseYamlSource(
     ...(file !== undefined ? { file } : {}),
     lineOf: () => line,
   });
+  if (typeof text !== 'string') {
+    return err([configIssue('syntax', 'config text must be a string', [], at(undefined))]);
+  }
   let doc: Document;
   try {
     doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
