@@ -5,6 +5,11 @@
  * `createIpvsBackend()` implementing lbkit's `Backend`.
  * @module @lbkit/backend-ipvs
  */
+
+export * from './backend/diff.js';
+export * from './backend/ipvs-backend.js';
+export * from './backend/map-desired.js';
+export * from './backend/ownership.js';
 export * from './client/client.js';
 export * from './client/netlink-client.js';
 export * from './client/types.js';

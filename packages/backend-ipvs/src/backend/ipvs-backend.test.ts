@@ -1,0 +1,210 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DesiredService, DesiredState } from '@lbkit/core';
+import { runBackendConformance } from '@lbkit/core/testing';
+import { describe, expect, it } from 'vitest';
+import { createIpvsClient } from '../client/netlink-client.js';
+import { createFakeIpvs, type FakeIpvs } from '../testing/fake-ipvs.js';
+import { createFakeNetlinkKernel } from '../testing/fake-netlink-kernel.js';
+import { createIpvsBackend } from './ipvs-backend.js';
+import { createFileOwnershipStore, createMemoryOwnershipStore } from './ownership.js';
+
+runBackendConformance({
+  name: 'ipvs (FakeIpvs)',
+  setup: () => {
+    const fake = createFakeIpvs();
+    const ownership = createMemoryOwnershipStore();
+    return {
+      create: () => createIpvsBackend({ client: fake.reopen(), ownership }),
+      read: async () =>
+        (
+          await createIpvsBackend({
+            client: fake.reopen(),
+            ownership: createMemoryOwnershipStore(),
+          }).read()
+        )._unsafeUnwrap(),
+    };
+  },
+});
+
+runBackendConformance({
+  name: 'ipvs (netlink client over the fake netlink kernel)',
+  setup: () => {
+    const fake = createFakeIpvs();
+    const ownership = createMemoryOwnershipStore();
+    const client = async () =>
+      (
+        await createIpvsClient({ transport: createFakeNetlinkKernel(fake.reopen()) })
+      )._unsafeUnwrap();
+    return {
+      create: async () => createIpvsBackend({ client: await client(), ownership }),
+      read: async () =>
+        (
+          await createIpvsBackend({
+            client: await client(),
+            ownership: createMemoryOwnershipStore(),
+          }).read()
+        )._unsafeUnwrap(),
+    };
+  },
+});
+
+const service = (
+  name: string,
+  port: number,
+  dests: number[],
+  extra: Partial<DesiredService> = {},
+): DesiredService => ({
+  name,
+  key: { vip: '192.0.2.10', port, protocol: 'tcp' },
+  scheduler: 'rr',
+  whenEmpty: 'reject',
+  persistence: 0,
+  destinations: dests.map((n) => ({ name: `d${n}`, address: `198.51.100.${n}`, port, weight: 1 })),
+  ...extra,
+});
+const state = (...services: DesiredService[]): DesiredState => ({ services });
+
+describe('IPVS backend', () => {
+  it('never touches a service it did not create, and refuses to take one over', async () => {
+    const fake = createFakeIpvs();
+    const foreign = {
+      family: 4 as const,
+      protocol: 'tcp' as const,
+      address: '192.0.2.99',
+      port: 22,
+    };
+    await fake.createService(foreign, { scheduler: 'wlc', flags: [], timeout: 0, netmask: 32 });
+    const backend = createIpvsBackend({
+      client: fake.reopen(),
+      ownership: createMemoryOwnershipStore(),
+    });
+    expect((await backend.apply(state(service('web', 80, [1, 2])))).isOk()).toBe(true);
+    expect((await backend.apply(state())).isOk()).toBe(true);
+    expect((await fake.services())._unsafeUnwrap().map((s) => s.id)).toEqual([foreign]);
+    const clash = service('ssh', 22, [1], {
+      key: { vip: '192.0.2.99', port: 22, protocol: 'tcp' },
+    });
+    const refused = await backend.apply(state(clash));
+    expect(refused._unsafeUnwrapErr().kind).toBe('rejected');
+    expect((await fake.services())._unsafeUnwrap()[0]!.config.scheduler).toBe('wlc');
+    const adopting = createIpvsBackend({
+      client: fake.reopen(),
+      ownership: createMemoryOwnershipStore(),
+      adoptExisting: true,
+    });
+    expect((await adopting.apply(state(clash))).isOk()).toBe(true);
+    expect((await fake.services())._unsafeUnwrap()[0]!.config.scheduler).toBe('rr');
+  });
+
+  it('reports a partial failure with what was and was not done, and repairs on the next apply', async () => {
+    let failing = true;
+    const fake = createFakeIpvs({
+      fail: (call) =>
+        failing &&
+        call.method === 'createDestination' &&
+        call.destination?.address === '198.51.100.2'
+          ? { kind: 'kernel', message: 'ENOMEM', errno: 12 }
+          : undefined,
+    });
+    const backend = createIpvsBackend({ client: fake, ownership: createMemoryOwnershipStore() });
+    const desired = state(service('web', 80, [1, 2, 3]));
+    const error = (await backend.apply(desired))._unsafeUnwrapErr();
+    expect(error.kind).toBe('partial');
+    expect(error.done).toEqual([
+      'create-service tcp/192.0.2.10:80 rr',
+      'create-destination tcp/192.0.2.10:80 198.51.100.1:80 w1',
+    ]);
+    expect(error.notDone).toEqual([
+      'create-destination tcp/192.0.2.10:80 198.51.100.2:80 w1',
+      'create-destination tcp/192.0.2.10:80 198.51.100.3:80 w1',
+    ]);
+    failing = false;
+    const report = (await backend.apply(desired))._unsafeUnwrap();
+    expect(report.operations).toBe(2);
+    expect((await backend.apply(desired))._unsafeUnwrap().operations).toBe(0);
+  });
+
+  it('maps schedulers, flags, persistence, forwarding and thresholds', async () => {
+    const fake = createFakeIpvs();
+    const backend = createIpvsBackend({
+      client: fake,
+      ownership: createMemoryOwnershipStore(),
+      forward: 'route',
+      hashFlags: { fallback: true, port: true },
+      thresholds: { upper: 100, lower: 10 },
+      persistenceNetmask: { v4: 24 },
+    });
+    await backend.apply(state(service('web', 80, [1], { scheduler: 'sh', persistence: 300 })));
+    const [svc] = (await fake.services())._unsafeUnwrap();
+    expect(svc!.config).toEqual({
+      scheduler: 'sh',
+      flags: ['persistent', 'sched-1', 'sched-2'],
+      timeout: 300,
+      netmask: 24,
+    });
+    const [dest] = (await fake.destinations(svc!.id))._unsafeUnwrap();
+    expect(dest!.config).toEqual({
+      forward: 'route',
+      weight: 1,
+      upperThreshold: 100,
+      lowerThreshold: 10,
+    });
+    expect(
+      (
+        await backend.apply(state(service('web', 80, [1], { scheduler: 'random' })))
+      )._unsafeUnwrapErr().kind,
+    ).toBe('unsupported');
+  });
+
+  it('zeroWeight remove takes drained destinations out', async () => {
+    const fake = createFakeIpvs();
+    const backend = createIpvsBackend({
+      client: fake,
+      ownership: createMemoryOwnershipStore(),
+      zeroWeight: 'remove',
+    });
+    expect(backend.capabilities.keepsDrained).toBe(false);
+    const s = service('web', 80, [1, 2]);
+    await backend.apply(
+      state({ ...s, destinations: [s.destinations[0]!, { ...s.destinations[1]!, weight: 0 }] }),
+    );
+    const [svc] = (await fake.services())._unsafeUnwrap();
+    expect((await fake.destinations(svc!.id))._unsafeUnwrap().map((d) => d.id.address)).toEqual([
+      '198.51.100.1',
+    ]);
+  });
+
+  it('keeps ownership in a state file: a restarted backend adopts and cleans up its own services', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lbkv-'));
+    try {
+      const file = join(dir, 'ipvs-test.json');
+      const fake: FakeIpvs = createFakeIpvs();
+      const first = createIpvsBackend({
+        client: fake.reopen(),
+        ownership: createFileOwnershipStore(file),
+      });
+      await first.apply(state(service('web', 80, [1]), service('mail', 25, [1])));
+      expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+        version: 1,
+        services: { 'tcp/192.0.2.10:25': 'mail', 'tcp/192.0.2.10:80': 'web' },
+      });
+      await first.close({ keep: true });
+      const second = createIpvsBackend({
+        client: fake.reopen(),
+        ownership: createFileOwnershipStore(file),
+      });
+      const observed = (await second.read())._unsafeUnwrap();
+      expect(observed.services.map((s) => s.name).sort()).toEqual(['mail', 'web']);
+      await second.apply(state(service('web', 80, [1])));
+      expect((await fake.services())._unsafeUnwrap()).toHaveLength(1);
+      expect((await second.close()).isOk()).toBe(true);
+      expect((await fake.services())._unsafeUnwrap()).toHaveLength(0);
+      await expect(readFile(file, 'utf8')).rejects.toThrow();
+      expect((await second.apply(state()))._unsafeUnwrapErr().kind).toBe('closed');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,304 @@
+import {
+  type ApplyReport,
+  type Backend,
+  type BackendCapabilities,
+  type BackendError,
+  backendError,
+  type CloseOptions,
+  type DesiredState,
+  type ObservedService,
+  type ObservedState,
+} from '@lbkit/core';
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
+import type { IpvsClient, IpvsError } from '../client/client.js';
+import { createIpvsClient } from '../client/netlink-client.js';
+import { formatServiceId, type IpvsService, isFwmarkService } from '../client/types.js';
+import { diff, formatOp, type IpvsOp, type IpvsSnapshot, type ServiceState } from './diff.js';
+import { IPVS_SCHEDULERS, type MappingOptions, toIpvsSnapshot } from './map-desired.js';
+import {
+  createFileOwnershipStore,
+  defaultStateFile,
+  type OwnershipRecord,
+  type OwnershipStore,
+} from './ownership.js';
+
+/** Options for `createIpvsBackend`. Mapping options (forward, zeroWeight, ...) are in `MappingOptions`. */
+export interface IpvsBackendOptions extends MappingOptions {
+  /** IPVS client to use. Default: `createIpvsClient({ netns })`, opened on first use. */
+  readonly client?: IpvsClient;
+  /** Network namespace for the default client (a name under /run/netns). Default: the current one. */
+  readonly netns?: string;
+  /** Instance name, used in the default state file name. Default `default`. */
+  readonly instance?: string;
+  /** Where ownership is kept. Default: `createFileOwnershipStore(/run/lbkit/ipvs-<instance>.json)`. */
+  readonly ownership?: OwnershipStore;
+  /**
+   * Take over a desired service that already exists in IPVS but was not created
+   * by this instance. Default false: such a service is a `rejected` error and is
+   * left untouched.
+   */
+  readonly adoptExisting?: boolean;
+  /** Close the client when the backend closes. Default true. */
+  readonly closeClient?: boolean;
+}
+
+const fromIpvs = (e: IpvsError, prefix = ''): BackendError =>
+  backendError(
+    e.kind === 'unavailable' || e.kind === 'permission'
+      ? 'unavailable'
+      : e.kind === 'parse'
+        ? 'parse'
+        : 'rejected',
+    `${prefix}${e.message}`,
+    { cause: e },
+  );
+
+/** Runs one op; `exists` on create becomes an update and `not-found` on remove is success (idempotent). */
+function runOp(client: IpvsClient, op: IpvsOp): ResultAsync<void, IpvsError> {
+  switch (op.op) {
+    case 'create-service':
+      return client
+        .createService(op.service, op.config)
+        .orElse((e) =>
+          e.kind === 'exists' ? client.updateService(op.service, op.config) : errAsync(e),
+        );
+    case 'update-service':
+      return client.updateService(op.service, op.config);
+    case 'remove-service':
+      return client
+        .removeService(op.service)
+        .orElse((e) => (e.kind === 'not-found' ? okAsync(undefined) : errAsync(e)));
+    case 'create-destination':
+      return client
+        .createDestination(op.service, op.destination, op.config)
+        .orElse((e) =>
+          e.kind === 'exists'
+            ? client.updateDestination(op.service, op.destination, op.config)
+            : errAsync(e),
+        );
+    case 'update-destination':
+      return client.updateDestination(op.service, op.destination, op.config);
+    case 'remove-destination':
+      return client
+        .removeDestination(op.service, op.destination)
+        .orElse((e) => (e.kind === 'not-found' ? okAsync(undefined) : errAsync(e)));
+  }
+}
+
+/** Reads the given services with their destinations (one dump per service). */
+async function snapshot(
+  client: IpvsClient,
+  services: readonly IpvsService[],
+  names: Readonly<Record<string, string>>,
+): Promise<Result<IpvsSnapshot, IpvsError>> {
+  const out: ServiceState[] = [];
+  for (const s of services) {
+    const dests = await client.destinations(s.id);
+    if (dests.isErr()) return err(dests.error);
+    const name = names[formatServiceId(s.id)];
+    out.push({
+      id: s.id,
+      config: s.config,
+      destinations: dests.value.map((d) => ({ id: d.id, config: d.config })),
+      ...(name === undefined ? {} : { name }),
+    });
+  }
+  return ok({ services: out });
+}
+
+/**
+ * lbkit's IPVS backend. `apply` converges the services this instance owns to the
+ * desired state with ordered, idempotent netlink requests (IPVS has no
+ * transactions): a failure midway returns `partial` with the ops done and not
+ * done, and the next apply repairs from what the kernel really has. Services it
+ * did not create are never touched (see `adoptExisting`). Ownership is kept in
+ * the `ownership` store so a restarted daemon adopts its own services.
+ * `read()` reports every TCP/UDP service in the namespace (names for owned ones).
+ */
+export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
+  const store =
+    options.ownership ?? createFileOwnershipStore(defaultStateFile(options.instance ?? 'default'));
+  let client: IpvsClient | undefined = options.client;
+  let owned: OwnershipRecord | undefined;
+  let closed = false;
+
+  const capabilities: BackendCapabilities = {
+    weights: true,
+    keepsDrained: options.zeroWeight !== 'remove',
+    ipv6: true,
+    udp: true,
+    schedulers: IPVS_SCHEDULERS,
+  };
+
+  const getClient = (): ResultAsync<IpvsClient, BackendError> => {
+    if (client) return okAsync(client);
+    return createIpvsClient(options.netns === undefined ? {} : { netns: options.netns })
+      .map((c) => {
+        client = c;
+        return c;
+      })
+      .mapErr((e) => fromIpvs(e, 'IPVS client: '));
+  };
+  const getOwned = (): ResultAsync<OwnershipRecord, BackendError> =>
+    owned ? okAsync(owned) : store.load().map((r) => (owned = r));
+
+  const apply = (desired: DesiredState): ResultAsync<ApplyReport, BackendError> => {
+    if (closed) return errAsync(backendError('closed', 'IPVS backend is closed'));
+    const started = performance.now();
+    const target = toIpvsSnapshot(desired, options);
+    if (target.isErr()) return errAsync(target.error);
+    const want = target.value;
+    return getClient().andThen((c) =>
+      getOwned().andThen((record) =>
+        c
+          .services()
+          .mapErr((e) => fromIpvs(e))
+          .andThen((all) => {
+            const wantIds = new Set(want.services.map((s) => formatServiceId(s.id)));
+            const foreign = all.filter((s) => {
+              const id = formatServiceId(s.id);
+              return wantIds.has(id) && !(id in record.services);
+            });
+            if (foreign.length > 0 && !options.adoptExisting) {
+              const ids = foreign.map((s) => formatServiceId(s.id)).join(', ');
+              return errAsync(
+                backendError(
+                  'rejected',
+                  `IPVS services exist that lbkit did not create: ${ids} (set adoptExisting to take them over)`,
+                ),
+              );
+            }
+            const mine = all.filter(
+              (s) => wantIds.has(formatServiceId(s.id)) || formatServiceId(s.id) in record.services,
+            );
+            return new ResultAsync(snapshot(c, mine, record.services))
+              .mapErr((e) => fromIpvs(e))
+              .andThen((current) => {
+                const ops = diff(current, want);
+                // Record intent first: a crash midway still leaves these services ours.
+                const intent: Record<string, string> = { ...record.services };
+                for (const s of want.services)
+                  intent[formatServiceId(s.id)] = s.name ?? formatServiceId(s.id);
+                return store.save({ services: intent }).andThen(() => {
+                  owned = { services: intent };
+                  return new ResultAsync(execute(c, ops));
+                });
+              })
+              .andThen((ops) => {
+                const final: Record<string, string> = {};
+                for (const s of want.services)
+                  final[formatServiceId(s.id)] = s.name ?? formatServiceId(s.id);
+                return store.save({ services: final }).map(() => {
+                  owned = { services: final };
+                  const changed = [
+                    ...new Set(ops.map((o) => o.name ?? formatServiceId(o.service))),
+                  ];
+                  return {
+                    operations: ops.length,
+                    durationMs: performance.now() - started,
+                    changedServices: changed,
+                  };
+                });
+              });
+          }),
+      ),
+    );
+  };
+
+  const execute = async (
+    c: IpvsClient,
+    ops: readonly IpvsOp[],
+  ): Promise<Result<readonly IpvsOp[], BackendError>> => {
+    for (const [i, op] of ops.entries()) {
+      const r = await runOp(c, op);
+      if (r.isErr()) {
+        const done = ops.slice(0, i).map(formatOp);
+        const notDone = ops.slice(i).map(formatOp);
+        const base = fromIpvs(r.error, `${formatOp(op)}: `);
+        return err(
+          i === 0 && base.kind !== 'rejected'
+            ? base
+            : backendError(
+                i === 0 ? 'rejected' : 'partial',
+                `${i} of ${ops.length} IPVS operations applied; ${base.message}`,
+                {
+                  done,
+                  notDone,
+                  cause: r.error,
+                },
+              ),
+        );
+      }
+    }
+    return ok(ops);
+  };
+
+  const read = (): ResultAsync<ObservedState, BackendError> =>
+    getClient().andThen((c) =>
+      getOwned().andThen((record) =>
+        c
+          .services()
+          .andThen(
+            (all) =>
+              new ResultAsync(
+                snapshot(
+                  c,
+                  all.filter((s) => !isFwmarkService(s.id)),
+                  record.services,
+                ),
+              ),
+          )
+          .mapErr((e) => fromIpvs(e))
+          .map((snap) => ({ services: snap.services.flatMap(observe) })),
+      ),
+    );
+
+  const close = (closeOptions: CloseOptions = {}): ResultAsync<void, BackendError> => {
+    if (closed) return okAsync(undefined);
+    const finish = (): void => {
+      closed = true;
+      if (options.closeClient !== false) client?.close();
+    };
+    if (closeOptions.keep) {
+      finish();
+      return okAsync(undefined);
+    }
+    return getClient()
+      .andThen((c) =>
+        getOwned().andThen((record) =>
+          c
+            .services()
+            .mapErr((e) => fromIpvs(e))
+            .andThen((all) => {
+              const ops: IpvsOp[] = all
+                .filter((s) => formatServiceId(s.id) in record.services)
+                .map((s) => ({ op: 'remove-service', service: s.id }));
+              return new ResultAsync(execute(c, ops));
+            }),
+        ),
+      )
+      .andThen(() => store.clear())
+      .map(() => {
+        owned = { services: {} };
+        finish();
+      });
+  };
+
+  return { name: 'ipvs', capabilities, apply, read, close };
+}
+
+function observe(s: ServiceState): ObservedService[] {
+  if (isFwmarkService(s.id) || s.id.protocol === 'sctp') return [];
+  return [
+    {
+      key: { vip: s.id.address, port: s.id.port, protocol: s.id.protocol },
+      ...(s.name === undefined ? {} : { name: s.name }),
+      scheduler: s.config.scheduler,
+      destinations: s.destinations.map((d) => ({
+        address: d.id.address,
+        port: d.id.port,
+        weight: d.config.weight,
+      })),
+    },
+  ];
+}
