@@ -278,9 +278,10 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
         ),
       )
       .andThen(() => store.clear())
-      .map(() => {
+      .andThen(() => {
         owned = { services: {} };
         finish();
+        return okAsync(undefined);
       });
   };
 
