@@ -37,9 +37,12 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
  * Builds the lookup table: `table[slot]` is an index into `entries`.
  * `size` must be a prime; `entries` non-empty with weights > 0 (callers filter).
  */
-export function maglevTable(entries: readonly MaglevEntry[], size: number): number[] {
-  const n = entries.length;
+export function maglevTable(input: readonly MaglevEntry[], size: number): number[] {
+  const n = input.length;
   if (n === 0) return [];
+  // Fill in name order, so the table depends on the set of names, not on list order.
+  const order = input.map((_, i) => i).sort((a, b) => (input[a]!.name < input[b]!.name ? -1 : 1));
+  const entries = order.map((i) => input[i]!);
   const offset = entries.map((e) => fnv1a32(e.name) % size);
   const skip = entries.map((e) => (fnv1a32(e.name, SKIP_BASIS) % (size - 1)) + 1);
   const g = entries.reduce((acc, e) => gcd(acc, e.weight), 0) || 1;
@@ -55,7 +58,7 @@ export function maglevTable(entries: readonly MaglevEntry[], size: number): numb
           next[i]!++;
           slot = (offset[i]! + next[i]! * skip[i]!) % size;
         }
-        table[slot] = i;
+        table[slot] = order[i]!;
         next[i]!++;
         filled++;
         if (filled === size) return table;

@@ -1,8 +1,10 @@
 import type { NftState } from './state.js';
 
+const byName = <T>(m: ReadonlyMap<string, T>): T[] => [...m.keys()].sort().map((k) => m.get(k)!);
+
 /**
  * A text listing of a state, in the flat dialect we emit (`add ...` lines,
- * elements sorted), for assertions and debugging. Applying it to an empty
+ * objects and elements sorted by name), for assertions and debugging. Applying it to an empty
  * state gives the same state back.
  */
 export function listRuleset(state: NftState): string {
@@ -10,13 +12,13 @@ export function listRuleset(state: NftState): string {
   for (const [ref, t] of state.tables) {
     lines.push(`add table ${ref}`);
     for (const c of [...t.counters].sort()) lines.push(`add counter ${ref} ${c}`);
-    for (const m of t.maps.values()) {
+    for (const m of byName(t.maps)) {
       const decl = m.data === undefined ? m.key : `${m.key} : ${m.data}`;
       lines.push(
         `add ${m.kind} ${ref} ${m.name} { ${decl} ;${m.interval ? ' flags interval ;' : ''} }`,
       );
     }
-    for (const c of t.chains.values()) {
+    for (const c of byName(t.chains)) {
       const h = c.hook;
       lines.push(
         h
@@ -24,9 +26,9 @@ export function listRuleset(state: NftState): string {
           : `add chain ${ref} ${c.name}`,
       );
     }
-    for (const c of t.chains.values())
+    for (const c of byName(t.chains))
       for (const r of c.rules) lines.push(`add rule ${ref} ${c.name} ${r}`);
-    for (const m of t.maps.values()) {
+    for (const m of byName(t.maps)) {
       const items = [...m.elements].map(([k, v]) => (v === undefined ? k : `${k} : ${v}`)).sort();
       if (items.length > 0) lines.push(`add element ${ref} ${m.name} { ${items.join(', ')} }`);
     }
