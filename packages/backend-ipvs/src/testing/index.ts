@@ -7,3 +7,4 @@
 export * from './fake-ipvs.js';
 export * from './fake-netlink-kernel.js';
 export * from './hexdump-diff.js';
+export * from './ipvsadm.js';
