@@ -26,6 +26,8 @@ export interface LoadResult {
   readonly failures: number;
   readonly errors: Record<string, number>;
   readonly elapsedMs: number;
+  /** Epoch ms when the client started sending. */
+  readonly startedAt: number;
 }
 
 /** Result of a `hold` run (one long-lived TCP connection). */

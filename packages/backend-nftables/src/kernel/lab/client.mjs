@@ -123,6 +123,7 @@ const once = {
 
 async function load() {
   const start = performance.now();
+  const startedAt = Date.now();
   const deadline = spec.durationMs ? start + spec.durationMs : Number.POSITIVE_INFINITY;
   let remaining = spec.count ?? Number.POSITIVE_INFINITY;
   const worker = async () => {
@@ -132,7 +133,7 @@ async function load() {
     }
   };
   await Promise.all(Array.from({ length: spec.concurrency ?? 1 }, worker));
-  return { counts, bySource, failures, errors, elapsedMs: performance.now() - start };
+  return { counts, bySource, failures, errors, elapsedMs: performance.now() - start, startedAt };
 }
 
 function hold() {
