@@ -10,3 +10,6 @@ export * from './transport/detect.js';
 export * from './transport/libnftables.js';
 export * from './transport/nft-cli.js';
 export type { NftTransport } from './transport/transport.js';
+export * from './backend.js';
+export type * from './backend-types.js';
+export * from './render/index.js';
