@@ -10,11 +10,8 @@ const destinations = [1, 2].map((n) => ({ name: `s${n}`, address: `198.51.100.1$
 const services = validateServices([{ ...web, probe, destinations }]);
 const backend = createNftablesBackend({ table: 'embed' });
 if (services.isErr() || backend.isErr()) throw new Error('bad configuration');
-const lb = createBalancer({
-  services: services.value,
-  backend: backend.value,
-  probes: createProbe,
-});
+const options = { services: services.value, backend: backend.value, probes: createProbe };
+const lb = createBalancer(options);
 
 lb.on('health', (e) => console.log(`${e.destination}: ${e.from} -> ${e.to} (${e.reason})`));
 lb.on('applied', (e) => console.log(`kernel updated: ${e.report.changedServices}`));
