@@ -249,7 +249,7 @@ http {
   fastcgi_temp_path ${prefix}/fastcgi; uwsgi_temp_path ${prefix}/uwsgi; scgi_temp_path ${prefix}/scgi;
   keepalive_requests 1000000;
   server {
-    listen ${LOOPBACK}:${port};
+    listen ${LOOPBACK}:${port} backlog=4096;
     ${tls}
     root ${prefix}/html;
     add_header X-Trace ${name} always;
