@@ -21,7 +21,9 @@ function formatNumber(v: number): string {
 /** Renders a table as aligned plain text (columns from the union of row keys). */
 export function formatTable(table: BenchTable): string {
   const columns = [...new Set(table.rows.flatMap((r) => Object.keys(r)))];
-  const widths = columns.map((c) => Math.max(c.length, ...table.rows.map((r) => cell(r[c]).length)));
+  const widths = columns.map((c) =>
+    Math.max(c.length, ...table.rows.map((r) => cell(r[c]).length)),
+  );
   const line = (values: string[]) =>
     values.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
   const out = [`## ${table.title}`, line(columns), widths.map((w) => '-'.repeat(w)).join('  ')];

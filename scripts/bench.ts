@@ -4,7 +4,7 @@
  * and measures our path beside the naive one in the same run.
  * Usage: npm run bench [-- <package-filter>]
  */
-import { formatTable, type BenchTable } from './bench-table.js';
+import { type BenchTable, formatTable } from './bench-table.js';
 
 interface BenchModule {
   readonly bench: () => AsyncIterable<BenchTable>;

@@ -12,7 +12,6 @@ if (hostJson && existsSync(hostJson)) {
   total.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
 if (vmLog && existsSync(vmLog)) {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: strip ANSI colours
   const text = readFileSync(vmLog, 'utf8').replace(/\u001b\[[0-9;]*m/g, '');
   const line = text.split('\n').find((l) => /^\s*Tests\s+\d/.test(l));
   const count = (word) => Number(line?.match(new RegExp(`(\\d+) ${word}`))?.[1] ?? 0);
