@@ -130,6 +130,54 @@ function createIn(
 }
 
 /**
+ * Moves the calling thread (the JS main thread) into a network namespace, so
+ * sockets created afterwards (probes, servers) live there; returns a function
+ * that moves it back. For tests and tools that must act from the balancer's
+ * namespace. Errors: `not-found` (no such netns), `permission`, `unavailable`.
+ */
+export async function enterNetworkNamespace(
+  netns: string,
+): Promise<Result<() => Result<void, NetlinkError>, NetlinkError>> {
+  let c: Libc;
+  try {
+    c = await loadLibc();
+  } catch (error) {
+    return err(
+      netlinkError('unavailable', `cannot load libc via koffi: ${(error as Error).message}`),
+    );
+  }
+  let home: number;
+  try {
+    home = openSync('/proc/thread-self/ns/net', 'r');
+  } catch (error) {
+    return err(netlinkError('io', `cannot open own netns: ${(error as Error).message}`));
+  }
+  let target: number;
+  try {
+    target = openSync(nsPath(netns), 'r');
+  } catch (error) {
+    closeSync(home);
+    return err(netlinkError('not-found', `netns ${netns}: ${(error as Error).message}`));
+  }
+  const entered = c.setns(target, SOCKET.CLONE_NEWNET);
+  const errno = c.errno();
+  closeSync(target);
+  if (entered < 0) {
+    closeSync(home);
+    return err(errnoError(errno, `setns ${netns}`));
+  }
+  let back = false;
+  return ok(() => {
+    if (back) return ok(undefined);
+    back = true;
+    const r = c.setns(home, SOCKET.CLONE_NEWNET);
+    const e = c.errno();
+    closeSync(home);
+    return r < 0 ? err(errnoError(e, 'setns back')) : ok(undefined);
+  });
+}
+
+/**
  * Opens a raw netlink socket through libc (koffi): socket, bind (kernel picks the
  * port id), SO_RCVTIMEO, SO_RCVBUF. Calls block the calling thread for the
  * duration of one request (microseconds) and at most `receiveTimeoutMs`.

@@ -23,3 +23,70 @@ export function vmSkipReason(needs: readonly string[] = []): string | false {
     throw new Error(`IPVS VM tests need ${missing.join(', ')} (CI=true)`);
   return `needs ${missing.join(', ')}`;
 }
+
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { DEFAULT_HEALTH, type HealthSettings } from '@lbkit/core';
+import type { NetnsLab } from '@lbkit/core/testing';
+
+/** Fast health settings for VM tests: one verdict flips state, checks every 300 ms. */
+export const FAST_HEALTH: HealthSettings = {
+  ...DEFAULT_HEALTH,
+  interval: 300,
+  fastInterval: 200,
+  downInterval: 300,
+  timeout: 500,
+  rise: 1,
+  fall: 1,
+  jitter: 50,
+  initial: 'up',
+};
+
+/** Starts `busybox httpd` in `role` on `address:port`, serving `text` at `/`. */
+export function startHttpd(
+  lab: NetnsLab,
+  role: string,
+  address: string,
+  text: string,
+  port = 80,
+): ChildProcess {
+  const dir = `/tmp/${lab.prefix}-${role}-www`;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}/index.html`, `${text}\n`);
+  return lab.spawn(role, ['busybox', 'httpd', '-f', '-p', `${address}:${port}`, '-h', dir]);
+}
+
+/** One HTTP GET from `role` (a new TCP connection); the body trimmed, or `error`. */
+export async function fetchFrom(lab: NetnsLab, role: string, url: string): Promise<string> {
+  const r = await lab.try(role, ['busybox', 'wget', '-q', '-T', '2', '-O', '-', url]);
+  return r.code === 0 ? r.stdout.trim() : 'error';
+}
+
+/** Waits until `check()` is true, polling every `stepMs`, at most `timeoutMs`. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+  stepMs = 100,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return check();
+}
+
+/** Waits until a TCP port accepts connections from `role` (bounded). */
+export async function waitListening(
+  lab: NetnsLab,
+  role: string,
+  address: string,
+  port: number,
+): Promise<void> {
+  await until(
+    async () =>
+      (await lab.try(role, ['busybox', 'nc', '-z', '-w', '1', address, String(port)])).code === 0,
+    10_000,
+    100,
+  );
+}

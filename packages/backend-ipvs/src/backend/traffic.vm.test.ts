@@ -1,0 +1,144 @@
+/**
+ * Real traffic through IPVS in the kernel VM: client -> lb (IPVS, NAT) -> servers,
+ * each in its own namespace (createBalancerLab, prefix lbkv). Servers are
+ * `busybox httpd` answering their own name; the client is `busybox wget`.
+ */
+import type { DesiredService, Service } from '@lbkit/core';
+import { createBalancer } from '@lbkit/core';
+import { type BalancerLab, createBalancerLab, LAB } from '@lbkit/core/testing';
+import { createProbe } from '@lbkit/probes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enterNetworkNamespace } from '../netlink/socket.js';
+import { ipvsadmList } from '../testing/ipvsadm.js';
+import {
+  FAST_HEALTH,
+  fetchFrom,
+  startHttpd,
+  until,
+  vmSkipReason,
+  waitListening,
+} from '../testing/vm.js';
+import { createIpvsBackend } from './ipvs-backend.js';
+import { createMemoryOwnershipStore } from './ownership.js';
+
+const skip = vmSkipReason(['busybox']);
+const URL = `http://${LAB.vip}/`;
+
+const desired = (scheduler: 'rr' | 'wrr', weights: number[], port = 80): DesiredService => ({
+  name: 'web',
+  key: { vip: LAB.vip, port, protocol: 'tcp' },
+  scheduler,
+  whenEmpty: 'reject',
+  persistence: 0,
+  destinations: weights.map((weight, i) => ({
+    name: `s${i + 1}`,
+    address: LAB.server(i + 1),
+    port,
+    weight,
+  })),
+});
+
+describe.skipIf(skip)(`IPVS with real traffic${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let env: BalancerLab;
+  const servers = new Map<string, ReturnType<typeof startHttpd>>();
+
+  beforeAll(async () => {
+    env = await createBalancerLab('lbkv', 3);
+    for (const [i, role] of env.servers.entries()) {
+      servers.set(role, startHttpd(env.lab, role, LAB.server(i + 1), role));
+    }
+    for (const i of env.servers.keys()) await waitListening(env.lab, 'lb', LAB.server(i + 1), 80);
+  });
+  afterAll(async () => {
+    await env?.lab.destroy();
+  });
+
+  const backend = () =>
+    createIpvsBackend({ netns: env.lab.ns('lb'), ownership: createMemoryOwnershipStore() });
+
+  it('rr + NAT: strict alternation over three servers', async () => {
+    const b = backend();
+    expect((await b.apply({ services: [desired('rr', [1, 1, 1])] })).isOk()).toBe(true);
+    const seen: string[] = [];
+    for (let i = 0; i < 6; i++) seen.push(await fetchFrom(env.lab, 'client', URL));
+    expect(new Set(seen.slice(0, 3))).toEqual(new Set(['s1', 's2', 's3']));
+    expect(seen.slice(3)).toEqual(seen.slice(0, 3));
+    await b.close();
+  });
+
+  it('wrr: weights 3:1 give a 3:1 split', async () => {
+    const b = backend();
+    expect((await b.apply({ services: [desired('wrr', [3, 1])] })).isOk()).toBe(true);
+    const seen: string[] = [];
+    for (let i = 0; i < 8; i++) seen.push(await fetchFrom(env.lab, 'client', URL));
+    expect(seen.filter((s) => s === 's1')).toHaveLength(6);
+    expect(seen.filter((s) => s === 's2')).toHaveLength(2);
+    await b.close();
+  });
+
+  it('drain (weight 0) keeps an established connection; new ones go elsewhere', async () => {
+    const b = backend();
+    const port = 9000;
+    const listener = env.lab.spawn('s1', ['busybox', 'nc', '-l', '-p', String(port)]);
+    let received = '';
+    listener.stdout?.on('data', (d: Buffer) => {
+      received += d.toString();
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await b.apply({ services: [desired('rr', [1], port)] })).isOk()).toBe(true);
+    const client = env.lab.spawn('client', ['busybox', 'nc', LAB.vip, String(port)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    client.stdin?.write('before\n');
+    expect(await until(() => received.includes('before'), 10_000)).toBe(true);
+    expect((await b.apply({ services: [desired('rr', [0], port)] })).isOk()).toBe(true);
+    const listed = await ipvsadmList(env.lab.ns('lb'));
+    expect(listed.services[0]?.destinations[0]?.weight).toBe(0);
+    client.stdin?.write('after drain\n');
+    expect(await until(() => received.includes('after drain'), 10_000)).toBe(true);
+    await env.lab.kill(client);
+    await env.lab.kill(listener);
+    await b.close();
+  });
+
+  it('failover driven by the TCP probe through createBalancer', async () => {
+    const restore = (await enterNetworkNamespace(env.lab.ns('lb')))._unsafeUnwrap();
+    const service: Service = {
+      ...desired('rr', [1, 1, 1]),
+      destinations: desired('rr', [1, 1, 1]).destinations,
+      probe: { kind: 'tcp' },
+      health: FAST_HEALTH,
+      downAction: 'remove',
+    };
+    const balancer = createBalancer({
+      services: [service],
+      backend: backend(),
+      probes: createProbe,
+    });
+    try {
+      expect((await balancer.start()).isOk()).toBe(true);
+      await balancer.whenReady();
+      await balancer.settled();
+      await env.lab.kill(servers.get('s2')!);
+      const down = await until(() =>
+        balancer.status()[0]!.destinations.some((d) => d.name === 's2' && !d.serving),
+      );
+      expect(down).toBe(true);
+      await balancer.settled();
+      const after: string[] = [];
+      for (let i = 0; i < 4; i++) after.push(await fetchFrom(env.lab, 'client', URL));
+      expect(new Set(after)).toEqual(new Set(['s1', 's3']));
+      servers.set('s2', startHttpd(env.lab, 's2', LAB.server(2), 's2'));
+      expect(await until(() => balancer.status()[0]!.destinations.every((d) => d.serving))).toBe(
+        true,
+      );
+      await balancer.settled();
+      const back: string[] = [];
+      for (let i = 0; i < 3; i++) back.push(await fetchFrom(env.lab, 'client', URL));
+      expect(new Set(back)).toEqual(new Set(['s1', 's2', 's3']));
+    } finally {
+      await balancer.stop();
+      restore();
+    }
+  });
+});
