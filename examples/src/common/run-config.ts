@@ -37,7 +37,11 @@ export async function runConfigDaemon(options: ConfigDaemonOptions): Promise<num
     warn(`${options.backend}: ${backend.error.message}`);
     return 1;
   }
-  const balancer = createBalancer({ services: loaded.value, backend: backend.value, probes: createProbe });
+  const balancer = createBalancer({
+    services: loaded.value,
+    backend: backend.value,
+    probes: createProbe,
+  });
   attachEventLog(balancer, { info, warn });
   const started = await balancer.start();
   if (started.isErr()) {

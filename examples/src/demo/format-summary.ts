@@ -13,7 +13,7 @@ export function formatSummary(summary: DemoSummary): string {
   return [
     'SUMMARY',
     `  failover  kill -9 ${summary.victim} -> no new flows to it: ${per(summary.failoverMs)} (worst ${worst} ms)`,
-    `  recovery  ${summary.victim} restarted -> serving again: ${per(summary.recoveryMs)}`,
+    `  recovery  ${summary.victim} listening again -> serving again: ${per(summary.recoveryMs)}`,
     `  client    ${requests}`,
     `            failed during the failover window: ${summary.failedInFailover}; at any other time: ${summary.failedOutside}`,
     `            answers from ${summary.victim} while it was dead: ${summary.answeredWhileDead}`,

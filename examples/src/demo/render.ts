@@ -45,7 +45,8 @@ export function renderScreen(state: DemoState, options: RenderOptions = {}): str
 
   const elapsed = seconds(now);
   lines.push(
-    paint('bold', fit(state.title, width - elapsed.length - 1)) + ' ' + paint('dim', elapsed),
+    paint('bold', fit(state.title, width - elapsed.length - 1).padEnd(width - elapsed.length)) +
+      paint('dim', elapsed),
   );
   lines.push(`${paint('bold', 'now:')} ${fit(state.phase, width - 5)}`);
   lines.push('');
@@ -91,7 +92,7 @@ export function renderScreen(state: DemoState, options: RenderOptions = {}): str
     const marks = recent.map((r) => {
       if (!r.ok) return paint('red', '✗');
       const i = state.servers.findIndex((s) => s.name === r.server);
-      const style = SERVER_STYLES[(i < 0 ? 0 : i) % SERVER_STYLES.length] ?? 'cyan';
+      const style = SERVER_STYLES[Math.max(i, 0) % SERVER_STYLES.length] ?? 'cyan';
       return paint(style, (r.server ?? '?').replace(/^[^0-9]*/, '').slice(-1) || '?');
     });
     const pad = ' '.repeat((slots - recent.length) * 2);

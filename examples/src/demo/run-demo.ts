@@ -66,12 +66,19 @@ export async function runDemo(
     servers,
   });
   const victim = servers[1]?.name ?? 's2';
-  const { lab } = await createBalancerLab(options.prefix ?? 'lbkd', SERVERS);
+  state.phase = 'building the lab: client, lb and 3 servers in network namespaces';
+  screen.start(state);
+  let lab: NetnsLab;
+  try {
+    ({ lab } = await createBalancerLab(options.prefix ?? 'lbkd', SERVERS));
+  } catch (error) {
+    screen.stop();
+    throw error;
+  }
   const children = new Map<string, ChildProcess>();
   let agent: ChildProcess | undefined;
   let client: ChildProcess | undefined;
   let agentError = '';
-  let screenStarted = false;
   const checkAbort = (): void => {
     if (options.signal?.aborted) throw new Error('aborted');
     if (agent && agent.exitCode !== null) {
@@ -86,11 +93,18 @@ export async function runDemo(
     }
   };
   const waitUntil = async (predicate: () => boolean, ms: number, what: string) =>
-    waitFor(() => (checkAbort(), predicate()), ms, what);
+    waitFor(
+      () => {
+        checkAbort();
+        return predicate();
+      },
+      ms,
+      what,
+    );
 
   try {
     state.phase = 'starting the name servers';
-    for (const server of servers) await startServer(lab, server.name, children, state);
+    await Promise.all(servers.map((server) => startServer(lab, server.name, children, state)));
 
     state.phase = 'starting the balancer in the lb namespace';
     agent = lab.spawn(
@@ -119,8 +133,6 @@ export async function runDemo(
     onLines(agent.stderr, (line) => {
       agentError = `${agentError}${line}\n`.slice(-2000);
     });
-    screen.start(state);
-    screenStarted = true;
     await waitFor(
       () => {
         if (fatal !== undefined) throw new Error(`balancer: ${fatal}`);
@@ -191,14 +203,11 @@ export async function runDemo(
     await pause(Math.round(durationMs * 0.35));
 
     // Recovery.
-    state.phase = `${victim} restarted: waiting for ${2} good checks`;
-    const restartAt = Date.now();
+    state.phase = `restarting ${victim}; the balancer adds it back after 2 good checks`;
     await startServer(lab, victim, children, state);
-    state.event(
-      `${victim} restarted (pid ${children.get(victim)?.pid ?? '?'})`,
-      'action',
-      restartAt,
-    );
+    const restartAt = Date.now();
+    const pid = children.get(victim)?.pid ?? '?';
+    state.event(`${victim} restarted, listening again (pid ${pid})`, 'action', restartAt);
     const backAt: Record<string, number> = {};
     await waitUntil(
       servingAt((serving) => serving, backAt),
@@ -223,7 +232,7 @@ export async function runDemo(
       failedInFailover: all.filter((r) => !r.ok && inFailover(r.at)).length,
       failedOutside: all.filter((r) => !r.ok && !inFailover(r.at)).length,
       answeredWhileDead: all.filter(
-        (r) => r.ok && r.server === victim && r.at > killAt && r.at < restartAt,
+        (r) => r.ok && r.server === victim && r.at > killAt && r.at < restartAt - 100,
       ).length,
     };
     return { summary, state };
@@ -234,7 +243,7 @@ export async function runDemo(
       const exited = new Promise((resolve) => agent?.once('exit', resolve));
       if (agent.exitCode === null) await Promise.race([exited, sleep(3000)]);
     }
-    if (screenStarted) screen.stop();
+    screen.stop();
     await lab.destroy();
   }
 }

@@ -28,7 +28,8 @@ const usage = (message: string): never => {
 };
 const config = values.config ?? usage('--config is required');
 if (values.level !== '2' && values.level !== '3') usage('--level must be 2 or 3');
-if (values.backend !== 'nftables' && values.backend !== 'ipvs') usage('--backend must be nftables or ipvs');
+if (values.backend !== 'nftables' && values.backend !== 'ipvs')
+  usage('--backend must be nftables or ipvs');
 
 process.exitCode = await runConfigDaemon({
   program: 'dns-cluster',

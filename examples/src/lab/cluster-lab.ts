@@ -38,9 +38,24 @@ export const LEVEL3_TABLE = 100;
  * replies sourced from the traffic address go back through the balancer,
  * everything else uses the main table.
  */
-export function level3Routing(trafficAddress: string, lbTrafficAddress: string, dev = 'eth1'): string[][] {
+export function level3Routing(
+  trafficAddress: string,
+  lbTrafficAddress: string,
+  dev = 'eth1',
+): string[][] {
   return [
-    ['ip', 'route', 'add', 'default', 'via', lbTrafficAddress, 'dev', dev, 'table', String(LEVEL3_TABLE)],
+    [
+      'ip',
+      'route',
+      'add',
+      'default',
+      'via',
+      lbTrafficAddress,
+      'dev',
+      dev,
+      'table',
+      String(LEVEL3_TABLE),
+    ],
     ['ip', 'rule', 'add', 'from', trafficAddress, 'table', String(LEVEL3_TABLE), 'priority', '100'],
   ];
 }
@@ -58,7 +73,11 @@ export interface ClusterLab {
 }
 
 /** Builds the cluster lab for `level` with `count` servers. Destroys itself on failure. */
-export async function createClusterLab(prefix: string, level: 2 | 3, count = 2): Promise<ClusterLab> {
+export async function createClusterLab(
+  prefix: string,
+  level: 2 | 3,
+  count = 2,
+): Promise<ClusterLab> {
   const lab = new NetnsLab(prefix);
   try {
     await lab.add('client');

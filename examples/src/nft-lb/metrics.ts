@@ -41,12 +41,12 @@ export function countEvents(balancer: Balancer): MetricsCounters {
   return counters;
 }
 
-const escape = (value: string): string =>
+const escapeLabel = (value: string): string =>
   value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
 const labels = (pairs: Record<string, string | number>): string =>
   `{${Object.entries(pairs)
-    .map(([k, v]) => `${k}="${escape(String(v))}"`)
+    .map(([k, v]) => `${k}="${escapeLabel(String(v))}"`)
     .join(',')}}`;
 
 /** Renders the metrics text. `observed` (kernel counters) is optional. */

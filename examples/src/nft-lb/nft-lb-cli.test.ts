@@ -67,7 +67,8 @@ describe('nft-lb --render', () => {
     expect(good.stdout).toMatch(/^# nft-lb --render: /);
     expect(good.stdout).toContain('table inet nft_lb');
     expect(good.stdout).toContain('333444555');
-    for (const address of ['198.51.100.11', '198.51.100.12']) expect(good.stdout).toContain(address);
+    for (const address of ['198.51.100.11', '198.51.100.12'])
+      expect(good.stdout).toContain(address);
     const hostile = await nftLb(['--render', '--rules', join(testdata, 'hostile.rules')]);
     expect(hostile.code).toBe(1);
     expect(hostile.stdout).toBe('');

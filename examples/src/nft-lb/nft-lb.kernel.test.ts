@@ -84,7 +84,11 @@ describe.skipIf(!canUseNetns())('nft-lb in a network namespace lab', () => {
     const from = daemon!.lines.length;
     const killedAt = Date.now();
     await built.lab.kill(servers.get('s3')!, 'SIGKILL');
-    const line = await daemon!.waitForLine(/service line: destination s3 \(198\.51\.100\.13:7000\) up -> down/, 5000, from);
+    const line = await daemon!.waitForLine(
+      /service line: destination s3 \(198\.51\.100\.13:7000\) up -> down/,
+      5000,
+      from,
+    );
     const noticedMs = Date.now() - killedAt;
     expect(line).toMatch(/2 consecutive failures/);
     expect(noticedMs).toBeLessThan(2000);
@@ -114,7 +118,10 @@ describe.skipIf(!canUseNetns())('nft-lb in a network namespace lab', () => {
 
   it('SIGHUP with a broken file reports it and keeps the running configuration', async () => {
     const from = daemon!.lines.length;
-    writeFileSync(file, `${rules([2, 3], [1, 2])}x; delete table inet fw|${LAB.vip}|1|n|${LAB.server(1)}\n`);
+    writeFileSync(
+      file,
+      `${rules([2, 3], [1, 2])}x; delete table inet fw|${LAB.vip}|1|n|${LAB.server(1)}\n`,
+    );
     daemon!.child.kill('SIGHUP');
     await daemon!.waitForLine(/nft_lb_rules:6: .*"x; delete table inet fw"/, 5000, from);
     await daemon!.waitForLine(/keeping the running configuration/, 5000, from);

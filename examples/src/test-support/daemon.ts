@@ -31,7 +31,9 @@ export function startProgram(
   const lines: string[] = [];
   onLines(child.stdout, (line) => lines.push(line));
   onLines(child.stderr, (line) => lines.push(line));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return {
     child,
     lines,
@@ -41,7 +43,9 @@ export function startProgram(
         () => {
           found = lines.slice(from).find((l) => pattern.test(l));
           if (found === undefined && child.exitCode !== null) {
-            throw new Error(`${name} exited (${child.exitCode}) before ${pattern}:\n${lines.join('\n')}`);
+            throw new Error(
+              `${name} exited (${child.exitCode}) before ${pattern}:\n${lines.join('\n')}`,
+            );
           }
           return found !== undefined;
         },
@@ -67,7 +71,14 @@ export async function traceFrom(
   extra: readonly string[] = [],
 ): Promise<TraceResult[]> {
   const argv = [...programArgv('trace-client'), '--host', host, '--target', target];
-  const result = await lab.exec(role, [...argv, '--count', String(rounds), '--every', '10', ...extra]);
+  const result = await lab.exec(role, [
+    ...argv,
+    '--count',
+    String(rounds),
+    '--every',
+    '10',
+    ...extra,
+  ]);
   return result.stdout
     .split('\n')
     .map(parseTraceLine)
@@ -94,7 +105,15 @@ export function traceLoop(
 ): { stop(): Promise<TraceResult[]> } {
   const child = lab.spawn(
     role,
-    [...programArgv('trace-client'), '--host', host, '--target', target, '--every', String(everyMs)],
+    [
+      ...programArgv('trace-client'),
+      '--host',
+      host,
+      '--target',
+      target,
+      '--every',
+      String(everyMs),
+    ],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   const results: TraceResult[] = [];
