@@ -139,10 +139,8 @@ async function throughputTable(
   let serial: Measured | undefined;
   for (const c of CONCURRENCIES) {
     const a = await measure(ours, c);
-    const n =
-      naiveConcurrency === 'serial'
-        ? (serial ??= await measure(naive, 1))
-        : await measure(naive, c);
+    if (naiveConcurrency === 'serial' && serial === undefined) serial = await measure(naive, 1);
+    const n = serial ?? (await measure(naive, c));
     rows.push({
       concurrency: c,
       'lbkit checks/s': Math.round(a.perSecond),
