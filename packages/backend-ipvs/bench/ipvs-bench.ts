@@ -1,0 +1,177 @@
+/**
+ * The IPVS measurements themselves; they need a kernel with IPVS (run inside
+ * the kernel VM by `index.ts` when the host has none). Everything happens in a
+ * throwaway network namespace `lbkv<pid>-bench`.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { DesiredService, DesiredState } from '@lbkit/core';
+import type { ResultAsync } from 'neverthrow';
+import { type BenchTable, percentile } from '../../../scripts/bench-table.js';
+import { createIpvsBackend } from '../src/backend/ipvs-backend.js';
+import { createMemoryOwnershipStore } from '../src/backend/ownership.js';
+import type { IpvsClient, IpvsError } from '../src/client/client.js';
+import { createIpvsClient } from '../src/client/netlink-client.js';
+import type { DestinationConfig, ServiceConfig, ServiceId } from '../src/client/types.js';
+import { enterNetworkNamespace } from '../src/netlink/socket.js';
+import { IPVSADM } from '../src/testing/ipvsadm.js';
+
+const execFileAsync = promisify(execFile);
+const NETLINK_CYCLES = 400;
+const IPVSADM_CYCLES = 10;
+const SERVICES = 1000;
+
+const rr: ServiceConfig = { scheduler: 'rr', flags: [], timeout: 0, netmask: 32 };
+const nat = (weight: number): DestinationConfig => ({
+  forward: 'masquerade',
+  weight,
+  upperThreshold: 0,
+  lowerThreshold: 0,
+});
+const svc = (i: number): ServiceId => ({
+  family: 4,
+  protocol: 'tcp',
+  address: '192.0.2.10',
+  port: 1000 + i,
+});
+const dst = { family: 4 as const, address: '198.51.100.11', port: 80 };
+
+/** The five ops of one cycle, as ipvsadm argument lists. */
+const ipvsadmCycle = (port: number): string[][] => [
+  ['-A', '-t', `192.0.2.10:${port}`, '-s', 'rr'],
+  ['-a', '-t', `192.0.2.10:${port}`, '-r', '198.51.100.11:80', '-m', '-w', '1'],
+  ['-e', '-t', `192.0.2.10:${port}`, '-r', '198.51.100.11:80', '-m', '-w', '2'],
+  ['-d', '-t', `192.0.2.10:${port}`, '-r', '198.51.100.11:80'],
+  ['-D', '-t', `192.0.2.10:${port}`],
+];
+
+async function timed(f: () => PromiseLike<unknown>): Promise<number> {
+  const t = performance.now();
+  await f();
+  return (performance.now() - t) * 1000;
+}
+
+async function netlinkOps(client: IpvsClient): Promise<number[]> {
+  const samples: number[] = [];
+  const must = async (r: ResultAsync<void, IpvsError>) => {
+    const done = await r;
+    if (done.isErr()) throw new Error(`netlink op failed: ${done.error.message}`);
+  };
+  for (let i = 0; i < NETLINK_CYCLES; i++) {
+    const id = svc(i);
+    samples.push(await timed(() => must(client.createService(id, rr))));
+    samples.push(await timed(() => must(client.createDestination(id, dst, nat(1)))));
+    samples.push(await timed(() => must(client.updateDestination(id, dst, nat(2)))));
+    samples.push(await timed(() => must(client.removeDestination(id, dst))));
+    samples.push(await timed(() => must(client.removeService(id))));
+  }
+  return samples;
+}
+
+async function ipvsadmOps(): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < IPVSADM_CYCLES; i++) {
+    for (const args of ipvsadmCycle(1000 + i)) {
+      samples.push(await timed(() => execFileAsync(IPVSADM ?? 'ipvsadm', args)));
+    }
+  }
+  return samples;
+}
+
+const row = (path: string, samples: number[]) => ({
+  path,
+  ops: samples.length,
+  'ops/s': Math.round(1e6 / (samples.reduce((a, b) => a + b, 0) / samples.length)),
+  'p50 µs': percentile(samples, 50),
+  'p99 µs': percentile(samples, 99),
+});
+
+const desiredState = (flipped: boolean): DesiredState => ({
+  services: Array.from(
+    { length: SERVICES },
+    (_, i): DesiredService => ({
+      name: `s${String(i).padStart(4, '0')}`,
+      key: { vip: '192.0.2.10', port: 1000 + i, protocol: 'tcp' },
+      scheduler: 'rr',
+      whenEmpty: 'reject',
+      persistence: 0,
+      destinations: [1, 2, 3]
+        .filter((n) => !(flipped && i === 500 && n === 2))
+        .map((n) => ({ name: `d${n}`, address: `198.51.100.${n}`, port: 80, weight: 1 })),
+    }),
+  ),
+});
+
+function restoreScript(): string {
+  const lines: string[] = [];
+  for (let i = 0; i < SERVICES; i++) {
+    lines.push(`-A -t 192.0.2.10:${1000 + i} -s rr`);
+    for (const n of [1, 2, 3])
+      lines.push(`-a -t 192.0.2.10:${1000 + i} -r 198.51.100.${n}:80 -m -w 1`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs every measurement in a fresh namespace and yields the tables. */
+export async function* ipvsBench(): AsyncGenerator<BenchTable> {
+  const ns = `lbkv${process.pid}-bench`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  const restore = (await enterNetworkNamespace(ns))._unsafeUnwrap();
+  try {
+    const client = (await createIpvsClient())._unsafeUnwrap();
+    await netlinkOps(client); // warm-up
+    const ours = await netlinkOps(client);
+    const theirs = await ipvsadmOps();
+    const a = row('netlink client (koffi, one socket)', ours);
+    const b = row('spawn ipvsadm per op', theirs);
+    yield {
+      title: 'IPVS ops (create/add/edit/del dest, del service): netlink client vs ipvsadm',
+      rows: [a, b],
+      note: `speed-up: ${(a['ops/s'] / b['ops/s']).toFixed(0)}x (target >= 20x). Same kernel, same namespace, same run.`,
+    };
+
+    const backend = createIpvsBackend({
+      client,
+      ownership: createMemoryOwnershipStore(),
+      closeClient: false,
+    });
+    const t0 = performance.now();
+    const sync = (await backend.apply(desiredState(false)))._unsafeUnwrap();
+    const syncMs = performance.now() - t0;
+    const t1 = performance.now();
+    const flip = (await backend.apply(desiredState(true)))._unsafeUnwrap();
+    const flipMs = performance.now() - t1;
+    const t2 = performance.now();
+    const noop = (await backend.apply(desiredState(true)))._unsafeUnwrap();
+    const noopMs = performance.now() - t2;
+    (await backend.close())._unsafeUnwrap();
+    const t3 = performance.now();
+    execFileSync(IPVSADM ?? 'ipvsadm', ['-R'], { input: restoreScript() });
+    const restoreMs = performance.now() - t3;
+    execFileSync(IPVSADM ?? 'ipvsadm', ['-C']);
+    const perSpawnMs = theirs.reduce((x, y) => x + y, 0) / theirs.length / 1000;
+    yield {
+      title: `Sync ${SERVICES} services x 3 destinations (backend.apply)`,
+      rows: [
+        { step: 'from empty (lbkit)', 'netlink ops': sync.operations, ms: syncMs },
+        { step: 'flip one destination (lbkit)', 'netlink ops': flip.operations, ms: flipMs },
+        { step: 'no change (lbkit)', 'netlink ops': noop.operations, ms: noopMs },
+        {
+          step: 'from empty: ipvsadm -R (one process, batch)',
+          'netlink ops': SERVICES * 4,
+          ms: restoreMs,
+        },
+        {
+          step: 'from empty: spawn ipvsadm per op (estimated from the row above)',
+          'netlink ops': SERVICES * 4,
+          ms: perSpawnMs * SERVICES * 4,
+        },
+      ],
+      note: 'Each apply first dumps every owned service and its destinations (1 + 1,000 dumps), then sends only the diff.',
+    };
+    client.close();
+  } finally {
+    restore();
+    execFileSync('ip', ['netns', 'del', ns]);
+  }
+}
