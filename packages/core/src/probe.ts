@@ -46,6 +46,8 @@ export interface Probe {
   /** Short description, e.g. `dns TXT health.load.balance/udp`. */
   readonly description: string;
   check(target: ProbeTarget, options: CheckOptions): ResultAsync<ProbeOk, ProbeError>;
+  /** Releases pooled connections (e.g. an HTTP agent). Called when no check uses the probe. */
+  close?(): Promise<void> | void;
 }
 
 /** Builds a probe from its spec; `protocol` is the service's (for DNS transport defaults). */

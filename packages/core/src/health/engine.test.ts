@@ -158,6 +158,26 @@ describe('health engine', () => {
     engine.stop();
   });
 
+  it('closes probes that no check uses any more, and all of them on stop', async () => {
+    const closed: string[] = [];
+    const factory = (spec: ProbeSpec) => ({
+      description: spec.kind,
+      check: scriptedProbe().probe.check,
+      close: () => {
+        closed.push(spec.kind);
+      },
+    });
+    const engine = createHealthEngine({ probes: factory, random: () => 0 });
+    const http: ProbeSpec = { kind: 'http' };
+    engine.update([def('198.51.100.1'), def('198.51.100.2', {}, http)]);
+    engine.update([def('198.51.100.1')]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(closed).toEqual(['http']);
+    engine.stop();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(closed).toEqual(['http', 'tcp']);
+  });
+
   it('a throwing listener does not break the engine', async () => {
     const s = scriptedProbe();
     const engine = createHealthEngine({ probes: () => s.probe, random: () => 0 });

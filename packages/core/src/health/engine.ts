@@ -76,8 +76,11 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
   let watchdog: NodeJS.Timeout | undefined;
   let lastStallReport = 0;
 
+  const probeId = (def: CheckDefinition): string =>
+    stableJson({ spec: def.spec, protocol: def.protocol });
+
   const probeFor = (def: CheckDefinition): Probe => {
-    const id = stableJson({ spec: def.spec, protocol: def.protocol });
+    const id = probeId(def);
     let probe = probes.get(id);
     if (!probe) {
       probe = options.probes(def.spec, { protocol: def.protocol });
@@ -185,6 +188,18 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     entries.delete(entry.def.key);
   };
 
+  /** Closes probes no check uses any more (their pooled connections go with them). */
+  const closeUnusedProbes = (): void => {
+    const used = new Set([...entries.values()].map((e) => probeId(e.def)));
+    for (const [id, probe] of probes) {
+      if (used.has(id)) continue;
+      probes.delete(id);
+      void Promise.resolve()
+        .then(() => probe.close?.())
+        .catch(() => undefined);
+    }
+  };
+
   return {
     on: emitter.on.bind(emitter),
     update(checks) {
@@ -201,6 +216,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
         entries.set(def.key, entry);
         schedule(entry, Math.floor(random() * def.settings.jitter));
       }
+      closeUnusedProbes();
       if (entries.size > 0 && lastActivity < now() - watchdogPeriod()) lastActivity = now();
       checkReady();
       armWatchdog();
@@ -219,6 +235,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       stopped = true;
       clearTimeout(watchdog);
       for (const entry of [...entries.values()]) remove(entry);
+      closeUnusedProbes();
       limit.clearQueue();
     },
   };
