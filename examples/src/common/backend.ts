@@ -4,6 +4,8 @@
  * inside `scripts/kernel-vm`).
  */
 
+import { existsSync } from 'node:fs';
+import { createIpvsBackend } from '@lbkit/backend-ipvs';
 import { createNftablesBackend, type NftablesRenderOptions } from '@lbkit/backend-nftables';
 import type { Backend, BackendError } from '@lbkit/core';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
@@ -27,6 +29,13 @@ export function createBackend(
 }
 
 function createIpvs(options: ExampleBackendOptions): ResultAsync<Backend, BackendError> {
-  void options;
-  return errAsync({ kind: 'unavailable', message: 'the IPVS backend is not wired yet' });
+  if (!existsSync('/proc/net/ip_vs')) {
+    return errAsync({
+      kind: 'unavailable',
+      message:
+        'this kernel has no IPVS (/proc/net/ip_vs is missing; modprobe ip_vs, or run inside scripts/kernel-vm)',
+    });
+  }
+  // The IPVS backend keeps track of the services it owns per instance: one per example table.
+  return okAsync(createIpvsBackend({ instance: options.table ?? 'default' }));
 }

@@ -58,7 +58,7 @@ describe.skipIf(!canUseNetns())('nft-lb in a network namespace lab', () => {
     await built.lab.exec(
       'lb',
       ['nft', '-f', '-'],
-      'table inet fw {\n chain fwd {\n  type filter hook forward priority 0; policy accept;\n' +
+      'table inet fw {\n chain outer_forward {\n  type filter hook forward priority 0; policy accept;\n' +
         '  iifname "eth0" mark != 333444555 drop\n }\n}\n',
     );
   });
@@ -101,7 +101,7 @@ describe.skipIf(!canUseNetns())('nft-lb in a network namespace lab', () => {
 
   it('SIGHUP applies only the difference and drops no traffic', async () => {
     const loop = traceLoop(built.lab, 'client', LAB.vip, 'http:80');
-    await built.lab.exec('lb', ['sleep', '0.5']);
+    await loop.started();
     const from = daemon!.lines.length;
     writeFileSync(file, rules([2, 3], [1, 2]));
     daemon!.child.kill('SIGHUP');
@@ -143,7 +143,7 @@ describe.skipIf(!canUseNetns())('nft-lb in a network namespace lab', () => {
     await daemon.waitForLine(/every destination has had its first verdict/);
     await built.lab.exec('lb', ['sleep', '0.3']);
     const loop = traceLoop(built.lab, 'client', LAB.vip, 'tcp:7000');
-    await built.lab.exec('lb', ['sleep', '0.3']);
+    await loop.started();
     expect(await daemon.stop('SIGTERM')).toBe(0);
     expect(await tables()).toContain('table inet nft_lb');
     const stoppedAt = Date.now();

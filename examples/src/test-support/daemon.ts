@@ -102,7 +102,7 @@ export function traceLoop(
   host: string,
   target: string,
   everyMs = 20,
-): { stop(): Promise<TraceResult[]> } {
+): { started(): Promise<void>; stop(): Promise<TraceResult[]> } {
   const child = lab.spawn(
     role,
     [
@@ -123,6 +123,7 @@ export function traceLoop(
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
+    started: () => waitFor(() => results.length >= 5, 20_000, 'the trace loop'),
     async stop() {
       child.stdin?.end();
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
