@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Backend, BackendCapabilities } from '../backend.js';
-import type { DesiredService, DesiredState, ObservedState } from '../desired.js';
+import type { DesiredService, DesiredState, ObservedService, ObservedState } from '../desired.js';
 import { SCHEDULERS, type Scheduler } from '../model.js';
 import { formatServiceKey } from '../service-key.js';
 
@@ -55,9 +55,11 @@ const state = (...services: DesiredService[]): DesiredState => ({
   services: [...services].sort((a, b) => a.name.localeCompare(b.name)),
 });
 
-/** Canonical lines describing what a backend with `caps` must show for `desired`. */
-export function describeDesired(desired: DesiredState, caps: BackendCapabilities): string[] {
-  return desired.services
+type Described = Pick<ObservedService, 'key' | 'destinations'>;
+
+/** One line per kept destination (or one `(empty)` line per service), sorted. */
+function describeServices(services: readonly Described[], caps: BackendCapabilities): string[] {
+  return services
     .flatMap((s) => {
       const kept = s.destinations.filter((d) => d.weight > 0 || caps.keepsDrained);
       const id = formatServiceKey(s.key);
@@ -69,19 +71,13 @@ export function describeDesired(desired: DesiredState, caps: BackendCapabilities
     .sort();
 }
 
+/** Canonical lines describing what a backend with `caps` must show for `desired`. */
+export const describeDesired = (desired: DesiredState, caps: BackendCapabilities): string[] =>
+  describeServices(desired.services, caps);
+
 /** Canonical lines describing an observed state, comparable with `describeDesired`. */
-export function describeObserved(observed: ObservedState, caps: BackendCapabilities): string[] {
-  return observed.services
-    .flatMap((s) => {
-      const kept = s.destinations.filter((d) => d.weight > 0 || caps.keepsDrained);
-      const id = formatServiceKey(s.key);
-      if (kept.length === 0) return [`${id} (empty)`];
-      return kept.map(
-        (d) => `${id} -> ${d.address}:${d.port}${caps.weights ? ` w${d.weight}` : ''}`,
-      );
-    })
-    .sort();
-}
+export const describeObserved = (observed: ObservedState, caps: BackendCapabilities): string[] =>
+  describeServices(observed.services, caps);
 
 /**
  * One conformance suite for every backend: applies a sequence of desired states
