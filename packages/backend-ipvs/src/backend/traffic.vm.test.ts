@@ -16,7 +16,7 @@ import {
   startHttpd,
   until,
   vmSkipReason,
-  waitListening,
+  waitServing,
 } from '../testing/vm.js';
 import { createIpvsBackend } from './ipvs-backend.js';
 import { createMemoryOwnershipStore } from './ownership.js';
@@ -47,7 +47,9 @@ describe.skipIf(skip)(`IPVS with real traffic${skip ? ` (skipped: ${skip})` : ''
     for (const [i, role] of env.servers.entries()) {
       servers.set(role, startHttpd(env.lab, role, LAB.server(i + 1), role));
     }
-    for (const i of env.servers.keys()) await waitListening(env.lab, 'lb', LAB.server(i + 1), 80);
+    for (const i of env.servers.keys()) {
+      await waitServing(env.lab, 'lb', `http://${LAB.server(i + 1)}/`);
+    }
   });
   afterAll(async () => {
     await env?.lab.destroy();
@@ -58,25 +60,29 @@ describe.skipIf(skip)(`IPVS with real traffic${skip ? ` (skipped: ${skip})` : ''
 
   it('rr + NAT: strict alternation over three servers', async () => {
     const b = backend();
-    expect((await b.apply({ services: [desired('rr', [1, 1, 1])] })).isOk()).toBe(true);
-    const seen: string[] = [];
-    for (let i = 0; i < 6; i++) seen.push(await fetchFrom(env.lab, 'client', URL));
-    expect(new Set(seen.slice(0, 3))).toEqual(new Set(['s1', 's2', 's3']));
-    expect(seen.slice(3)).toEqual(seen.slice(0, 3));
-    await b.close();
+    try {
+      expect((await b.apply({ services: [desired('rr', [1, 1, 1])] })).isOk()).toBe(true);
+      const seen = await fetchFrom(env.lab, 'client', URL, 6);
+      expect(new Set(seen.slice(0, 3))).toEqual(new Set(['s1', 's2', 's3']));
+      expect(seen.slice(3)).toEqual(seen.slice(0, 3));
+    } finally {
+      await b.close();
+    }
   });
 
   it('wrr: weights 3:1 give a 3:1 split', async () => {
     const b = backend();
-    expect((await b.apply({ services: [desired('wrr', [3, 1])] })).isOk()).toBe(true);
-    const seen: string[] = [];
-    for (let i = 0; i < 8; i++) seen.push(await fetchFrom(env.lab, 'client', URL));
-    expect(seen.filter((s) => s === 's1')).toHaveLength(6);
-    expect(seen.filter((s) => s === 's2')).toHaveLength(2);
-    await b.close();
+    try {
+      expect((await b.apply({ services: [desired('wrr', [3, 1])] })).isOk()).toBe(true);
+      const seen = await fetchFrom(env.lab, 'client', URL, 8);
+      expect(seen.filter((s) => s === 's1')).toHaveLength(6);
+      expect(seen.filter((s) => s === 's2')).toHaveLength(2);
+    } finally {
+      await b.close();
+    }
   });
 
-  it('drain (weight 0) keeps an established connection; new ones go elsewhere', async () => {
+  it('drain (weight 0) keeps an established connection alive', async () => {
     const b = backend();
     const port = 9000;
     const listener = env.lab.spawn('s1', ['busybox', 'nc', '-l', '-p', String(port)]);
@@ -84,21 +90,34 @@ describe.skipIf(skip)(`IPVS with real traffic${skip ? ` (skipped: ${skip})` : ''
     listener.stdout?.on('data', (d: Buffer) => {
       received += d.toString();
     });
-    await new Promise((r) => setTimeout(r, 300));
-    expect((await b.apply({ services: [desired('rr', [1], port)] })).isOk()).toBe(true);
-    const client = env.lab.spawn('client', ['busybox', 'nc', LAB.vip, String(port)], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    client.stdin?.write('before\n');
-    expect(await until(() => received.includes('before'), 10_000)).toBe(true);
-    expect((await b.apply({ services: [desired('rr', [0], port)] })).isOk()).toBe(true);
-    const listed = await ipvsadmList(env.lab.ns('lb'));
-    expect(listed.services[0]?.destinations[0]?.weight).toBe(0);
-    client.stdin?.write('after drain\n');
-    expect(await until(() => received.includes('after drain'), 10_000)).toBe(true);
-    await env.lab.kill(client);
-    await env.lab.kill(listener);
-    await b.close();
+    const client = () =>
+      env.lab.spawn('client', ['busybox', 'nc', LAB.vip, String(port)], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+    let conn: ReturnType<typeof client> | undefined;
+    try {
+      expect((await b.apply({ services: [desired('rr', [1], port)] })).isOk()).toBe(true);
+      // The listener may need a moment to bind: retry the connection (bounded).
+      for (let attempt = 0; attempt < 10 && !received.includes('before'); attempt++) {
+        if (conn) await env.lab.kill(conn);
+        conn = client();
+        conn.stdin?.write('before\n');
+        await until(() => received.includes('before'), 2_000);
+      }
+      expect(received).toContain('before');
+      expect((await b.apply({ services: [desired('rr', [0], port)] })).isOk()).toBe(true);
+      const listed = await ipvsadmList(env.lab.ns('lb'));
+      expect(listed.services).toHaveLength(1);
+      expect(listed.services[0]?.destinations).toEqual([
+        { address: LAB.server(1), port, weight: 0 },
+      ]);
+      conn?.stdin?.write('after drain\n');
+      expect(await until(() => received.includes('after drain'), 10_000)).toBe(true);
+    } finally {
+      if (conn) await env.lab.kill(conn);
+      await env.lab.kill(listener);
+      await b.close();
+    }
   });
 
   it('failover driven by the TCP probe through createBalancer', async () => {
@@ -125,16 +144,14 @@ describe.skipIf(skip)(`IPVS with real traffic${skip ? ` (skipped: ${skip})` : ''
       );
       expect(down).toBe(true);
       await balancer.settled();
-      const after: string[] = [];
-      for (let i = 0; i < 4; i++) after.push(await fetchFrom(env.lab, 'client', URL));
+      const after = await fetchFrom(env.lab, 'client', URL, 4);
       expect(new Set(after)).toEqual(new Set(['s1', 's3']));
       servers.set('s2', startHttpd(env.lab, 's2', LAB.server(2), 's2'));
       expect(await until(() => balancer.status()[0]!.destinations.every((d) => d.serving))).toBe(
         true,
       );
       await balancer.settled();
-      const back: string[] = [];
-      for (let i = 0; i < 3; i++) back.push(await fetchFrom(env.lab, 'client', URL));
+      const back = await fetchFrom(env.lab, 'client', URL, 3);
       expect(new Set(back)).toEqual(new Set(['s1', 's2', 's3']));
     } finally {
       await balancer.stop();

@@ -3,6 +3,7 @@
  * (`npm run test:vm`). Test-only; not exported from the package entry points.
  */
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { canUseNetns } from '@lbkit/core/testing';
 import { IPVSADM } from './ipvsadm.js';
 
@@ -56,10 +57,17 @@ export function startHttpd(
   return lab.spawn(role, ['busybox', 'httpd', '-f', '-p', `${address}:${port}`, '-h', dir]);
 }
 
-/** One HTTP GET from `role` (a new TCP connection); the body trimmed, or `error`. */
-export async function fetchFrom(lab: NetnsLab, role: string, url: string): Promise<string> {
-  const r = await lab.try(role, ['busybox', 'wget', '-q', '-T', '2', '-O', '-', url]);
-  return r.code === 0 ? r.stdout.trim() : 'error';
+const HTTP_GET = fileURLToPath(new URL('./http-get.mjs', import.meta.url));
+
+/** `count` HTTP GETs from `role`, each on a new TCP connection; the bodies (or `error: ...`). */
+export async function fetchFrom(
+  lab: NetnsLab,
+  role: string,
+  url: string,
+  count = 1,
+): Promise<string[]> {
+  const r = await lab.try(role, [process.execPath, HTTP_GET, url, String(count)]);
+  return r.stdout.trim().split('\n');
 }
 
 /** Waits until `check()` is true, polling every `stepMs`, at most `timeoutMs`. */
@@ -76,17 +84,7 @@ export async function until(
   return check();
 }
 
-/** Waits until a TCP port accepts connections from `role` (bounded). */
-export async function waitListening(
-  lab: NetnsLab,
-  role: string,
-  address: string,
-  port: number,
-): Promise<void> {
-  await until(
-    async () =>
-      (await lab.try(role, ['busybox', 'nc', '-z', '-w', '1', address, String(port)])).code === 0,
-    10_000,
-    100,
-  );
+/** Waits until `url` answers from `role` (bounded). */
+export async function waitServing(lab: NetnsLab, role: string, url: string): Promise<void> {
+  await until(async () => !(await fetchFrom(lab, role, url))[0]?.startsWith('error'), 15_000, 200);
 }
