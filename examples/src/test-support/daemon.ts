@@ -50,7 +50,7 @@ export function startProgram(
           return found !== undefined;
         },
         timeoutMs,
-        `${name}: ${pattern}\n${lines.join('\n')}`,
+        () => `${name}: ${pattern}\n${lines.join('\n')}`,
       );
       return found ?? '';
     },
