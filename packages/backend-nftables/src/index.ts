@@ -4,12 +4,18 @@
  * per-service updates, read-back through `nft -j list`.
  * @module @lbkit/backend-nftables
  */
+
+export * from './backend.js';
+export { diffStates, driftBetween, type StateDelta, sameService } from './backend-state.js';
+export type * from './backend-types.js';
+export * from './conntrack.js';
 export * from './read/nft-json.js';
+export * from './read/parse-dnat.js';
 export * from './read/parse-observed.js';
+export * from './render/index.js';
+export * from './trace/index.js';
 export * from './transport/detect.js';
 export * from './transport/libnftables.js';
+export { NETNS_NAME } from './transport/netns-switch.js';
 export * from './transport/nft-cli.js';
 export type { NftTransport } from './transport/transport.js';
-export * from './backend.js';
-export type * from './backend-types.js';
-export * from './render/index.js';

@@ -75,6 +75,10 @@ const waitFor = (child: ChildProcess, stream: 'stdout' | 'stderr', pattern: RegE
 export async function createTrafficLab(prefix: string, serverCount = 3): Promise<TrafficLab> {
   const base = await createBalancerLab(prefix, serverCount);
   const lab: NetnsLab = base.lab;
+  // The client closes first, so its side keeps TIME_WAIT: let thousands of
+  // connections per second reuse ports instead of slowing down on port search.
+  await lab.exec('client', ['sysctl', '-qw', 'net.ipv4.tcp_tw_reuse=1']);
+  await lab.exec('client', ['sysctl', '-qw', 'net.ipv4.ip_local_port_range=1024 65000']);
   return {
     ...base,
     lbNs: lab.ns('lb'),

@@ -1,0 +1,34 @@
+/**
+ * Benchmark of @lbkit/backend-nftables (`npm run bench -- nftables`). Needs root:
+ * builds its own namespaces (client, lb, 3 servers; documentation ranges) and
+ * removes them at the end. Every row sits beside the naive way measured in the
+ * same run. `LBKIT_BENCH_MAX_SERVICES` caps N (default 10,000).
+ */
+
+import { canUseNetns } from '@lbkit/core/testing';
+import type { BenchTable } from '../../../scripts/bench-table.js';
+import { createTrafficLab } from '../src/kernel/traffic-lab.js';
+import { applyTables } from './apply-bench.js';
+import { dispatchTable } from './dispatch-bench.js';
+import { failoverTable } from './failover-bench.js';
+
+/** Yields the benchmark tables one by one. */
+export async function* bench(): AsyncIterable<BenchTable> {
+  if (!canUseNetns()) {
+    yield {
+      title: 'nftables backend',
+      rows: [],
+      note: 'skipped: needs root and iproute2 (network namespaces)',
+    };
+    return;
+  }
+  const lab = await createTrafficLab('lbkn', 3);
+  try {
+    const servers = await lab.startNameServers([80]);
+    for (const table of await applyTables(lab.lbNs)) yield table;
+    yield await dispatchTable(lab);
+    yield await failoverTable(lab, servers);
+  } finally {
+    await lab.destroy();
+  }
+}

@@ -1,0 +1,39 @@
+import type { DesiredService, DesiredState } from '@lbkit/core';
+
+/** Port of benchmark service `i` (0-based): 10000 + i, so 10,000 services fit below 65536. */
+export const servicePort = (i: number): number => 10_000 + i;
+
+/** Name of benchmark service `i`, zero-padded so name order = index order. */
+export const serviceName = (i: number): string => `svc${String(i).padStart(5, '0')}`;
+
+/**
+ * `n` services on `vip` ports 10000.. each with the given destination addresses
+ * (port 80, port translation), round robin. Sorted by name as `DesiredState` requires.
+ */
+export function benchState(n: number, vip: string, addresses: readonly string[]): DesiredState {
+  const services: DesiredService[] = [];
+  for (let i = 0; i < n; i++) {
+    services.push({
+      name: serviceName(i),
+      key: { vip, port: servicePort(i), protocol: 'tcp' },
+      scheduler: 'rr',
+      whenEmpty: 'reject',
+      persistence: 0,
+      destinations: addresses.map((address, j) => ({
+        name: `d${j + 1}`,
+        address,
+        port: 80,
+        weight: 1,
+      })),
+    });
+  }
+  return { services };
+}
+
+/** `state` with service `index` reduced to its first `keep` destinations. */
+export function withFlip(state: DesiredState, index: number, keep: number): DesiredState {
+  const services = state.services.slice();
+  const s = services[index]!;
+  services[index] = { ...s, destinations: s.destinations.slice(0, keep) };
+  return { services };
+}
