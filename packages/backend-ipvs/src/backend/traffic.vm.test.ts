@@ -85,7 +85,10 @@ describe.skipIf(skip)(`IPVS with real traffic${skip ? ` (skipped: ${skip})` : ''
   it('drain (weight 0) keeps an established connection alive', async () => {
     const b = backend();
     const port = 9000;
-    const listener = env.lab.spawn('s1', ['busybox', 'nc', '-l', '-p', String(port)]);
+    // stdin must stay open: busybox nc ends the connection at EOF on its stdin.
+    const listener = env.lab.spawn('s1', ['busybox', 'nc', '-l', '-p', String(port)], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let received = '';
     listener.stdout?.on('data', (d: Buffer) => {
       received += d.toString();
@@ -97,12 +100,13 @@ describe.skipIf(skip)(`IPVS with real traffic${skip ? ` (skipped: ${skip})` : ''
     let conn: ReturnType<typeof client> | undefined;
     try {
       expect((await b.apply({ services: [desired('rr', [1], port)] })).isOk()).toBe(true);
-      // The listener may need a moment to bind: retry the connection (bounded).
+      // The listener may need a moment to bind: reconnect only when a client exits
+      // (refused); process start-up in the VM is slow, so never kill a live one.
       for (let attempt = 0; attempt < 10 && !received.includes('before'); attempt++) {
-        if (conn) await env.lab.kill(conn);
-        conn = client();
-        conn.stdin?.write('before\n');
-        await until(() => received.includes('before'), 2_000);
+        const c = client();
+        conn = c;
+        c.stdin?.write('before\n');
+        await until(() => received.includes('before') || c.exitCode !== null, 15_000);
       }
       expect(received).toContain('before');
       expect((await b.apply({ services: [desired('rr', [0], port)] })).isOk()).toBe(true);
