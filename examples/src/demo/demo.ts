@@ -20,7 +20,7 @@ const USAGE = `Usage: npm run demo -- [options]
   --duration SECONDS   length of the scenario (default 24, at least 8)
   --no-tui             plain lines instead of the live table (for CI and logs)
   --backend NAME       nftables (default) or ipvs (runs inside scripts/kernel-vm)
-  --interval MS        probe interval (default 150)
+  --interval MS        probe interval (default 150; 1000 inside the emulated IPVS VM)
   -h, --help           this text`;
 
 const { values } = parseArgs({
@@ -29,7 +29,7 @@ const { values } = parseArgs({
     'no-tui': { type: 'boolean', default: false },
     tui: { type: 'boolean', default: false },
     backend: { type: 'string', default: 'nftables' },
-    interval: { type: 'string', default: '150' },
+    interval: { type: 'string' },
     columns: { type: 'string' },
     rows: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -49,7 +49,9 @@ const backend = values.backend;
 if (backend !== 'nftables' && backend !== 'ipvs')
   fail(`--backend must be nftables or ipvs\n${USAGE}`, 2);
 const durationS = Number(values.duration);
-const intervalMs = Number(values.interval);
+// The IPVS demo runs in an emulated VM (no nested KVM here): everything is ~10x slower.
+const inVm = process.env['LBKIT_IN_VM'] === '1';
+const intervalMs = Number(values.interval ?? (inVm ? '1000' : '150'));
 if (!Number.isFinite(durationS) || durationS < 8 || durationS > 3600) {
   fail('--duration must be a number of seconds, 8..3600', 2);
 }
@@ -114,7 +116,13 @@ async function main(): Promise<void> {
   process.on('SIGHUP', onSignal);
   try {
     const { summary } = await runDemo(
-      { durationS, backend: backend as 'nftables' | 'ipvs', intervalMs, signal: abort.signal },
+      {
+        durationS,
+        backend: backend as 'nftables' | 'ipvs',
+        intervalMs,
+        signal: abort.signal,
+        ...(inVm && { patienceMs: 60_000 }),
+      },
       screen,
     );
     process.stdout.write(`\n${formatSummary(summary)}\n`);

@@ -25,6 +25,8 @@ export interface DemoOptions {
   readonly intervalMs?: number;
   /** Namespace prefix (PID appended). Default `lbkd`. */
   readonly prefix?: string;
+  /** How long to wait for a removal or a return before giving up, ms. Default 10000. */
+  readonly patienceMs?: number;
   /** Aborts the demo early (Ctrl-C); cleanup still runs. */
   readonly signal?: AbortSignal;
 }
@@ -56,6 +58,7 @@ export async function runDemo(
   const durationMs = Math.max(8, options.durationS ?? 24) * 1000;
   const interval = options.intervalMs ?? 150;
   const backend = options.backend ?? 'nftables';
+  const patience = options.patienceMs ?? 10_000;
   const servers = Array.from({ length: SERVERS }, (_, i) => ({
     name: `s${i + 1}`,
     address: LAB.server(i + 1),
@@ -139,7 +142,7 @@ export async function runDemo(
         checkAbort();
         return ready;
       },
-      20_000,
+      2 * patience,
       'the first health verdicts',
     );
 
@@ -159,7 +162,7 @@ export async function runDemo(
         '--every',
         '100',
         '--timeout',
-        '400',
+        String(Math.max(400, interval * 2)),
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
@@ -192,7 +195,7 @@ export async function runDemo(
       };
     await waitUntil(
       servingAt((serving) => !serving, removedAt),
-      10_000,
+      patience,
       `${victim} to be removed`,
     );
     const failoverMs = Object.fromEntries(
@@ -211,7 +214,7 @@ export async function runDemo(
     const backAt: Record<string, number> = {};
     await waitUntil(
       servingAt((serving) => serving, backAt),
-      10_000,
+      patience,
       `${victim} to serve again`,
     );
     const recoveryMs = Object.fromEntries(

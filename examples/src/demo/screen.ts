@@ -62,7 +62,7 @@ export function plainScreen(out: NodeJS.WritableStream, everyMs = 2000): Screen 
     if (current) out.write(`${seconds(current, event.at)}  ${event.text}\n`);
   };
   const status = (): void => {
-    if (!current) return;
+    if (!current || current.applies === 0) return;
     const state = current;
     const parts = state.services.map((service) => {
       const serving = state.serving[service.name] ?? [];
