@@ -107,7 +107,11 @@ export async function runDemo(
 
   try {
     state.phase = 'starting the name servers';
-    await Promise.all(servers.map((server) => startServer(lab, server.name, children, state)));
+    await Promise.all(
+      servers.map((server) =>
+        startServer(lab, server.name, children, state, Math.max(15_000, patience)),
+      ),
+    );
 
     state.phase = 'starting the balancer in the lb namespace';
     agent = lab.spawn(
@@ -207,7 +211,7 @@ export async function runDemo(
 
     // Recovery.
     state.phase = `restarting ${victim}; the balancer adds it back after 2 good checks`;
-    await startServer(lab, victim, children, state);
+    await startServer(lab, victim, children, state, Math.max(15_000, patience));
     const restartAt = Date.now();
     const pid = children.get(victim)?.pid ?? '?';
     state.event(`${victim} restarted, listening again (pid ${pid})`, 'action', restartAt);
@@ -256,6 +260,7 @@ async function startServer(
   name: string,
   children: Map<string, ChildProcess>,
   state: DemoState,
+  waitMs = 15_000,
 ): Promise<void> {
   const child = lab.spawn(name, [...programArgv('name-server'), '--name', name]);
   children.set(name, child);
@@ -263,7 +268,7 @@ async function startServer(
   onLines(child.stdout, (line) => {
     if (line === `ready ${name}`) ready = true;
   });
-  await waitFor(() => ready || child.exitCode !== null, 15_000, `name server ${name}`);
+  await waitFor(() => ready || child.exitCode !== null, waitMs, `name server ${name}`);
   if (!ready) throw new Error(`name server ${name} exited (${child.exitCode})`);
   state.setRunning(name, true);
 }
