@@ -27,6 +27,7 @@ async function* inVm(): AsyncGenerator<BenchTable> {
   );
   let buffer = '';
   const tables: BenchTable[] = [];
+  const tail: string[] = [];
   let wake: (() => void) | undefined;
   child.stdout.on('data', (chunk: Buffer) => {
     buffer += chunk.toString();
@@ -36,6 +37,8 @@ async function* inVm(): AsyncGenerator<BenchTable> {
       buffer = buffer.slice(nl + 1);
       const at = line.indexOf(MARK);
       if (at >= 0) tables.push(JSON.parse(line.slice(at + MARK.length)) as BenchTable);
+      else tail.push(line);
+      if (tail.length > 15) tail.shift();
       nl = buffer.indexOf('\n');
     }
     wake?.();
@@ -57,7 +60,9 @@ async function* inVm(): AsyncGenerator<BenchTable> {
       wake = resolve;
     });
   }
-  if (code !== 0) throw new Error(`kernel VM benchmark exited with status ${code}`);
+  if (code !== 0) {
+    throw new Error(`kernel VM benchmark exited with status ${code}:\n${tail.join('\n')}`);
+  }
 }
 
 /** Yields the IPVS benchmark tables (in-process when IPVS is available, else via the VM). */

@@ -116,6 +116,8 @@ function restoreScript(): string {
 export async function* ipvsBench(): AsyncGenerator<BenchTable> {
   const ns = `lbkv${process.pid}-bench`;
   execFileSync('ip', ['netns', 'add', ns]);
+  // Without lo up, IPVS refuses real servers (EINVAL: "address not unicast").
+  execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
   const restore = (await enterNetworkNamespace(ns))._unsafeUnwrap();
   try {
     const client = (await createIpvsClient())._unsafeUnwrap();
