@@ -11,7 +11,10 @@ export const workspaceAliases = [
     find: /^@lbkit\/backend-nftables\/testing$/,
     replacement: src('./packages/backend-nftables/src/testing/index.ts'),
   },
-  { find: /^@lbkit\/backend-nftables$/, replacement: src('./packages/backend-nftables/src/index.ts') },
+  {
+    find: /^@lbkit\/backend-nftables$/,
+    replacement: src('./packages/backend-nftables/src/index.ts'),
+  },
   {
     find: /^@lbkit\/backend-ipvs\/testing$/,
     replacement: src('./packages/backend-ipvs/src/testing/index.ts'),

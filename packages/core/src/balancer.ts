@@ -180,9 +180,10 @@ export function createBalancer(options: BalancerOptions): Balancer {
     destination: string,
     state: AdminState,
   ): Result<void, BalancerError> =>
-    findDestination(service, destination).map(() => {
+    findDestination(service, destination).map((): undefined => {
       admin.set(refKey(service, destination), state);
       if (started) reconciler.trigger();
+      return undefined;
     });
 
   const withService = (
