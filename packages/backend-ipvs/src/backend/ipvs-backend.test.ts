@@ -126,6 +126,41 @@ describe('IPVS backend', () => {
     expect((await backend.apply(desired))._unsafeUnwrap().operations).toBe(0);
   });
 
+  it('remembers what it set: a flip costs one service dump and one op; verifyDestinations re-reads', async () => {
+    const fake = createFakeIpvs();
+    const backend = createIpvsBackend({ client: fake, ownership: createMemoryOwnershipStore() });
+    await backend.apply(state(service('web', 80, [1, 2]), service('mail', 25, [1])));
+    const before = fake.calls.length;
+    const report = (
+      await backend.apply(state(service('web', 80, [1]), service('mail', 25, [1])))
+    )._unsafeUnwrap();
+    expect(report.operations).toBe(1);
+    expect(fake.calls.slice(before).map((c) => c.method)).toEqual([
+      'services',
+      'removeDestination',
+    ]);
+    // Someone else removes a real server: the memory does not see it...
+    const web = { family: 4 as const, protocol: 'tcp' as const, address: '192.0.2.10', port: 80 };
+    await fake.removeDestination(web, { family: 4, address: '198.51.100.1', port: 80 });
+    expect(
+      (
+        await backend.apply(state(service('web', 80, [1]), service('mail', 25, [1])))
+      )._unsafeUnwrap().operations,
+    ).toBe(0);
+    // ...a verifying backend does, and repairs it.
+    const verifying = createIpvsBackend({
+      client: fake.reopen(),
+      ownership: createMemoryOwnershipStore(),
+      verifyDestinations: true,
+      adoptExisting: true,
+    });
+    expect(
+      (
+        await verifying.apply(state(service('web', 80, [1]), service('mail', 25, [1])))
+      )._unsafeUnwrap().operations,
+    ).toBe(1);
+  });
+
   it('maps schedulers, flags, persistence, forwarding and thresholds', async () => {
     const fake = createFakeIpvs();
     const backend = createIpvsBackend({

@@ -13,7 +13,14 @@ import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow
 import type { IpvsClient, IpvsError } from '../client/client.js';
 import { createIpvsClient } from '../client/netlink-client.js';
 import { formatServiceId, type IpvsService, isFwmarkService } from '../client/types.js';
-import { diff, formatOp, type IpvsOp, type IpvsSnapshot, type ServiceState } from './diff.js';
+import {
+  diff,
+  formatOp,
+  type IpvsOp,
+  type IpvsSnapshot,
+  type ServiceState,
+  sameServiceConfig,
+} from './diff.js';
 import { IPVS_SCHEDULERS, type MappingOptions, toIpvsSnapshot } from './map-desired.js';
 import {
   createFileOwnershipStore,
@@ -40,6 +47,15 @@ export interface IpvsBackendOptions extends MappingOptions {
   readonly adoptExisting?: boolean;
   /** Close the client when the backend closes. Default true. */
   readonly closeClient?: boolean;
+  /**
+   * Dump every owned service's destinations on every apply. Default false: after a
+   * successful apply the destinations it set are remembered, and the next apply
+   * dumps only the service list (one request) plus the destinations of services
+   * whose kernel configuration differs from what was set; any failure forgets
+   * the memory, so the following apply re-reads everything and repairs. Set true
+   * when other tools may edit lbkit's real servers behind its back.
+   */
+  readonly verifyDestinations?: boolean;
 }
 
 const fromIpvs = (e: IpvsError, prefix = ''): BackendError =>
@@ -85,23 +101,31 @@ function runOp(client: IpvsClient, op: IpvsOp): ResultAsync<void, IpvsError> {
   }
 }
 
-/** Reads the given services with their destinations (one dump per service). */
+/**
+ * Reads the given services with their destinations (one dump per service). A
+ * service found in `known` with the same configuration reuses its remembered
+ * destinations instead of a dump.
+ */
 async function snapshot(
   client: IpvsClient,
   services: readonly IpvsService[],
   names: Readonly<Record<string, string>>,
+  known?: ReadonlyMap<string, ServiceState>,
 ): Promise<Result<IpvsSnapshot, IpvsError>> {
   const out: ServiceState[] = [];
   for (const s of services) {
-    const dests = await client.destinations(s.id);
-    if (dests.isErr()) return err(dests.error);
-    const name = names[formatServiceId(s.id)];
-    out.push({
-      id: s.id,
-      config: s.config,
-      destinations: dests.value.map((d) => ({ id: d.id, config: d.config })),
-      ...(name === undefined ? {} : { name }),
-    });
+    const id = formatServiceId(s.id);
+    const remembered = known?.get(id);
+    let destinations: ServiceState['destinations'];
+    if (remembered && sameServiceConfig(remembered.config, s.config)) {
+      destinations = remembered.destinations;
+    } else {
+      const dests = await client.destinations(s.id);
+      if (dests.isErr()) return err(dests.error);
+      destinations = dests.value.map((d) => ({ id: d.id, config: d.config }));
+    }
+    const name = names[id];
+    out.push({ id: s.id, config: s.config, destinations, ...(name === undefined ? {} : { name }) });
   }
   return ok({ services: out });
 }
@@ -121,6 +145,8 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
   let client: IpvsClient | undefined = options.client;
   let owned: OwnershipRecord | undefined;
   let closed = false;
+  /** Services as the last successful apply left them; dropped on any failure. */
+  let applied: Map<string, ServiceState> | undefined;
 
   const capabilities: BackendCapabilities = {
     weights: true,
@@ -171,7 +197,9 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
             const mine = all.filter(
               (s) => wantIds.has(formatServiceId(s.id)) || formatServiceId(s.id) in record.services,
             );
-            return new ResultAsync(snapshot(c, mine, record.services))
+            const known = options.verifyDestinations ? undefined : applied;
+            applied = undefined;
+            return new ResultAsync(snapshot(c, mine, record.services, known))
               .mapErr((e) => fromIpvs(e))
               .andThen((current) => {
                 const ops = diff(current, want);
@@ -190,6 +218,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
                   final[formatServiceId(s.id)] = s.name ?? formatServiceId(s.id);
                 return store.save({ services: final }).map(() => {
                   owned = { services: final };
+                  applied = new Map(want.services.map((x) => [formatServiceId(x.id), x]));
                   const changed = [
                     ...new Set(ops.map((o) => o.name ?? formatServiceId(o.service))),
                   ];
@@ -257,6 +286,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
     if (closed) return okAsync(undefined);
     const finish = (): void => {
       closed = true;
+      applied = undefined;
       if (options.closeClient !== false) client?.close();
     };
     if (closeOptions.keep) {
