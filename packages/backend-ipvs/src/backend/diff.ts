@@ -7,7 +7,7 @@ import {
   type ServiceId,
 } from '../client/types.js';
 import { DEFAULT_TUNNEL } from '../codec/destination.js';
-import { normalizeFlags } from '../codec/flags.js';
+import { encodeFlags } from '../codec/flags.js';
 
 /** A destination as the diff sees it: identity and configuration. */
 export interface DestinationState {
@@ -74,35 +74,29 @@ const PHASE: Readonly<Record<IpvsOp['op'], number>> = {
   'remove-service': 5,
 };
 
-const serviceKey = (c: ServiceConfig): string =>
-  JSON.stringify([
-    c.scheduler,
-    normalizeFlags(c.flags),
-    c.timeout,
-    c.netmask,
-    c.persistenceEngine ?? '',
-  ]);
-
-const destinationKey = (c: DestinationConfig): string => {
-  const t = c.forward === 'tunnel' ? (c.tunnel ?? DEFAULT_TUNNEL) : undefined;
-  return JSON.stringify([
-    c.forward,
-    c.weight,
-    c.upperThreshold,
-    c.lowerThreshold,
-    t?.type,
-    t?.port,
-    t?.flags,
-  ]);
-};
-
-/** True when two service configurations are the same to the kernel. */
+/** True when two service configurations are the same to the kernel (flag order ignored). */
 export const sameServiceConfig = (a: ServiceConfig, b: ServiceConfig): boolean =>
-  serviceKey(a) === serviceKey(b);
+  a.scheduler === b.scheduler &&
+  a.timeout === b.timeout &&
+  a.netmask === b.netmask &&
+  (a.persistenceEngine ?? '') === (b.persistenceEngine ?? '') &&
+  encodeFlags(a.flags) === encodeFlags(b.flags);
 
 /** True when two destination configurations are the same to the kernel. */
-export const sameDestinationConfig = (a: DestinationConfig, b: DestinationConfig): boolean =>
-  destinationKey(a) === destinationKey(b);
+export function sameDestinationConfig(a: DestinationConfig, b: DestinationConfig): boolean {
+  if (
+    a.forward !== b.forward ||
+    a.weight !== b.weight ||
+    a.upperThreshold !== b.upperThreshold ||
+    a.lowerThreshold !== b.lowerThreshold
+  ) {
+    return false;
+  }
+  if (a.forward !== 'tunnel') return true;
+  const ta = a.tunnel ?? DEFAULT_TUNNEL;
+  const tb = b.tunnel ?? DEFAULT_TUNNEL;
+  return ta.type === tb.type && ta.port === tb.port && ta.flags === tb.flags;
+}
 
 const withName = (name: string | undefined) => (name === undefined ? {} : { name });
 

@@ -22,6 +22,9 @@ export type AttrSpec =
   | { readonly type: number; readonly value: Uint8Array }
   | { readonly type: number; readonly children: readonly AttrSpec[] };
 
+const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
+
 /** Rounds up to the netlink alignment (4). */
 export const align = (n: number): number => (n + NLM.ALIGNTO - 1) & ~(NLM.ALIGNTO - 1);
 
@@ -131,7 +134,7 @@ export const attrBe32 = (type: number, v: number): AttrSpec =>
   );
 /** NUL-terminated string attribute. */
 export const attrString = (type: number, s: string): AttrSpec => {
-  const text = new TextEncoder().encode(s);
+  const text = ENCODER.encode(s);
   const out = new Uint8Array(text.length + 1);
   out.set(text);
   return attrBytes(type, out);
@@ -161,7 +164,7 @@ export const readBe32 = (a: NlAttr): number | undefined =>
 /** Reads a string up to the first NUL (or the end). Invalid UTF-8 is replaced, never thrown. */
 export function readString(a: NlAttr): string {
   const nul = a.value.indexOf(0);
-  return new TextDecoder().decode(nul < 0 ? a.value : a.value.subarray(0, nul));
+  return DECODER.decode(nul < 0 ? a.value : a.value.subarray(0, nul));
 }
 
 /** Attributes by type; a later duplicate wins, as in the kernel's nla_parse. */
