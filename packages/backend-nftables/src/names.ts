@@ -34,27 +34,58 @@ export const MAP = {
   /** `daddr . l4proto . dport : verdict` -> `goto svc_<name>`. */
   services: { 4: 'services4', 6: 'services6' },
   /**
-   * `vip . vport . slot : addr . port` per family and protocol, exact slots
-   * (rr, sh, mh, equal weights). Per protocol because nft 1.0.6 mis-parses a
-   * `typeof` key mixing `meta l4proto` and `th dport` when it reloads its cache.
+   * Prefix of the backend maps `<prefix>_<shard>` (see `backendMapName`):
+   * `vip . vport . slot : addr . port` per family and protocol, one element per
+   * slot (no `flags interval`: nft fetches every element of an interval map on
+   * each change). Per protocol because nft 1.0.6 mis-parses a `typeof` key
+   * mixing `meta l4proto` and `th dport` when it reloads its cache.
    */
   backends: {
     4: { tcp: 'backends4_tcp', udp: 'backends4_udp' },
     6: { tcp: 'backends6_tcp', udp: 'backends6_udp' },
   },
-  /** Same key with slot ranges (`flags interval`): weighted wrr, random, sh. */
-  weighted: {
-    4: { tcp: 'wbackends4_tcp', udp: 'wbackends4_udp' },
-    6: { tcp: 'wbackends6_tcp', udp: 'wbackends6_udp' },
-  },
-  /** `vip . l4proto . vport . daddr . dport : counter` -> `dst_<svc>.<dest>`. */
+  /**
+   * Set `vip . l4proto . vport . daddr . dport` of every configured (vip,
+   * destination) pair; with `counters` on, each element carries its own counter
+   * (new flows DNATed to that destination).
+   */
   flows: { 4: 'flows4', 6: 'flows6' },
 } as const;
+
+/**
+ * Backend map of shard `shard`: `backends4_tcp_17`. A service's slots live in
+ * the shard `fnv1a32(service name) mod backendShards` of its family and
+ * protocol, so each map is bound by a few service rules only: the kernel checks
+ * every added element against every rule bound to its map, so one shared map
+ * makes a cold apply quadratic.
+ */
+export const backendMapName = (family: 4 | 6, protocol: 'tcp' | 'udp', shard: number): string =>
+  `${MAP.backends[family][protocol]}_${shard}`;
+
+/** FNV-1a 32-bit over the UTF-16 code units of `text`, from `basis` (shards, Maglev). */
+export function fnv1a32(text: string, basis = 0x811c9dc5): number {
+  let h = basis >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i) & 0xff;
+    h = Math.imul(h, 0x01000193) >>> 0;
+    h ^= text.charCodeAt(i) >>> 8;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** The backend map of service `service` (validated name) for `shards` shards. */
+export const serviceBackendMap = (
+  service: string,
+  family: 4 | 6,
+  protocol: 'tcp' | 'udp',
+  shards: number,
+): string => backendMapName(family, protocol, fnv1a32(service) % shards);
 
 /** Seed of every `jhash` we emit (fixed so hashing survives restarts and can be traced). */
 export const JHASH_SEED = 0x4c424b54;
 
-/** Prefix of per-service chains and per-service counters. */
+/** Prefix of per-service chains. */
 export const SERVICE_PREFIX = 'svc_';
 /** Prefix of per-destination counters. */
 export const DESTINATION_PREFIX = 'dst_';
@@ -76,11 +107,17 @@ export function validateName(name: string, what: string): Result<string, Backend
 /** Chain of a service: `svc_<service>`. The caller validated `service`. */
 export const serviceChainName = (service: string): string => `${SERVICE_PREFIX}${service}`;
 
-/** Named counter of a service (counts new flows dispatched to it): `svc_<service>`. */
+/**
+ * Former named counter of a service, `svc_<service>`. Since 0.2 the service
+ * counter is an anonymous counter inside the service chain's rule; kept for
+ * callers that parse older tables.
+ */
 export const serviceCounterName = (service: string): string => `${SERVICE_PREFIX}${service}`;
 
 /**
- * Named counter of a destination (new flows DNATed to it): `dst_<service>.<destination>`.
+ * Former named counter of a destination, `dst_<service>.<destination>` (since
+ * 0.2 destination counters are element counters of `flows4/6`); kept for
+ * callers that parse older tables.
  * `.` never occurs in model names, so the pair is unambiguous.
  */
 export const destinationCounterName = (service: string, destination: string): string =>

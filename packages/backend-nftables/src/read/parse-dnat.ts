@@ -76,7 +76,9 @@ function schedulerOf(selector: unknown): { name: string; mod: number } {
  * map lookup keyed by `[service prefix .] selector` (numgen/jhash) with an
  * anonymous set or a `@named` map. Named-map elements are filtered by the
  * service prefix (lbkit keeps every service's slots in shared maps). A
- * destination's weight is the number of reachable slots (`0 <= slot < mod`) it holds.
+ * destination's weight is the number of reachable slots (`0 <= slot < mod`) it
+ * holds, divided by the gcd over the service's destinations (lbkit gives equal
+ * destinations K/n slots each, and weighted ones weight/gcd slots).
  */
 export function readDnat(
   index: NftTableIndex,
@@ -114,13 +116,19 @@ export function readDnat(
     entry.weight += reachable;
     byDest.set(id, entry);
   }
-  return { destinations: [...byDest.values()], scheduler };
+  const destinations = [...byDest.values()];
+  const g = destinations.reduce((acc, d) => gcd(acc, d.weight), 0) || 1;
+  for (const d of destinations) d.weight /= g;
+  return { destinations, scheduler };
 }
 
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
 /**
- * Per-destination counters from counter maps (`map: "counter"`) keyed
- * `vip . l4proto . vport . daddr . dport`, as lbkit's `flows4/6` maps are:
- * returns `address|port` -> counter for the given service.
+ * Per-destination counters of one service, `address|port` -> counter, from
+ * sets keyed `vip . l4proto . vport . daddr . dport` whose elements carry
+ * counters (lbkit's `flows4/6`, declared with `counter`), or from counter maps
+ * with that key whose values name counter objects (older lbkit tables).
  */
 export function destinationCounters(
   index: NftTableIndex,
@@ -128,15 +136,20 @@ export function destinationCounters(
 ): Map<string, CounterValue> {
   const out = new Map<string, CounterValue>();
   for (const map of index.maps.values()) {
-    if (map.data !== 'counter' || map.type.length !== 5) continue;
-    for (const pair of map.elem) {
-      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[1] !== 'string') continue;
-      const { val } = unwrapElem(pair[0]);
+    if (map.type.length !== 5 || (map.data !== undefined && map.data !== 'counter')) continue;
+    for (const item of map.elem) {
+      const pair = Array.isArray(item) ? item : [item];
+      const { val, counter: own } = unwrapElem(pair[0]);
       if (!isObject(val) || !Array.isArray(val.concat) || val.concat.length !== 5) continue;
       const [vip, proto, vport, daddr, dport] = val.concat;
       if (!matchesPart('vip', vip, key) || proto !== key.protocol || vport !== key.port) continue;
       const dest = readDestination({ concat: [daddr, dport] }, key.port);
-      const counter = index.counters.get(pair[1]);
+      const counter =
+        map.data === 'counter'
+          ? typeof pair[1] === 'string'
+            ? index.counters.get(pair[1])
+            : undefined
+          : own;
       if (dest && counter) out.set(`${dest.address}|${dest.port}`, counter);
     }
   }

@@ -51,10 +51,14 @@ const DISPATCH_KEY = /^(ipv4_addr|ipv6_addr)$/;
  * knowing how it was rendered: services are the elements of every verdict map
  * typed `ipv4_addr|ipv6_addr . inet_proto . inet_service`; each element's
  * verdict is followed (`jump`/`goto`, bounded depth) to the first `dnat`
- * (destinations from its numgen/jhash map: anonymous or `@named`; the weight is
- * the number of map slots a destination holds), `reject` or `drop`. Counters:
- * the first counter (anonymous or named) met before the decision is the
- * service's; element counters of a named dnat map are the destinations'.
+ * that selects a destination (from its numgen/jhash map: anonymous or
+ * `@named`, deduplicated over the slots; the weight is the number of slots a
+ * destination holds divided by the gcd over the service's destinations), or
+ * to `reject` / `drop` (a dnat whose map has no slot for the service misses
+ * and falls through, as in the kernel). Counters: the first counter (anonymous
+ * or named) met before the decision is the service's; per-destination counters
+ * come from a set/counter map keyed `vip . l4proto . vport . daddr . dport`
+ * (element counters, or named counters as values).
  * A missing table is an empty state. Unknown statements are skipped.
  */
 export function parseObservedState(
@@ -139,7 +143,10 @@ function walkChain(
         counter = typeof body === 'string' ? index.counters.get(body) : counterValue(body);
       } else if (kind === 'dnat' && isObject(body)) {
         const found = readDnat(index, body, key);
-        if (found) return { ...found, ...(counter ? { counter } : {}), decided: true };
+        // A map without this service's slots misses: the rule ends, the next rule decides.
+        if (found && (found.destinations.length > 0 || found.scheduler === 'single')) {
+          return { ...found, ...(counter ? { counter } : {}), decided: true };
+        }
       } else if (kind === 'reject' || kind === 'drop') {
         return {
           whenEmpty: kind === 'drop' ? 'drop' : 'reject',

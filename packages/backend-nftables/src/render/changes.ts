@@ -7,14 +7,13 @@ import {
 } from './options.js';
 import { renderServices } from './ruleset.js';
 import type { RenderedElement, RenderedService } from './service.js';
-import { renderElements, renderServiceAdd, tableRef } from './skeleton.js';
+import { backendMapDeclaration, renderElements, tableRef } from './skeleton.js';
 
 const elementId = (e: RenderedElement): string => `${e.map}\u0000${e.key}`;
 
 /** Maps whose elements reference other objects come first when deleting. */
 const deleteRank = (map: string): number =>
   map.startsWith('services') ? 0 : map.startsWith('flows') ? 1 : 2;
-
 const byDeleteOrder = (a: RenderedElement, b: RenderedElement): number =>
   deleteRank(a.map) - deleteRank(b.map);
 
@@ -22,23 +21,15 @@ const sameList = (a: readonly string[], b: readonly string[]): boolean =>
   a.length === b.length && a.every((x, i) => x === b[i]);
 
 const sameService = (a: RenderedService, b: RenderedService): boolean =>
-  sameList(a.counters, b.counters) &&
+  a.chain === b.chain &&
   sameList(a.rules, b.rules) &&
-  sameList(a.elements.map(elementId), b.elements.map(elementId)) &&
-  a.elements.every((e, i) => e.value === b.elements[i]?.value);
+  a.elements.length === b.elements.length &&
+  a.elements.every((e, i) => {
+    const o = b.elements[i]!;
+    return e.map === o.map && e.key === o.key && e.value === o.value;
+  });
 
-function removeService(
-  svc: RenderedService,
-  t: string,
-  lines: string[],
-  opts: ResolvedRenderOptions,
-): void {
-  lines.push(...renderElements('delete', [...svc.elements].sort(byDeleteOrder), opts));
-  lines.push(`delete chain ${t} ${svc.chain}`);
-  lines.push(...svc.counters.map((c) => `delete counter ${t} ${c}`));
-}
-
-/** Phase 1 of a change: deletes elements that go or change value. */
+/** Elements of `prev` that go or change value (deleted first: a map key holds one value). */
 function staleElements(prev: RenderedService, next: RenderedService): RenderedElement[] {
   const nextEl = new Map(next.elements.map((e) => [elementId(e), e]));
   return prev.elements.filter((e) => {
@@ -47,36 +38,27 @@ function staleElements(prev: RenderedService, next: RenderedService): RenderedEl
   });
 }
 
-/** Phase 2 of a change: new counters, rewritten rules, new or changed elements. */
-function changeService(
-  prev: RenderedService,
-  next: RenderedService,
-  t: string,
-  lines: string[],
-  opts: ResolvedRenderOptions,
-): void {
-  const prevCounters = new Set(prev.counters);
-  lines.push(
-    ...next.counters.filter((c) => !prevCounters.has(c)).map((c) => `add counter ${t} ${c}`),
-  );
-  if (!sameList(prev.rules, next.rules)) {
-    lines.push(`flush chain ${t} ${next.chain}`);
-    lines.push(...next.rules.map((r) => `add rule ${t} ${next.chain} ${r}`));
-  }
+/** Elements of `next` that are new or change value. */
+function freshElements(prev: RenderedService, next: RenderedService): RenderedElement[] {
   const prevEl = new Map(prev.elements.map((e) => [elementId(e), e]));
-  const fresh = next.elements.filter(
-    (e) => prevEl.get(elementId(e))?.value !== e.value || !prevEl.has(elementId(e)),
-  );
-  lines.push(...renderElements('add', fresh, opts));
+  return next.elements.filter((e) => {
+    const old = prevEl.get(elementId(e));
+    return old === undefined || old.value !== e.value;
+  });
 }
 
 /**
  * An incremental script from `previous` (what the kernel has, as rendered
- * earlier with the same options) to `next`: it touches ONLY services that
- * differ — add/delete of map elements, `flush chain` + the chain's rules again,
- * add/delete of chains and counters — so one destination flip costs the same
- * whatever the number of services. Run as one transaction. Empty string when
- * nothing changed. Same failure modes as `renderRuleset`.
+ * earlier with the same options) to `next`. It touches ONLY services that
+ * differ, and for them only what differs: a destination going or coming back
+ * is `delete element` + `add element` in the backend and flow maps (the
+ * service's rule stays: its selector modulus depends on a class of destination
+ * counts, see `slots.ts`); rules are rewritten (`flush chain` + both rules)
+ * only when the modulus, the scheduler or the empty verdict change. Order:
+ * removed services, stale elements, backend maps the new rules use (`add map`
+ * is idempotent; maps are never deleted here: other services may share them),
+ * new chains and rewritten rules, then new elements (one `add element` per map). Run as one transaction. Empty string
+ * when nothing changed. Same failure modes as `renderRuleset`.
  */
 export function renderChanges(
   previous: DesiredState,
@@ -90,29 +72,56 @@ export function renderChanges(
   if (before.isErr()) return err(before.error);
   const after = renderServices(next, opts);
   if (after.isErr()) return err(after.error);
+  return ok(changeScript(before.value, after.value, opts));
+}
+
+function changeScript(
+  before: ReadonlyMap<string, RenderedService>,
+  after: ReadonlyMap<string, RenderedService>,
+  opts: ResolvedRenderOptions,
+): string {
   const t = tableRef(opts);
-  const lines: string[] = [];
-  // Removals first: a new service may take over a removed one's key.
-  for (const [name, svc] of before.value) {
-    if (!after.value.has(name)) removeService(svc, t, lines, opts);
+  const stale: RenderedElement[] = [];
+  const fresh: RenderedElement[] = [];
+  const chainsGone: string[] = [];
+  const chainsNew: string[] = [];
+  const maps = new Map<string, string>();
+  const needMap = (svc: RenderedService): void => {
+    if (!maps.has(svc.backendMap)) maps.set(svc.backendMap, backendMapDeclaration(svc, opts));
+  };
+  const rules: string[] = [];
+  for (const [name, svc] of before) {
+    if (!after.has(name)) {
+      stale.push(...svc.elements);
+      chainsGone.push(`delete chain ${t} ${svc.chain}`);
+    }
   }
-  const changed: [RenderedService, RenderedService][] = [];
-  for (const [name, svc] of after.value) {
-    const old = before.value.get(name);
-    if (old !== undefined && !sameService(old, svc)) changed.push([old, svc]);
+  for (const [name, svc] of after) {
+    const old = before.get(name);
+    if (old === undefined) {
+      needMap(svc);
+      chainsNew.push(`add chain ${t} ${svc.chain}`);
+      for (const r of svc.rules) rules.push(`add rule ${t} ${svc.chain} ${r}`);
+      fresh.push(...svc.elements);
+    } else if (!sameService(old, svc)) {
+      stale.push(...staleElements(old, svc));
+      if (!sameList(old.rules, svc.rules)) {
+        needMap(svc);
+        rules.push(`flush chain ${t} ${svc.chain}`);
+        for (const r of svc.rules) rules.push(`add rule ${t} ${svc.chain} ${r}`);
+      }
+      fresh.push(...freshElements(old, svc));
+    }
   }
-  // Phase 1 (all services): deletions, so keys can move between services.
-  const stale = changed.flatMap(([old, svc]) => staleElements(old, svc));
-  lines.push(...renderElements('delete', stale.sort(byDeleteOrder), opts));
-  // Phase 2: additions and rewrites.
-  for (const [old, svc] of changed) changeService(old, svc, t, lines, opts);
-  for (const [name, svc] of after.value) {
-    if (!before.value.has(name)) lines.push(...renderServiceAdd(svc, opts));
-  }
-  // Phase 3: counters nothing references any more.
-  for (const [old, svc] of changed) {
-    const keep = new Set(svc.counters);
-    lines.push(...old.counters.filter((c) => !keep.has(c)).map((c) => `delete counter ${t} ${c}`));
-  }
-  return ok(lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+  const lines = [
+    // Deletions first, so keys can move between services; dispatch elements
+    // before the chains they name.
+    ...renderElements('delete', stale.sort(byDeleteOrder), opts),
+    ...chainsGone,
+    ...maps.values(),
+    ...chainsNew,
+    ...rules,
+    ...renderElements('add', fresh, opts),
+  ];
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 }

@@ -9,18 +9,9 @@
  * per round.
  * @module
  */
+import { fnv1a32 } from '../names.js';
 
-/** FNV-1a 32-bit over the UTF-16 code units of `text`, from `basis`. */
-export function fnv1a32(text: string, basis = 0x811c9dc5): number {
-  let h = basis >>> 0;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i) & 0xff;
-    h = Math.imul(h, 0x01000193) >>> 0;
-    h ^= text.charCodeAt(i) >>> 8;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
+export { fnv1a32 };
 
 /** Second, independent basis for the skip hash. */
 const SKIP_BASIS = 0x050c5d1f;

@@ -33,6 +33,12 @@ export interface NftablesRenderOptions {
   readonly counters?: boolean;
   /** Maglev lookup table size for `mh`: a prime, 2..65521. Default 251. */
   readonly mhTableSize?: number;
+  /**
+   * Number of backend map shards per family and protocol, 1..65536 (a service
+   * goes to shard `fnv1a32(name) mod backendShards`; maps are created when a
+   * service first uses them). Default 256. Changing it moves every service.
+   */
+  readonly backendShards?: number;
 }
 
 /** Options with every default applied. */
@@ -43,7 +49,11 @@ export interface ResolvedRenderOptions {
   readonly forwardMark: number | undefined;
   readonly counters: boolean;
   readonly mhTableSize: number;
+  readonly backendShards: number;
 }
+
+/** Default `backendShards`. */
+export const DEFAULT_BACKEND_SHARDS = 256;
 
 /** Default Maglev table size (prime). */
 export const DEFAULT_MH_TABLE_SIZE = 251;
@@ -72,6 +82,12 @@ export function resolveRenderOptions(
       ),
     );
   }
+  const backendShards = options.backendShards ?? DEFAULT_BACKEND_SHARDS;
+  if (!Number.isInteger(backendShards) || backendShards < 1 || backendShards > 65536) {
+    return err(
+      backendError('rejected', `backendShards must be an integer 1..65536, got ${backendShards}`),
+    );
+  }
   const mark = options.forwardMark;
   if (mark !== undefined && (!Number.isInteger(mark) || mark < 1 || mark > 0xffffffff)) {
     return err(
@@ -94,5 +110,6 @@ export function resolveRenderOptions(
     forwardMark: mark,
     counters: options.counters ?? true,
     mhTableSize,
+    backendShards,
   });
 }

@@ -58,9 +58,9 @@ describe('renderRuleset validation', () => {
         ),
       ),
     )._unsafeUnwrap();
-    expect(s).toContain('numgen inc mod 6 map @wbackends4_tcp');
+    expect(s).toContain('numgen inc mod 6 map @backends4_tcp');
     expect(s).toContain(
-      '192.0.2.10 . 80 . 0 : 192.0.2.11 . 80, 192.0.2.10 . 80 . 1-2 : 192.0.2.12 . 80, 192.0.2.10 . 80 . 3-5 : 192.0.2.13 . 80',
+      '192.0.2.10 . 80 . 0 : 192.0.2.11 . 80, 192.0.2.10 . 80 . 1 : 192.0.2.12 . 80, 192.0.2.10 . 80 . 2 : 192.0.2.12 . 80, 192.0.2.10 . 80 . 3 : 192.0.2.13 . 80',
     );
   });
 });
@@ -82,6 +82,46 @@ describe('renderChanges', () => {
     const big = renderChanges(many(1000, false), many(1000, true))._unsafeUnwrap();
     expect(big).toBe(small);
     expect(big).not.toMatch(/svc_s\d/);
+  });
+
+  it.each([
+    ['rr', 3, 2],
+    ['rr', 4, 1],
+    ['rr', 2, 0],
+    ['sh', 3, 1],
+    ['random', 2, 3],
+    ['mh', 3, 2],
+    ['rr', 6, 5],
+    ['rr', 8, 7],
+  ] as const)(
+    '%s: %i -> %i live destinations touches only elements, never a rule',
+    (scheduler, from, to) => {
+      const dests = (n: number) =>
+        Array.from({ length: n }, (_, i) => dest(`d${i}`, `192.0.2.${i + 11}`));
+      const delta = renderChanges(
+        state(web(dests(from), { scheduler })),
+        state(web(dests(to), { scheduler })),
+      )._unsafeUnwrap();
+      expect(delta).not.toMatch(/rule|chain/);
+      expect(delta).toMatch(/element/);
+    },
+  );
+
+  it('crossing a slot class (4 -> 5 destinations) or changing weights rewrites the rule', () => {
+    const dests = (n: number) =>
+      Array.from({ length: n }, (_, i) => dest(`d${i}`, `192.0.2.${i + 11}`));
+    const grow = renderChanges(state(web(dests(4))), state(web(dests(5))))._unsafeUnwrap();
+    expect(grow).toContain('flush chain inet lbkit svc_web');
+    expect(grow).toContain('numgen inc mod 60 map @backends4_tcp');
+    const weights = renderChanges(
+      state(
+        web([dest('A', '192.0.2.11', 80, 1), dest('B', '192.0.2.12', 80, 2)], { scheduler: 'wrr' }),
+      ),
+      state(
+        web([dest('A', '192.0.2.11', 80, 1), dest('B', '192.0.2.12', 80, 3)], { scheduler: 'wrr' }),
+      ),
+    )._unsafeUnwrap();
+    expect(weights).toContain('numgen inc mod 4 map @backends4_tcp');
   });
 });
 

@@ -6,7 +6,7 @@ import {
   resolveRenderOptions,
 } from './options.js';
 import { type RenderedService, renderService } from './service.js';
-import { renderServiceAdd, renderSkeleton, tableRef } from './skeleton.js';
+import { renderServicesAdd, renderSkeleton, tableRef } from './skeleton.js';
 
 /** Renders every service (sorted by name); the first failure wins. */
 export function renderServices(
@@ -55,8 +55,13 @@ export function renderRuleset(
   const services = renderServices(desired, opts);
   if (services.isErr()) return err(services.error);
   const t = tableRef(opts);
-  const lines = [`add table ${t}`, `delete table ${t}`, `add table ${t}`, ...renderSkeleton(opts)];
-  for (const svc of services.value.values()) lines.push(...renderServiceAdd(svc, opts));
+  const lines = [
+    `add table ${t}`,
+    `delete table ${t}`,
+    `add table ${t}`,
+    ...renderSkeleton(opts),
+    ...renderServicesAdd(services.value.values(), opts),
+  ];
   return ok(`${lines.join('\n')}\n`);
 }
 

@@ -4,19 +4,14 @@ import {
   type DesiredDestination,
   type DesiredService,
   type IpFamily,
+  type Protocol,
   parseAddress,
 } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
-import {
-  destinationCounterName,
-  JHASH_SEED,
-  MAP,
-  serviceChainName,
-  serviceCounterName,
-  validateName,
-} from '../names.js';
+import { JHASH_SEED, MAP, serviceBackendMap, serviceChainName, validateName } from '../names.js';
 import { maglevTable } from './maglev.js';
 import type { ResolvedRenderOptions } from './options.js';
+import { slotPlan } from './slots.js';
 
 /** One element we emit: `add element inet T <map> { <key> : <value> }` (or a set element). */
 export interface RenderedElement {
@@ -30,17 +25,20 @@ export interface RenderedElement {
 export interface RenderedService {
   readonly name: string;
   readonly family: IpFamily;
+  readonly protocol: Protocol;
   readonly chain: string;
-  /** Named counters (service first, then destinations). */
-  readonly counters: readonly string[];
-  /** Rule bodies of the service chain, in order. */
+  /** The backend map shard holding this service's slots (`backends4_tcp_17`). */
+  readonly backendMap: string;
+  /**
+   * Rule bodies of the service chain, in order: the dnat rule (with the
+   * service's anonymous counter) and the empty verdict.
+   */
   readonly rules: readonly string[];
-  /** Elements in shared maps, grouped by map in emit order. */
+  /** Elements in shared maps and sets (backend slots, flows, dispatch), in emit order. */
   readonly elements: readonly RenderedElement[];
 }
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
-const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** `ip` / `ip6` keyword of a family. */
 export const familyKeyword = (family: IpFamily): 'ip' | 'ip6' => (family === 4 ? 'ip' : 'ip6');
@@ -136,73 +134,62 @@ export function renderService(
   }
 
   const chain = serviceChainName(service.name);
-  const counters: string[] = [];
-  const rules: string[] = [];
   const elements: RenderedElement[] = [];
-  if (options.counters) {
-    counters.push(serviceCounterName(service.name));
-    rules.push(`counter name "${serviceCounterName(service.name)}"`);
-  }
-
   const live = dests.filter((x) => x.d.weight > 0);
-  if (live.length === 0) {
-    if (service.whenEmpty === 'drop') rules.push('drop');
-    else if (protocol === 'tcp') rules.push('meta l4proto tcp reject with tcp reset');
-    else rules.push('reject with icmpx port-unreachable');
+  const map = serviceBackendMap(service.name, family, protocol, options.backendShards);
+  const slotKey = `${vip.canonical} . ${port}`;
+  const target = (x: { d: DesiredDestination; address: string }): string =>
+    `${x.address} . ${x.d.port}`;
+  let selector: string;
+  if (service.scheduler === 'mh') {
+    const table = maglevTable(
+      live.map((x) => ({ name: x.d.name, weight: x.d.weight })),
+      options.mhTableSize,
+    );
+    selector = `jhash ${ipk} saddr mod ${options.mhTableSize} seed ${hex(JHASH_SEED)}`;
+    table.forEach((i, slot) => {
+      elements.push({ map, key: `${slotKey} . ${slot}`, value: target(live[i]!) });
+    });
   } else {
-    const keyExpr = `${ipk} daddr . ${protocol} dport`;
-    const slotKey = `${vip.canonical} . ${port}`;
-    const g = live.reduce((acc, x) => gcd(acc, x.d.weight), 0);
-    const units = live.map((x) => x.d.weight / g);
-    const total = units.reduce((a, b) => a + b, 0);
-    const weighted =
-      service.scheduler !== 'rr' && service.scheduler !== 'mh' && total !== live.length;
-    const target = (x: { d: DesiredDestination; address: string }): string =>
-      `${x.address} . ${x.d.port}`;
-    let selector: string;
-    let map: string;
-    if (service.scheduler === 'mh') {
-      const table = maglevTable(
-        live.map((x) => ({ name: x.d.name, weight: x.d.weight })),
-        options.mhTableSize,
-      );
-      selector = `jhash ${ipk} saddr mod ${options.mhTableSize} seed ${hex(JHASH_SEED)}`;
-      map = MAP.backends[family][protocol];
-      table.forEach((i, slot) => {
-        elements.push({ map, key: `${slotKey} . ${slot}`, value: target(live[i]!) });
-      });
-    } else {
-      const modulus = weighted ? total : live.length;
-      selector =
-        service.scheduler === 'sh'
-          ? `jhash ${ipk} saddr mod ${modulus} seed ${hex(JHASH_SEED)}`
-          : service.scheduler === 'random'
-            ? `numgen random mod ${modulus}`
-            : `numgen inc mod ${modulus}`;
-      map = weighted ? MAP.weighted[family][protocol] : MAP.backends[family][protocol];
-      let start = 0;
-      live.forEach((x, i) => {
-        const width = weighted ? units[i]! : 1;
-        const slots = width === 1 ? `${start}` : `${start}-${start + width - 1}`;
-        elements.push({ map, key: `${slotKey} . ${slots}`, value: target(x) });
-        start += width;
-      });
-    }
-    rules.push(`meta l4proto ${protocol} dnat ${ipk} to ${keyExpr} . ${selector} map @${map}`);
+    const plan = slotPlan(
+      live.map((x) => x.d.weight),
+      service.scheduler !== 'rr',
+    );
+    selector =
+      service.scheduler === 'sh'
+        ? `jhash ${ipk} saddr mod ${plan.modulus} seed ${hex(JHASH_SEED)}`
+        : service.scheduler === 'random'
+          ? `numgen random mod ${plan.modulus}`
+          : `numgen inc mod ${plan.modulus}`;
+    plan.slots.forEach((i, slot) => {
+      elements.push({ map, key: `${slotKey} . ${slot}`, value: target(live[i]!) });
+    });
   }
-
-  // The flows map/set registers every balanced (vip, destination) pair: the
-  // postrouting counters, masquerade and forwardMark match on it.
+  // Rule 1 never depends on which destinations are live: a map miss (no slot,
+  // the service is empty) ends the rule and rule 2 gives the empty verdict.
+  const counter = options.counters ? 'counter ' : '';
+  const keyExpr = `${ipk} daddr . ${protocol} dport`;
+  const rules = [
+    `meta l4proto ${protocol} ${counter}dnat ${ipk} to ${keyExpr} . ${selector} map @${map}`,
+    service.whenEmpty === 'drop'
+      ? 'drop'
+      : protocol === 'tcp'
+        ? 'meta l4proto tcp reject with tcp reset'
+        : 'reject with icmpx port-unreachable',
+  ];
+  // Every configured (vip, destination) pair, drained ones included: the
+  // per-destination counters, masquerade and forwardMark match on it.
   for (const x of dests) {
-    const key = `${vkey} . ${x.address} . ${x.d.port}`;
-    if (options.counters) {
-      const counter = destinationCounterName(service.name, x.d.name);
-      counters.push(counter);
-      elements.push({ map: MAP.flows[family], key, value: `"${counter}"` });
-    } else {
-      elements.push({ map: MAP.flows[family], key });
-    }
+    elements.push({ map: MAP.flows[family], key: `${vkey} . ${x.address} . ${x.d.port}` });
   }
   elements.push({ map: MAP.services[family], key: vkey, value: `goto ${chain}` });
-  return ok({ name: service.name, family, chain, counters, rules, elements });
+  return ok({
+    name: service.name,
+    family,
+    protocol,
+    chain,
+    backendMap: map,
+    rules,
+    elements,
+  });
 }

@@ -13,7 +13,8 @@ export const tableRef = (options: ResolvedRenderOptions): string =>
 const addrType = (family: IpFamily): string => (family === 4 ? 'ipv4_addr' : 'ipv6_addr');
 
 /**
- * The fixed part of the table: maps and base chains, with their rules. Depends
+ * The fixed part of the table: dispatch maps, flow sets and base chains, with
+ * their rules (backend maps come with the services that use them). Depends
  * only on the options, never on services, so incremental changes never touch it.
  */
 export function renderSkeleton(options: ResolvedRenderOptions): string[] {
@@ -25,20 +26,9 @@ export function renderSkeleton(options: ResolvedRenderOptions): string[] {
     );
   }
   for (const f of FAMILIES) {
-    const ipk = familyKeyword(f);
-    for (const p of PROTOCOLS) {
-      const typeOf = `typeof ${ipk} daddr . ${p} dport . numgen inc mod 2 : ${ipk} daddr . ${p} dport`;
-      lines.push(`add map ${t} ${MAP.backends[f][p]} { ${typeOf} ; }`);
-      lines.push(`add map ${t} ${MAP.weighted[f][p]} { ${typeOf} ; flags interval ; }`);
-    }
-  }
-  for (const f of FAMILIES) {
     const key = `${addrType(f)} . inet_proto . inet_service . ${addrType(f)} . inet_service`;
-    lines.push(
-      options.counters
-        ? `add map ${t} ${MAP.flows[f]} { type ${key} : counter ; }`
-        : `add set ${t} ${MAP.flows[f]} { type ${key} ; }`,
-    );
+    const counter = options.counters ? ' counter ;' : '';
+    lines.push(`add set ${t} ${MAP.flows[f]} { type ${key} ;${counter} }`);
   }
   const dispatch = (chain: string): void => {
     for (const f of FAMILIES) {
@@ -73,9 +63,8 @@ export function renderSkeleton(options: ResolvedRenderOptions): string[] {
     const masq = options.masquerade ? ' masquerade' : '';
     for (const f of FAMILIES) {
       for (const p of PROTOCOLS) {
-        const match = options.counters
-          ? `counter name ${flowKey(f, p, false)} map @${MAP.flows[f]}`
-          : `${flowKey(f, p, false)} @${MAP.flows[f]}`;
+        // A lookup in a set declared with `counter` bumps the element's counter.
+        const match = `${flowKey(f, p, false)} @${MAP.flows[f]}`;
         lines.push(`add rule ${t} ${CHAIN.postrouting} meta l4proto ${p} ${match}${masq}`);
       }
     }
@@ -112,13 +101,38 @@ export function renderElements(
   return [...byMap].map(([map, items]) => `${verb} element ${t} ${map} { ${items.join(', ')} }`);
 }
 
-/** Lines creating one service: counters, chain, rules, then its elements. */
-export function renderServiceAdd(svc: RenderedService, options: ResolvedRenderOptions): string[] {
+/** The declaration of a backend map (created when a service first uses it; `add` is idempotent). */
+export function backendMapDeclaration(
+  svc: RenderedService,
+  options: ResolvedRenderOptions,
+): string {
+  const ipk = familyKeyword(svc.family);
+  const p = svc.protocol;
+  const typeOf = `typeof ${ipk} daddr . ${p} dport . numgen inc mod 2 : ${ipk} daddr . ${p} dport`;
+  return `add map ${tableRef(options)} ${svc.backendMap} { ${typeOf} ; }`;
+}
+
+/**
+ * Lines creating services: the backend maps they use, every chain, then every rule, then their elements,
+ * one `add element` per map (after the chains their `goto` elements name).
+ * Rules come before elements on purpose: binding a rule to a map makes the
+ * kernel walk the map's elements (`nf_tables_bind_set`), which is free while
+ * the map is still empty.
+ */
+export function renderServicesAdd(
+  services: Iterable<RenderedService>,
+  options: ResolvedRenderOptions,
+): string[] {
   const t = tableRef(options);
-  return [
-    ...svc.counters.map((c) => `add counter ${t} ${c}`),
-    `add chain ${t} ${svc.chain}`,
-    ...svc.rules.map((r) => `add rule ${t} ${svc.chain} ${r}`),
-    ...renderElements('add', svc.elements, options),
-  ];
+  const maps = new Map<string, string>();
+  const chains: string[] = [];
+  const rules: string[] = [];
+  const elements: RenderedElement[] = [];
+  for (const svc of services) {
+    if (!maps.has(svc.backendMap)) maps.set(svc.backendMap, backendMapDeclaration(svc, options));
+    chains.push(`add chain ${t} ${svc.chain}`);
+    for (const r of svc.rules) rules.push(`add rule ${t} ${svc.chain} ${r}`);
+    for (const e of svc.elements) elements.push(e);
+  }
+  return [...maps.values(), ...chains, ...rules, ...renderElements('add', elements, options)];
 }

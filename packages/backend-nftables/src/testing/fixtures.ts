@@ -43,3 +43,24 @@ export const web = (
 
 /** Builds a desired state. */
 export const state = (...services: DesiredService[]): DesiredState => ({ services });
+
+/**
+ * A `FakeNft.ruleset()` / `listRuleset()` listing without backend map shards
+ * that hold no element. A change never deletes a shard (other services may
+ * share it), so an incremental history can leave empty ones that a fresh full
+ * render does not declare; they carry no behaviour.
+ */
+export function withoutEmptyShards(listing: string): string {
+  const used = new Set(
+    [...listing.matchAll(/^add element \S+ \S+ (backends[46]_(?:tcp|udp)_\d+) /gm)].map(
+      (m) => m[1],
+    ),
+  );
+  return listing
+    .split('\n')
+    .filter((line) => {
+      const m = /^add map \S+ \S+ (backends[46]_(?:tcp|udp)_\d+) /.exec(line);
+      return !m || used.has(m[1]);
+    })
+    .join('\n');
+}

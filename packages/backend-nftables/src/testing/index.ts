@@ -3,4 +3,4 @@
  * @module
  */
 export { FakeNft, type FakeNftOptions } from './fake-nft.js';
-export { A, B, C, dest, state, svc, web } from './fixtures.js';
+export { A, B, C, dest, state, svc, web, withoutEmptyShards } from './fixtures.js';

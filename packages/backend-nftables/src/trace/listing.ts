@@ -15,7 +15,7 @@ export function listRuleset(state: NftState): string {
     for (const m of byName(t.maps)) {
       const decl = m.data === undefined ? m.key : `${m.key} : ${m.data}`;
       lines.push(
-        `add ${m.kind} ${ref} ${m.name} { ${decl} ;${m.interval ? ' flags interval ;' : ''} }`,
+        `add ${m.kind} ${ref} ${m.name} { ${decl} ;${m.interval ? ' flags interval ;' : ''}${m.counter ? ' counter ;' : ''} }`,
       );
     }
     for (const c of byName(t.chains)) {

@@ -84,6 +84,8 @@ export type NftCommand =
       /** Data type text after `:` (maps only). */
       readonly data?: string;
       readonly interval: boolean;
+      /** Declared with `counter`: every element counts the packets that match it. */
+      readonly counter: boolean;
       readonly line: number;
     }
   | {
@@ -119,18 +121,24 @@ const P = {
 const fail = (line: number, text: string, why: string): BackendError =>
   backendError('parse', `line ${line}: ${why}: ${text.slice(0, 120)}`);
 
-function parseMapBody(body: string): { key: string; data?: string; interval: boolean } | undefined {
+const MAP_FLAGS = new Set(['flags interval', 'counter']);
+
+function parseMapBody(
+  body: string,
+): { key: string; data?: string; interval: boolean; counter: boolean } | undefined {
   const parts = body
     .split(';')
     .map((s) => s.trim())
     .filter((s) => s !== '');
   const decl = parts[0];
   if (!decl || !/^(type|typeof) /.test(decl)) return undefined;
-  const interval = parts.slice(1).some((p) => p === 'flags interval');
-  if (parts.slice(1).some((p) => p !== 'flags interval')) return undefined;
+  const flags = parts.slice(1);
+  if (flags.some((p) => !MAP_FLAGS.has(p))) return undefined;
+  const interval = flags.includes('flags interval');
+  const counter = flags.includes('counter');
   const colon = decl.lastIndexOf(' : ');
-  if (colon < 0) return { key: decl, interval };
-  return { key: decl.slice(0, colon), data: decl.slice(colon + 3), interval };
+  if (colon < 0) return { key: decl, interval, counter };
+  return { key: decl.slice(0, colon), data: decl.slice(colon + 3), interval, counter };
 }
 
 /** Splits `a : b, c : d` at top-level commas. */

@@ -23,6 +23,8 @@ export interface NftMapState {
   readonly key: string;
   readonly data?: string;
   readonly interval: boolean;
+  /** Declared with `counter` (per-element counters). */
+  readonly counter: boolean;
   readonly elements: ReadonlyMap<string, string | undefined>;
 }
 
@@ -163,7 +165,8 @@ function applyOne(tables: Map<string, MutTable>, cmd: NftCommand): BackendError 
           old.kind !== m.object ||
           old.key !== m.key ||
           old.data !== m.data ||
-          old.interval !== m.interval
+          old.interval !== m.interval ||
+          old.counter !== m.counter
         ) {
           return rejected(cmd, `File exists: ${m.name} with another declaration`);
         }
@@ -174,6 +177,7 @@ function applyOne(tables: Map<string, MutTable>, cmd: NftCommand): BackendError 
         kind: m.object,
         key: m.key,
         interval: m.interval,
+        counter: m.counter,
         elements: new Map(),
       };
       t.maps.set(m.name, m.data === undefined ? base : { ...base, data: m.data });

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { serviceBackendMap } from '../names.js';
 import { renderChanges } from '../render/changes.js';
+import { DEFAULT_BACKEND_SHARDS } from '../render/options.js';
 import { renderRuleset } from '../render/ruleset.js';
 import { A, B, C, dest, state, svc, web } from '../testing/fixtures.js';
 import { parseScript } from './parse.js';
 import { applyCommands, EMPTY_NFT_STATE, type NftState } from './state.js';
 import { type TracePacket, type TraceResult, trace, traceState } from './tracer.js';
+
+const WEB_MAP = serviceBackendMap('web', 4, 'tcp', DEFAULT_BACKEND_SHARDS);
 
 const pkt = (over: Partial<TracePacket> = {}): TracePacket => ({
   family: 4,
@@ -120,7 +124,7 @@ describe('trace', () => {
     const M = 251;
     const D = ['A', 'B', 'C', 'D', 'E'].map((n, i) => dest(n, `192.0.2.${21 + i}`));
     const slots = (st: NftState): string[] => {
-      const map = st.tables.get('inet lbkit')!.maps.get('backends4_tcp')!;
+      const map = st.tables.get('inet lbkit')!.maps.get(WEB_MAP)!;
       return Array.from({ length: M }, (_, s) => map.elements.get(`192.0.2.10 . 80 . ${s}`)!);
     };
     const before = slots(load(renderRuleset(state(web(D, { scheduler: 'mh' })))._unsafeUnwrap()));

@@ -73,7 +73,7 @@ interface Ctx {
 const ipk = (f: IpFamily): string => (f === 4 ? 'ip' : 'ip6');
 const DISPATCH = /^(ip6?) daddr \. meta l4proto \. th dport vmap @(\S+)$/;
 const DNAT =
-  /^meta l4proto (tcp|udp) dnat (ip6?) to (ip6?) daddr \. (tcp|udp) dport \. (numgen (?:inc|random) mod (\d+)|jhash (ip6?) saddr mod (\d+) seed (0x[0-9a-f]+)) map @(\S+)$/;
+  /^meta l4proto (tcp|udp) (?:counter )?dnat (ip6?) to (ip6?) daddr \. (tcp|udp) dport \. (numgen (?:inc|random) mod (\d+)|jhash (ip6?) saddr mod (\d+) seed (0x[0-9a-f]+)) map @(\S+)$/;
 
 type Step = TraceResult | 'continue' | { readonly goto: string };
 
