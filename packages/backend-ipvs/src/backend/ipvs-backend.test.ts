@@ -126,9 +126,38 @@ describe('IPVS backend', () => {
     expect((await backend.apply(desired))._unsafeUnwrap().operations).toBe(0);
   });
 
-  it('remembers what it set: a flip costs one service dump and one op; verifyDestinations re-reads', async () => {
+  it('between drift checks a flip costs exactly its own request, whatever the number of services', async () => {
+    let clock = 0;
     const fake = createFakeIpvs();
-    const backend = createIpvsBackend({ client: fake, ownership: createMemoryOwnershipStore() });
+    const backend = createIpvsBackend({
+      client: fake,
+      ownership: createMemoryOwnershipStore(),
+      now: () => clock,
+    });
+    const many = Array.from({ length: 50 }, (_, i) => service(`s${i}`, 1000 + i, [1, 2]));
+    await backend.apply(state(service('web', 80, [1, 2]), ...many));
+    let before = fake.calls.length;
+    expect(
+      (await backend.apply(state(service('web', 80, [1]), ...many)))._unsafeUnwrap().operations,
+    ).toBe(1);
+    expect(fake.calls.slice(before).map((c) => c.method)).toEqual(['removeDestination']);
+    // A drift check is due: the kernel is read again (service list; remembered destinations).
+    clock += 10_000;
+    before = fake.calls.length;
+    await backend.apply(state(service('web', 80, [1, 2]), ...many));
+    expect(fake.calls.slice(before).map((c) => c.method)).toEqual([
+      'services',
+      'createDestination',
+    ]);
+  });
+
+  it('remembers what it set: with driftCheckInterval 0 a flip costs one service dump and one op; verifyDestinations re-reads', async () => {
+    const fake = createFakeIpvs();
+    const backend = createIpvsBackend({
+      client: fake,
+      ownership: createMemoryOwnershipStore(),
+      driftCheckInterval: 0,
+    });
     await backend.apply(state(service('web', 80, [1, 2]), service('mail', 25, [1])));
     const before = fake.calls.length;
     const report = (

@@ -56,7 +56,21 @@ export interface IpvsBackendOptions extends MappingOptions {
    * when other tools may edit lbkit's real servers behind its back.
    */
   readonly verifyDestinations?: boolean;
+  /**
+   * How often (ms) an apply re-reads the kernel before computing its operations.
+   * Between those reads, an apply that only changes services this instance
+   * already set (a flip, a drain) diffs against what it last applied and sends
+   * just the needed requests: its cost does not grow with the number of
+   * services. An apply that adds a service always re-reads first (to refuse
+   * services lbkit does not own). `0` = re-read on every apply. Default 10000.
+   */
+  readonly driftCheckInterval?: number;
+  /** Clock for drift scheduling (ms). Default `Date.now`. */
+  readonly now?: () => number;
 }
+
+/** Default of `IpvsBackendOptions.driftCheckInterval`. */
+export const DEFAULT_IPVS_DRIFT_CHECK_INTERVAL = 10_000;
 
 const fromIpvs = (e: IpvsError, prefix = ''): BackendError =>
   backendError(
@@ -147,6 +161,10 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
   let closed = false;
   /** Services as the last successful apply left them; dropped on any failure. */
   let applied: Map<string, ServiceState> | undefined;
+  const now = options.now ?? Date.now;
+  const driftCheckInterval = options.driftCheckInterval ?? DEFAULT_IPVS_DRIFT_CHECK_INTERVAL;
+  /** When the kernel was last read by an apply. */
+  let lastRead = Number.NEGATIVE_INFINITY;
 
   const capabilities: BackendCapabilities = {
     weights: true,
@@ -168,6 +186,95 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
   const getOwned = (): ResultAsync<OwnershipRecord, BackendError> =>
     owned ? okAsync(owned) : store.load().map((r) => (owned = r));
 
+  const sameOwnedSet = (record: OwnershipRecord, want: IpvsSnapshot): boolean => {
+    const ids = Object.keys(record.services);
+    return (
+      ids.length === want.services.length &&
+      want.services.every((s) => formatServiceId(s.id) in record.services)
+    );
+  };
+
+  /**
+   * Without a kernel read: what the last apply left, when it is recent enough
+   * and `want` adds no service (a new one must be checked against foreign ones).
+   */
+  const rememberedState = (
+    want: IpvsSnapshot,
+    known: ReadonlyMap<string, ServiceState> | undefined,
+  ): IpvsSnapshot | undefined => {
+    if (!known || options.verifyDestinations || now() - lastRead >= driftCheckInterval) {
+      return undefined;
+    }
+    if (!want.services.every((s) => known.has(formatServiceId(s.id)))) return undefined;
+    return { services: [...known.values()] };
+  };
+
+  /** Reads the owned services from the kernel, refusing foreign ones that `want` names. */
+  const readState = (
+    c: IpvsClient,
+    record: OwnershipRecord,
+    want: IpvsSnapshot,
+    previous: ReadonlyMap<string, ServiceState> | undefined,
+  ): ResultAsync<IpvsSnapshot, BackendError> =>
+    c
+      .services()
+      .mapErr((e) => fromIpvs(e))
+      .andThen((all) => {
+        const wantIds = new Set(want.services.map((s) => formatServiceId(s.id)));
+        const foreign = all.filter((s) => {
+          const id = formatServiceId(s.id);
+          return wantIds.has(id) && !(id in record.services);
+        });
+        if (foreign.length > 0 && !options.adoptExisting) {
+          const ids = foreign.map((s) => formatServiceId(s.id)).join(', ');
+          return errAsync(
+            backendError(
+              'rejected',
+              `IPVS services exist that lbkit did not create: ${ids} (set adoptExisting to take them over)`,
+            ),
+          );
+        }
+        const mine = all.filter(
+          (s) => wantIds.has(formatServiceId(s.id)) || formatServiceId(s.id) in record.services,
+        );
+        const known = options.verifyDestinations ? undefined : previous;
+        lastRead = now();
+        return new ResultAsync(snapshot(c, mine, record.services, known)).mapErr((e) =>
+          fromIpvs(e),
+        );
+      });
+
+  const namesOf = (want: IpvsSnapshot): Record<string, string> =>
+    Object.fromEntries(
+      want.services.map((s) => [formatServiceId(s.id), s.name ?? formatServiceId(s.id)]),
+    );
+
+  /** Runs the ops, recording ownership around them when the owned set changes. */
+  const converge = (
+    c: IpvsClient,
+    record: OwnershipRecord,
+    current: IpvsSnapshot,
+    want: IpvsSnapshot,
+  ): ResultAsync<readonly IpvsOp[], BackendError> => {
+    const ops = diff(current, want);
+    if (sameOwnedSet(record, want)) return new ResultAsync(execute(c, ops));
+    // Record intent first: a crash midway still leaves these services ours.
+    const intent: Record<string, string> = { ...record.services, ...namesOf(want) };
+    return store
+      .save({ services: intent })
+      .andThen(() => {
+        owned = { services: intent };
+        return new ResultAsync(execute(c, ops));
+      })
+      .andThen((done) => {
+        const final = namesOf(want);
+        return store.save({ services: final }).map(() => {
+          owned = { services: final };
+          return done;
+        });
+      });
+  };
+
   const apply = (desired: DesiredState): ResultAsync<ApplyReport, BackendError> => {
     if (closed) return errAsync(backendError('closed', 'IPVS backend is closed'));
     const started = performance.now();
@@ -175,62 +282,23 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
     if (target.isErr()) return errAsync(target.error);
     const want = target.value;
     return getClient().andThen((c) =>
-      getOwned().andThen((record) =>
-        c
-          .services()
-          .mapErr((e) => fromIpvs(e))
-          .andThen((all) => {
-            const wantIds = new Set(want.services.map((s) => formatServiceId(s.id)));
-            const foreign = all.filter((s) => {
-              const id = formatServiceId(s.id);
-              return wantIds.has(id) && !(id in record.services);
-            });
-            if (foreign.length > 0 && !options.adoptExisting) {
-              const ids = foreign.map((s) => formatServiceId(s.id)).join(', ');
-              return errAsync(
-                backendError(
-                  'rejected',
-                  `IPVS services exist that lbkit did not create: ${ids} (set adoptExisting to take them over)`,
-                ),
-              );
-            }
-            const mine = all.filter(
-              (s) => wantIds.has(formatServiceId(s.id)) || formatServiceId(s.id) in record.services,
-            );
-            const known = options.verifyDestinations ? undefined : applied;
-            applied = undefined;
-            return new ResultAsync(snapshot(c, mine, record.services, known))
-              .mapErr((e) => fromIpvs(e))
-              .andThen((current) => {
-                const ops = diff(current, want);
-                // Record intent first: a crash midway still leaves these services ours.
-                const intent: Record<string, string> = { ...record.services };
-                for (const s of want.services)
-                  intent[formatServiceId(s.id)] = s.name ?? formatServiceId(s.id);
-                return store.save({ services: intent }).andThen(() => {
-                  owned = { services: intent };
-                  return new ResultAsync(execute(c, ops));
-                });
-              })
-              .andThen((ops) => {
-                const final: Record<string, string> = {};
-                for (const s of want.services)
-                  final[formatServiceId(s.id)] = s.name ?? formatServiceId(s.id);
-                return store.save({ services: final }).map(() => {
-                  owned = { services: final };
-                  applied = new Map(want.services.map((x) => [formatServiceId(x.id), x]));
-                  const changed = [
-                    ...new Set(ops.map((o) => o.name ?? formatServiceId(o.service))),
-                  ];
-                  return {
-                    operations: ops.length,
-                    durationMs: performance.now() - started,
-                    changedServices: changed,
-                  };
-                });
-              });
-          }),
-      ),
+      getOwned().andThen((record) => {
+        // Forgotten until this apply succeeds: any failure makes the next one re-read.
+        const previous = applied;
+        applied = undefined;
+        const remembered = rememberedState(want, previous);
+        const current = remembered ? okAsync(remembered) : readState(c, record, want, previous);
+        return current
+          .andThen((state) => converge(c, record, state, want))
+          .map((ops) => {
+            applied = new Map(want.services.map((x) => [formatServiceId(x.id), x]));
+            return {
+              operations: ops.length,
+              durationMs: performance.now() - started,
+              changedServices: [...new Set(ops.map((o) => o.name ?? formatServiceId(o.service)))],
+            };
+          });
+      }),
     );
   };
 
