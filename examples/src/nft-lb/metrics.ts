@@ -110,9 +110,9 @@ export function renderMetrics(
   out.push(`nftlb_apply_failures_total ${counters.applyFailures}`);
   if (observed) {
     family(
-      'nftlb_destination_packets_total',
+      'nftlb_destination_flows_total',
       'counter',
-      'Packets sent to the destination (nftables counter).',
+      'New flows sent to the destination (nftables flow-set element counter: first packets, counted at NAT).',
     );
     for (const r of rows) {
       const key = r.view.service.key;
@@ -123,7 +123,7 @@ export function renderMetrics(
         (o) => o.address === r.d.address && o.port === r.d.port,
       );
       if (dest?.packets !== undefined)
-        out.push(`nftlb_destination_packets_total${r.labels} ${dest.packets}`);
+        out.push(`nftlb_destination_flows_total${r.labels} ${dest.packets}`);
     }
   }
   return `${out.join('\n')}\n`;

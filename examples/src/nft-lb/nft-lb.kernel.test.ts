@@ -70,7 +70,13 @@ describe.skipIf(!canUseNetns())('nft-lb in a network namespace lab', () => {
   });
 
   it('balances every service of the rules file through the vendor’s mark rule', async () => {
-    daemon = startProgram(built.lab, 'lb', 'nft-lb', ['--rules', file, ...flags]);
+    daemon = startProgram(built.lab, 'lb', 'nft-lb', [
+      '--rules',
+      file,
+      ...flags,
+      '--metrics',
+      '127.0.0.1:9333',
+    ]);
     await daemon.waitForLine(/balancing 2 service\(s\), 5 destination\(s\)/);
     await daemon.waitForLine(/every destination has had its first verdict/);
     await built.lab.exec('lb', ['sleep', '0.3']);
@@ -97,6 +103,31 @@ describe.skipIf(!canUseNetns())('nft-lb in a network namespace lab', () => {
     expect(after).toEqual({ s1: 10, s2: 10 });
     await startServer('s3');
     await daemon!.waitForLine(/destination s3 .* down -> up/, 5000, from);
+  });
+
+  it('serves Prometheus metrics: health, serving, probe counts, apply stats, kernel counters', async () => {
+    const get =
+      "fetch('http://127.0.0.1:9333/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))";
+    const text = (await built.lab.exec('lb', ['node', '-e', get])).stdout;
+    const value = (metric: string, destination: string, service = 'line'): number => {
+      const row = text
+        .split('\n')
+        .find((l) => l.startsWith(`${metric}{service="${service}",destination="${destination}",`));
+      return Number(row?.split(' ').at(-1));
+    };
+    expect(text).toContain('# TYPE nftlb_destination_up gauge');
+    expect(value('nftlb_destination_up', 's1')).toBe(1);
+    expect(value('nftlb_destination_serving', 's1')).toBe(1);
+    expect(value('nftlb_probe_latency_seconds', 's1')).toBeGreaterThan(0);
+    // s3 was killed and came back: its failed checks were counted.
+    expect(text).toMatch(
+      /nftlb_probe_checks_total\{service="line",destination="s3",[^}]*result="failed"\} [1-9]/,
+    );
+    expect(text).toMatch(/^nftlb_applies_total [1-9]/m);
+    expect(text).toMatch(/^nftlb_service_empty\{service="web"\} 0$/m);
+    // 30 + 20 traced connections went through the kernel: its counters show them.
+    expect(value('nftlb_destination_flows_total', 's1')).toBeGreaterThanOrEqual(10);
+    expect(value('nftlb_destination_flows_total', 's1', 'web')).toBeGreaterThanOrEqual(10);
   });
 
   it('SIGHUP applies only the difference and drops no traffic', async () => {
