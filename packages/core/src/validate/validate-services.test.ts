@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH } from '../model.js';
 import type { ServiceInput } from './input.js';
 import type { SourceMap } from './issue.js';
+import { webInput } from './test-fixtures.js';
 import {
   applyServiceDefaults,
   serviceToInput,
@@ -9,17 +10,7 @@ import {
   validateServices,
 } from './validate-services.js';
 
-const web = (extra: Record<string, unknown> = {}): ServiceInput =>
-  ({
-    name: 'web',
-    vip: '192.0.2.10',
-    port: 80,
-    destinations: [
-      { name: 'a', address: '198.51.100.1' },
-      { name: 'b', address: '198.51.100.2', port: 8080, weight: 5 },
-    ],
-    ...extra,
-  }) as ServiceInput;
+const web = webInput;
 
 /** Validates and returns the issues (fails the test when the input is accepted). */
 function issuesOf(input: unknown[]) {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceInput } from './input.js';
+import { webInput } from './test-fixtures.js';
 import { validateServices } from './validate-services.js';
 
-const web = (extra: Record<string, unknown> = {}): ServiceInput =>
-  ({
-    name: 'web',
-    vip: '192.0.2.10',
-    port: 80,
-    destinations: [
-      { name: 'a', address: '198.51.100.1' },
-      { name: 'b', address: '198.51.100.2', port: 8080, weight: 5 },
-    ],
-    ...extra,
-  }) as ServiceInput;
+const web = webInput;
 
 const dest = (extra: Record<string, unknown>): ServiceInput =>
   web({ destinations: [{ name: 'a', address: '198.51.100.1', ...extra }] });
