@@ -7,7 +7,13 @@ import {
 } from './options.js';
 import { renderServices } from './ruleset.js';
 import type { RenderedElement, RenderedService } from './service.js';
-import { backendMapDeclaration, renderElements, tableRef } from './skeleton.js';
+import {
+  backendMapDeclaration,
+  type ElementOp,
+  groupElements,
+  renderElementOp,
+  tableRef,
+} from './skeleton.js';
 
 const elementId = (e: RenderedElement): string => `${e.map}\u0000${e.key}`;
 
@@ -47,6 +53,18 @@ function freshElements(prev: RenderedService, next: RenderedService): RenderedEl
   });
 }
 
+/** An incremental change: its nft script and, when it is elements only, the same change as data. */
+export interface ChangePlan {
+  /** The nft script (`''` when nothing changed). */
+  readonly script: string;
+  /**
+   * The element commands of `script`, in order, when the script consists ONLY
+   * of `delete element` / `add element` commands (a flip); `undefined` when it
+   * also touches chains, rules or maps. `[]` when nothing changed.
+   */
+  readonly elementOps: readonly ElementOp[] | undefined;
+}
+
 /**
  * An incremental script from `previous` (what the kernel has, as rendered
  * earlier with the same options) to `next`. It touches ONLY services that
@@ -57,14 +75,28 @@ function freshElements(prev: RenderedService, next: RenderedService): RenderedEl
  * only when the modulus, the scheduler or the empty verdict change. Order:
  * removed services, stale elements, backend maps the new rules use (`add map`
  * is idempotent; maps are never deleted here: other services may share them),
- * new chains and rewritten rules, then new elements (one `add element` per map). Run as one transaction. Empty string
- * when nothing changed. Same failure modes as `renderRuleset`.
+ * new chains and rewritten rules, then new elements (one `add element` per map).
+ * Run as one transaction. Empty string when nothing changed. Same failure
+ * modes as `renderRuleset`.
  */
 export function renderChanges(
   previous: DesiredState,
   next: DesiredState,
   options: NftablesRenderOptions = {},
 ): Result<string, BackendError> {
+  return renderChangePlan(previous, next, options).map((plan) => plan.script);
+}
+
+/**
+ * `renderChanges` plus the element operations as data (`elementOps`) when the
+ * change is elements only: the script's element lines are rendered from those
+ * very ops. Same failure modes as `renderRuleset`.
+ */
+export function renderChangePlan(
+  previous: DesiredState,
+  next: DesiredState,
+  options: NftablesRenderOptions = {},
+): Result<ChangePlan, BackendError> {
   const resolved = resolveRenderOptions(options);
   if (resolved.isErr()) return err(resolved.error);
   const opts = resolved.value;
@@ -72,14 +104,14 @@ export function renderChanges(
   if (before.isErr()) return err(before.error);
   const after = renderServices(next, opts);
   if (after.isErr()) return err(after.error);
-  return ok(changeScript(before.value, after.value, opts));
+  return ok(changePlan(before.value, after.value, opts));
 }
 
-function changeScript(
+function changePlan(
   before: ReadonlyMap<string, RenderedService>,
   after: ReadonlyMap<string, RenderedService>,
   opts: ResolvedRenderOptions,
-): string {
+): ChangePlan {
   const t = tableRef(opts);
   const stale: RenderedElement[] = [];
   const fresh: RenderedElement[] = [];
@@ -113,15 +145,21 @@ function changeScript(
       fresh.push(...freshElements(old, svc));
     }
   }
+  // Deletions first, so keys can move between services; dispatch elements
+  // before the chains they name.
+  const deletes = groupElements('delete', stale.sort(byDeleteOrder));
+  const adds = groupElements('add', fresh);
   const lines = [
-    // Deletions first, so keys can move between services; dispatch elements
-    // before the chains they name.
-    ...renderElements('delete', stale.sort(byDeleteOrder), opts),
+    ...deletes.map((op) => renderElementOp(op, opts)),
     ...chainsGone,
     ...maps.values(),
     ...chainsNew,
     ...rules,
-    ...renderElements('add', fresh, opts),
+    ...adds.map((op) => renderElementOp(op, opts)),
   ];
-  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  const elementsOnly = chainsGone.length + maps.size + chainsNew.length + rules.length === 0;
+  return {
+    script: lines.length === 0 ? '' : `${lines.join('\n')}\n`,
+    elementOps: elementsOnly ? [...deletes, ...adds] : undefined,
+  };
 }

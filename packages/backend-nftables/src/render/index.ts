@@ -3,7 +3,7 @@
  * @module
  */
 export * from '../names.js';
-export { renderChanges } from './changes.js';
+export { type ChangePlan, renderChangePlan, renderChanges } from './changes.js';
 export { fnv1a32, type MaglevEntry, maglevTable } from './maglev.js';
 export {
   DEFAULT_MH_TABLE_SIZE,
@@ -16,3 +16,4 @@ export {
 } from './options.js';
 export { renderDeleteTable, renderRuleset } from './ruleset.js';
 export type { RenderedElement, RenderedService } from './service.js';
+export { type ElementOp, groupElements, renderElementOp } from './skeleton.js';

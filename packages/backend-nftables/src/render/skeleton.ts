@@ -84,21 +84,47 @@ export function renderSkeleton(options: ResolvedRenderOptions): string[] {
   return lines;
 }
 
+/**
+ * One element command as data: `<verb> element inet T <map> { ... }`. The
+ * text (`renderElements`) and the netlink element path are both made from
+ * these groups, so they can never disagree.
+ */
+export interface ElementOp {
+  readonly verb: 'add' | 'delete';
+  readonly map: string;
+  /** The elements, in emit order (a `delete` ignores their values). */
+  readonly elements: readonly RenderedElement[];
+}
+
+/** Groups elements into one op per map (in first-seen order). */
+export function groupElements(
+  verb: 'add' | 'delete',
+  elements: readonly RenderedElement[],
+): ElementOp[] {
+  const byMap = new Map<string, RenderedElement[]>();
+  for (const e of elements) {
+    const list = byMap.get(e.map);
+    if (list) list.push(e);
+    else byMap.set(e.map, [e]);
+  }
+  return [...byMap].map(([map, list]) => ({ verb, map, elements: list }));
+}
+
+/** The nft text of one element op. */
+export function renderElementOp(op: ElementOp, options: ResolvedRenderOptions): string {
+  const items = op.elements.map((e) =>
+    op.verb === 'add' && e.value !== undefined ? `${e.key} : ${e.value}` : e.key,
+  );
+  return `${op.verb} element ${tableRef(options)} ${op.map} { ${items.join(', ')} }`;
+}
+
 /** `add element` lines for a list of elements, one line per map (in first-seen order). */
 export function renderElements(
   verb: 'add' | 'delete',
   elements: readonly RenderedElement[],
   options: ResolvedRenderOptions,
 ): string[] {
-  const byMap = new Map<string, string[]>();
-  for (const e of elements) {
-    const text = verb === 'add' && e.value !== undefined ? `${e.key} : ${e.value}` : e.key;
-    const list = byMap.get(e.map);
-    if (list) list.push(text);
-    else byMap.set(e.map, [text]);
-  }
-  const t = tableRef(options);
-  return [...byMap].map(([map, items]) => `${verb} element ${t} ${map} { ${items.join(', ')} }`);
+  return groupElements(verb, elements).map((op) => renderElementOp(op, options));
 }
 
 /** The declaration of a backend map (created when a service first uses it; `add` is idempotent). */
