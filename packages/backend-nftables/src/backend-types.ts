@@ -30,6 +30,18 @@ export interface NftablesBackendOptions extends NftablesRenderOptions {
    * `false` disables it.
    */
   readonly conntrack?: ConntrackCleaner | false;
+  /**
+   * How element-only changes (a destination flip) reach the kernel: `netlink`
+   * sends them as ONE raw nf_tables netlink batch (no nft, no cache dump of
+   * every chain and set: O(1) in the number of services); `nft` sends the same
+   * change as nft text through `transport`. Default `netlink` when the
+   * transport is a real one (`libnftables`, `nft-cli`) in the same namespace as
+   * `netns`, else `nft`. Anything the netlink path cannot encode or send
+   * (unknown layout, batch too big, socket unavailable) goes through nft
+   * instead (reported in `warnings`). First applies, rule changes and full
+   * rewrites always use nft.
+   */
+  readonly elementPath?: 'netlink' | 'nft';
   /** Clock for drift scheduling (ms). Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -38,6 +50,11 @@ export interface NftablesBackendOptions extends NftablesRenderOptions {
 export interface NftablesApplyReport extends ApplyReport {
   /** `full` = the whole table replaced in one transaction; `changes` = only changed services; `none`. */
   readonly mode: 'full' | 'changes' | 'none';
+  /**
+   * Which path carried this apply: `netlink` (element-only change as a raw
+   * nf_tables batch), `nft` (script through the transport), `none` (nothing sent).
+   */
+  readonly path: 'netlink' | 'nft' | 'none';
   /** Name of the transport used (`libnftables`, `nft-cli`, `fake`). */
   readonly transport: string;
   /** Differences found by the drift check before this apply (repaired by it). */
@@ -74,6 +91,8 @@ export interface NftablesStats {
 export interface NftablesBackend extends Backend {
   /** Name of the transport in use: `libnftables`, `nft-cli` or `fake`. */
   readonly transport: string;
+  /** How element-only changes are sent (see `NftablesBackendOptions.elementPath`). */
+  readonly elementPath: 'netlink' | 'nft';
   apply(desired: Parameters<Backend['apply']>[0]): ResultAsync<NftablesApplyReport, BackendError>;
   /** Counters per service and destination, read back from the table. */
   stats(): ResultAsync<NftablesStats, BackendError>;

@@ -17,7 +17,8 @@ import type {
 import { type ConntrackCleaner, createConntrackToolCleaner } from './conntrack.js';
 import { parseObservedState } from './read/parse-observed.js';
 import {
-  renderChanges,
+  type ElementOp,
+  renderChangePlan,
   renderDeleteTable,
   renderRuleset,
   resolveRenderOptions,
@@ -25,6 +26,7 @@ import {
   TABLE_FAMILY,
 } from './render/index.js';
 import { detectTransport } from './transport/detect.js';
+import { type NfnetlinkElements, openNfnetlinkElements } from './transport/nfnetlink-elements.js';
 import type { NftTransport } from './transport/transport.js';
 
 /** Default of `driftCheckInterval` (ms). */
@@ -81,6 +83,23 @@ export function createNftablesBackend(
       ).unwrapOr(undefined);
   }
   const now = options.now ?? Date.now;
+  // The netlink element path must act in the transport's namespace, never elsewhere.
+  const sameNetns = options.netns === undefined || options.netns === transport.netns;
+  const realTransport = transport.name === 'libnftables' || transport.name === 'nft-cli';
+  if (options.elementPath === 'netlink' && !(realTransport && sameNetns)) {
+    return err(
+      backendError(
+        'rejected',
+        `elementPath netlink needs a libnftables or nft-cli transport in the namespace of netns (${transport.name}, ${transport.netns ?? 'own'} vs ${options.netns ?? 'own'})`,
+      ),
+    );
+  }
+  const elementPath: 'netlink' | 'nft' =
+    options.elementPath ?? (realTransport && sameNetns ? 'netlink' : 'nft');
+  const netlinkNetns = transport.netns;
+  /** Opened on the first element-only change; `false` once it proved unusable. */
+  let netlink: NfnetlinkElements | false | undefined =
+    elementPath === 'netlink' ? undefined : false;
   const renderOptions = { ...options };
 
   /** Last state committed to the kernel by this instance; undefined = unknown (next apply is full). */
@@ -131,20 +150,55 @@ export function createNftablesBackend(
     const delta = diffStates(previous, desired);
     let mode: NftablesApplyReport['mode'] = full ? 'full' : 'changes';
     let script: Result<string, BackendError>;
+    /** The change as element operations, when it is elements only. */
+    let elementOps: readonly ElementOp[] | undefined;
     if (full) script = renderRuleset(desired, renderOptions);
     else if (delta.changed.length === 0) script = ok('');
-    else script = renderChanges(delta.previous, delta.next, renderOptions);
+    else {
+      const plan = renderChangePlan(delta.previous, delta.next, renderOptions);
+      if (plan.isErr()) return err(plan.error);
+      script = ok(plan.value.script);
+      elementOps = plan.value.elementOps;
+    }
     if (script.isErr()) return err(script.error);
     let operations = countOperations(script.value);
-    if (operations === 0) mode = 'none';
-    else {
-      let result = await transport.run(script.value);
-      if (result.isErr() && !full && result.error.kind === 'rejected') {
+    const warnings: string[] = [];
+    let path: NftablesApplyReport['path'] = 'nft';
+    if (operations === 0) {
+      mode = 'none';
+      path = 'none';
+    } else {
+      let result: Result<unknown, BackendError> | undefined;
+      if (elementOps !== undefined && netlink !== false) {
+        if (netlink === undefined) {
+          const opened = openNfnetlinkElements(
+            netlinkNetns === undefined ? {} : { netns: netlinkNetns },
+          );
+          if (opened.isOk()) netlink = opened.value;
+          else {
+            netlink = false;
+            warnings.push(`netlink element path unavailable, using nft: ${opened.error.message}`);
+          }
+        }
+        if (netlink) {
+          const sent = netlink.apply(table, elementOps);
+          if (sent.isOk() || sent.error.kind !== 'unsupported') {
+            path = 'netlink';
+            result = sent;
+          } else warnings.push(`netlink element path: ${sent.error.message}; sent through nft`);
+        }
+      }
+      if (result === undefined) {
+        path = 'nft';
+        result = await transport.run(script.value);
+      }
+      if (result.isErr() && !full && (result.error.kind === 'rejected' || path === 'netlink')) {
         // The incremental change did not fit the kernel's table: someone changed it. Replace it.
         drift = [...drift, `incremental change refused: ${result.error.message}`];
         const whole = renderRuleset(desired, renderOptions);
         if (whole.isErr()) return err(whole.error);
         mode = 'full';
+        path = 'nft';
         operations += countOperations(whole.value);
         result = await transport.run(whole.value);
       }
@@ -155,7 +209,6 @@ export function createNftablesBackend(
     }
     applied = desired;
     if (mode === 'full') lastDriftCheck = now();
-    const warnings: string[] = [];
     let conntrackDeleted = 0;
     const stale = staleUdpFlows(delta.previous, delta.next);
     if (conntrack && stale.length > 0) {
@@ -173,6 +226,7 @@ export function createNftablesBackend(
             ? [...new Set([...desired.services.map((x) => x.name), ...delta.changed])].sort()
             : [...delta.changed],
       mode,
+      path,
       transport: transport.name,
       drift,
       conntrackDeleted,
@@ -190,6 +244,8 @@ export function createNftablesBackend(
     }
     closed = true;
     applied = undefined;
+    if (netlink) netlink.close();
+    netlink = false;
     if (ownTransport) transport.close();
     return ok(undefined);
   };
@@ -217,6 +273,7 @@ export function createNftablesBackend(
   return ok({
     name: 'nftables',
     transport: transport.name,
+    elementPath,
     capabilities: NFTABLES_CAPABILITIES,
     apply: (desired) => serial(() => applyNow(desired)),
     read: () => guard(readNow),

@@ -10,14 +10,20 @@ const skip = kernelSkip(['nft']);
 let counter = 0;
 
 /**
- * The core conformance suite against the real kernel, once per transport. Each
+ * The core conformance suite against the real kernel, once per transport and
+ * element path (raw netlink batch or nft text). Each
  * test gets a fresh namespace; the backend acts in it through the transport's
  * `netns` option; the suite reads back through a SEPARATE `nft -j list` CLI
  * transport (independent of libnftables and of the backend's own reader state).
  */
-for (const transportName of ['libnftables', 'nft-cli'] as const) {
+for (const [transportName, elementPath] of [
+  ['libnftables', 'netlink'],
+  ['libnftables', 'nft'],
+  ['nft-cli', 'netlink'],
+  ['nft-cli', 'nft'],
+] as const) {
   runBackendConformance({
-    name: `nftables on the kernel via ${transportName}`,
+    name: `nftables on the kernel via ${transportName}, element changes via ${elementPath}`,
     skip,
     setup: async () => {
       const lab = new NetnsLab('lbkn');
@@ -31,7 +37,12 @@ for (const transportName of ['libnftables', 'nft-cli'] as const) {
               ? createLibnftablesTransport({ netns })._unsafeUnwrap()
               : createNftCliTransport({ netns })._unsafeUnwrap();
           transports.push(transport);
-          return createNftablesBackend({ transport, netns, driftCheckInterval: 0 })._unsafeUnwrap();
+          return createNftablesBackend({
+            transport,
+            netns,
+            elementPath,
+            driftCheckInterval: 0,
+          })._unsafeUnwrap();
         },
         read: async () => {
           const doc = await reader.json('list table inet lbkit');

@@ -1,6 +1,9 @@
 import { NetnsLab } from '@lbkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNftablesBackend } from '../backend.js';
+import { parseObservedState } from '../read/parse-observed.js';
 import { renderChangePlan, renderRuleset } from '../render/index.js';
+import { FakeNft } from '../testing/fake-nft.js';
 import { dest, state, svc, web } from '../testing/fixtures.js';
 import { openNfnetlinkElements } from '../transport/nfnetlink-elements.js';
 import { createNftCliTransport } from '../transport/nft-cli.js';
@@ -101,3 +104,83 @@ describe.skipIf(skip)(`netlink element path${skip ? ` (skipped: ${skip})` : ''}`
     cli.close();
   });
 });
+
+describe.skipIf(skip)(
+  `backend with the netlink element path${skip ? ` (skipped: ${skip})` : ''}`,
+  () => {
+    const lab = new NetnsLab('lbkn');
+    let netns = '';
+    beforeAll(async () => {
+      netns = await lab.add('nlbe');
+    });
+    afterAll(async () => {
+      await lab.destroy();
+    });
+
+    it('sends flips as a netlink batch, everything else through nft, and repairs a refused batch', async () => {
+      const reader = createNftCliTransport({ netns })._unsafeUnwrap();
+      const backend = createNftablesBackend({
+        netns,
+        driftCheckInterval: 1e12,
+        conntrack: false,
+      })._unsafeUnwrap();
+      expect(backend.elementPath).toBe('netlink');
+      const first = (await backend.apply(before))._unsafeUnwrap();
+      expect([first.mode, first.path]).toEqual(['full', 'nft']);
+      const flip = (await backend.apply(after))._unsafeUnwrap();
+      expect([flip.mode, flip.path, flip.warnings]).toEqual(['changes', 'netlink', []]);
+      const observed = async () =>
+        parseObservedState(
+          (await reader.json('list table inet lbkit'))._unsafeUnwrap(),
+        )._unsafeUnwrap();
+      const web2 = (await observed()).services.find((s) => s.key.vip === '192.0.2.10')!;
+      expect(web2.destinations.map((d) => d.address).sort()).toEqual(['192.0.2.11', '192.0.2.13']);
+      // A rule change (slot class 4 -> 5 destinations) is not element-only: nft.
+      const five = state(
+        web([A, B, C, dest('D', '192.0.2.14'), dest('E', '192.0.2.15')]),
+        dns([Y]),
+        mh([A, C]),
+      );
+      expect((await backend.apply(five))._unsafeUnwrap().path).toBe('nft');
+      // Someone deletes an element under us: the batch is refused, the apply rewrites the table.
+      (
+        await reader.run(
+          'delete element inet lbkit flows6 { 2001:db8::10 . udp . 53 . 2001:db8::12 . 5353 }\n',
+        )
+      )._unsafeUnwrap();
+      const repaired = (
+        await backend.apply(state(five.services[0]!, dns([]), mh([A, C])))
+      )._unsafeUnwrap();
+      expect([repaired.mode, repaired.path]).toEqual(['full', 'nft']);
+      expect(repaired.drift.join()).toMatch(/refused.*ENOENT/);
+      expect(
+        (await observed()).services.find((s) => s.key.vip === '192.0.2.10')!.destinations,
+      ).toHaveLength(5);
+      expect(
+        (await observed()).services.find((s) => s.key.vip === '2001:db8::10')!.destinations,
+      ).toEqual([]);
+      (await backend.close())._unsafeUnwrap();
+      reader.close();
+    });
+
+    it('uses nft for element changes with elementPath nft or a fake transport', async () => {
+      const backend = createNftablesBackend({
+        netns,
+        elementPath: 'nft',
+        conntrack: false,
+      })._unsafeUnwrap();
+      (await backend.apply(before))._unsafeUnwrap();
+      expect((await backend.apply(after))._unsafeUnwrap().path).toBe('nft');
+      (await backend.close())._unsafeUnwrap();
+      const fake = createNftablesBackend({
+        transport: new FakeNft(),
+        conntrack: false,
+      })._unsafeUnwrap();
+      expect(fake.elementPath).toBe('nft');
+      (await fake.apply(before))._unsafeUnwrap();
+      expect((await fake.apply(after))._unsafeUnwrap().path).toBe('nft');
+      const mismatch = createNftablesBackend({ transport: new FakeNft(), elementPath: 'netlink' });
+      expect(mismatch._unsafeUnwrapErr().kind).toBe('rejected');
+    });
+  },
+);

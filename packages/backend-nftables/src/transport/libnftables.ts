@@ -125,6 +125,7 @@ export function createLibnftablesTransport(
 
   return ok({
     name: 'libnftables',
+    ...(options.netns !== undefined ? { netns: options.netns } : {}),
     run(script: string): ResultAsync<string, BackendError> {
       if (closed) return closedError();
       try {

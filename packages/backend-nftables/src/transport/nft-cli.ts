@@ -105,6 +105,7 @@ export function createNftCliTransport(
 
   return ok({
     name: 'nft-cli',
+    ...(options.netns !== undefined ? { netns: options.netns } : {}),
     run(script: string): ResultAsync<string, BackendError> {
       return exec(['-f', '-'], script).andThen((exit) =>
         exit.code === 0

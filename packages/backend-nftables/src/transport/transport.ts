@@ -9,6 +9,12 @@ export interface NftTransport {
   /** `libnftables`, `nft-cli` or `fake`. */
   readonly name: string;
   /**
+   * The named network namespace it acts in (`ip netns add NAME`); absent =
+   * the process's own. Real transports set it; the netlink element path
+   * acts in the same namespace.
+   */
+  readonly netns?: string;
+  /**
    * Runs an nft script as ONE transaction: all of it is committed or none.
    * Resolves to nft's textual output (usually empty); a refused script is a
    * `rejected` BackendError whose message carries nft's error text.
