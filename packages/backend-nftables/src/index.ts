@@ -17,5 +17,7 @@ export * from './trace/index.js';
 export * from './transport/detect.js';
 export * from './transport/libnftables.js';
 export { NETNS_NAME } from './transport/netns-switch.js';
+export * from './transport/nfnetlink-elements.js';
 export * from './transport/nft-cli.js';
+export * from './transport/nft-elements-encode.js';
 export type { NftTransport } from './transport/transport.js';
