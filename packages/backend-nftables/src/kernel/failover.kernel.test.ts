@@ -98,9 +98,12 @@ describe.skipIf(skip)(
       expect(during.startedAt).toBeLessThan(killedEpoch - 200);
       expect(during.counts.s2).toBeGreaterThan(0);
       // Only connections that hit s2 between the kill and the apply may fail (RST from its host,
-      // or reset while in flight).
+      // or reset while in flight; EOF = accepted by s2's process, which died before writing its
+      // name: the kernel closes such a socket with a FIN. Seen under CPU contention).
       expect(
-        Object.keys(during.errors).filter((c) => c !== 'ECONNREFUSED' && c !== 'ECONNRESET'),
+        Object.keys(during.errors).filter(
+          (c) => c !== 'ECONNREFUSED' && c !== 'ECONNRESET' && c !== 'EOF',
+        ),
       ).toEqual([]);
       expect(during.failures).toBeLessThan(during.counts.s1! / 2);
       const after = await lab.client({
