@@ -8,7 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { canUseNetns } from '@lbkit/core/testing';
+import { canUseNetns, dnsmasqNameServerArgv } from '@lbkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onLines, waitFor } from '../common/lines.js';
 import { CLUSTER, type ClusterLab, createClusterLab } from '../lab/cluster-lab.js';
@@ -26,19 +26,10 @@ describe.skipIf(!canUseNetns() || !dnsmasq).each([2, 3] as const)(
     const servers = new Map<number, { child: ChildProcess; log: string[] }>();
 
     const startDnsmasq = async (n: number) => {
-      const child = cluster.lab.spawn(`s${n}`, [
-        'dnsmasq',
-        '--no-daemon',
-        '--conf-file=/dev/null',
-        '--port=53',
-        '--no-resolv',
-        '--no-hosts',
-        '--user=root',
-        '--pid-file',
-        '--log-queries',
-        '--log-facility=-',
-        `--txt-record=health.load.balance,=nameserver-${n}=`,
-      ]);
+      const child = cluster.lab.spawn(
+        `s${n}`,
+        dnsmasqNameServerArgv({ txt: `=nameserver-${n}=`, logQueries: true }),
+      );
       const log: string[] = [];
       onLines(child.stderr, (line) => log.push(line));
       servers.set(n, { child, log });

@@ -9,7 +9,12 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createBalancer, type Protocol, type Service } from '@lbkit/core';
-import { type BalancerLab, createBalancerLab, LAB } from '@lbkit/core/testing';
+import {
+  type BalancerLab,
+  createBalancerLab,
+  dnsmasqNameServerArgv,
+  LAB,
+} from '@lbkit/core/testing';
 import { createProbe } from '@lbkit/probes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enterNetworkNamespace } from '../netlink/socket.js';
@@ -44,18 +49,10 @@ describe.skipIf(skip)(
   () => {
     let env: BalancerLab;
     const dnsmasq = (i: number) =>
-      env.lab.spawn(`s${i}`, [
-        'dnsmasq',
-        '--no-daemon',
-        '--conf-file=/dev/null',
-        `--txt-record=health.load.balance,=nameserver-${i}=`,
-        `--listen-address=${LAB.server(i)}`,
-        '--bind-interfaces',
-        '--no-resolv',
-        '--no-hosts',
-        '--user=root',
-        `--pid-file=/tmp/${env.lab.prefix}-dnsmasq-${i}.pid`,
-      ]);
+      env.lab.spawn(
+        `s${i}`,
+        dnsmasqNameServerArgv({ txt: `=nameserver-${i}=`, listen: LAB.server(i) }),
+      );
     const ask = async (protocol: Protocol, count: number): Promise<string[]> => {
       const { stdout } = await execFileAsync(
         'ip',

@@ -1,6 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type BalancerLab, createBalancerLab, LAB, type NetnsLab } from '@lbkit/core/testing';
+import {
+  type BalancerLab,
+  createBalancerLab,
+  dnsmasqNameServerArgv,
+  LAB,
+  type NetnsLab,
+} from '@lbkit/core/testing';
 
 const script = (name: string): string => fileURLToPath(new URL(`./lab/${name}`, import.meta.url));
 
@@ -93,20 +99,10 @@ export async function createTrafficLab(prefix: string, serverCount = 3): Promise
     },
     async startDnsmasq() {
       const children = base.servers.map((role, i) =>
-        lab.spawn(role, [
-          'dnsmasq',
-          '--no-daemon',
-          '--conf-file=/dev/null',
-          '--port=53',
-          '--no-resolv',
-          '--no-hosts',
-          '--user=root',
-          '--pid-file',
-          '--log-facility=-',
-          `--listen-address=${LAB.server(i + 1)}`,
-          '--bind-interfaces',
-          `--txt-record=health.load.balance,nameserver-${i + 1}`,
-        ]),
+        lab.spawn(
+          role,
+          dnsmasqNameServerArgv({ txt: `nameserver-${i + 1}`, listen: LAB.server(i + 1) }),
+        ),
       );
       await Promise.all(
         children.map((c, i) => waitFor(c, 'stderr', /started/, `dnsmasq ${i + 1}`)),

@@ -5,5 +5,6 @@
  */
 export * from './conformance.js';
 export * from './fake-backend.js';
+export * from './name-server.js';
 export * from './netns.js';
 export * from './scripted-probe.js';
