@@ -129,6 +129,17 @@ function createIn(
   }
 }
 
+/** libc through koffi, or an `unavailable` error saying why it could not be loaded. */
+async function libcOrError(): Promise<Result<Libc, NetlinkError>> {
+  try {
+    return ok(await loadLibc());
+  } catch (error) {
+    return err(
+      netlinkError('unavailable', `cannot load libc via koffi: ${(error as Error).message}`),
+    );
+  }
+}
+
 /**
  * Moves the calling thread (the JS main thread) into a network namespace, so
  * sockets created afterwards (probes, servers) live there; returns a function
@@ -138,14 +149,9 @@ function createIn(
 export async function enterNetworkNamespace(
   netns: string,
 ): Promise<Result<() => Result<void, NetlinkError>, NetlinkError>> {
-  let c: Libc;
-  try {
-    c = await loadLibc();
-  } catch (error) {
-    return err(
-      netlinkError('unavailable', `cannot load libc via koffi: ${(error as Error).message}`),
-    );
-  }
+  const libc = await libcOrError();
+  if (libc.isErr()) return err(libc.error);
+  const c = libc.value;
   let home: number;
   try {
     home = openSync('/proc/thread-self/ns/net', 'r');
@@ -186,14 +192,9 @@ export async function enterNetworkNamespace(
 export async function openNetlinkSocket(
   options: NetlinkSocketOptions = {},
 ): Promise<Result<NetlinkTransport, NetlinkError>> {
-  let c: Libc;
-  try {
-    c = await loadLibc();
-  } catch (error) {
-    return err(
-      netlinkError('unavailable', `cannot load libc via koffi: ${(error as Error).message}`),
-    );
-  }
+  const libc = await libcOrError();
+  if (libc.isErr()) return err(libc.error);
+  const c = libc.value;
   const created = createIn(c, options.protocol ?? SOCKET.NETLINK_GENERIC, options.netns);
   if (created.isErr()) return err(created.error);
   const fd = created.value;
