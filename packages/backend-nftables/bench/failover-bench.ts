@@ -1,12 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import {
-  type Balancer,
-  createBalancer,
-  DEFAULT_HEALTH,
-  type HealthSettings,
-  type Service,
-} from '@lbkit/core';
+import { type Balancer, createBalancer, type HealthSettings } from '@lbkit/core';
 import { LAB } from '@lbkit/core/testing';
 import { createProbe } from '@lbkit/probes';
 import type { BenchRow, BenchTable } from '../../../scripts/bench-table.js';
@@ -14,26 +8,12 @@ import { percentile } from '../../../scripts/bench-table.js';
 import { createNftablesBackend } from '../src/backend.js';
 import { enterNetns } from '../src/kernel/enter-netns.js';
 import type { TrafficLab } from '../src/kernel/traffic-lab.js';
+import { labWebService } from '../src/kernel/web-service.js';
 
 const nameServer = fileURLToPath(new URL('../src/kernel/lab/name-server.mjs', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const service = (health: Partial<HealthSettings>): Service => ({
-  name: 'web',
-  key: { vip: LAB.vip, port: 80, protocol: 'tcp' },
-  scheduler: 'rr',
-  destinations: [1, 2, 3].map((i) => ({
-    name: `s${i}`,
-    address: LAB.server(i),
-    port: 80,
-    weight: 1,
-  })),
-  probe: { kind: 'tcp' },
-  health: { ...DEFAULT_HEALTH, jitter: 0, initial: 'up', ...health },
-  whenEmpty: 'reject',
-  downAction: 'remove',
-  persistence: 0,
-});
+const service = labWebService;
 
 interface Trial {
   readonly detectMs: number;

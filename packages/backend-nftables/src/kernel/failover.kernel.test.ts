@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { type Balancer, createBalancer, DEFAULT_HEALTH, type Service } from '@lbkit/core';
+import { type Balancer, createBalancer } from '@lbkit/core';
 import { LAB } from '@lbkit/core/testing';
 import { createProbe } from '@lbkit/probes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { createNftablesBackend } from '../backend.js';
 import { enterNetns } from './enter-netns.js';
 import { kernelSkip } from './kernel-env.js';
 import { createTrafficLab, type TrafficLab } from './traffic-lab.js';
+import { labWebService } from './web-service.js';
 
 const skip = kernelSkip(['nft']);
 
@@ -23,32 +24,14 @@ describe.skipIf(skip)(
     let balancer: Balancer | undefined;
     let leave: (() => void) | undefined;
 
-    const web: Service = {
-      name: 'web',
-      key: { vip: LAB.vip, port: 80, protocol: 'tcp' },
-      scheduler: 'rr',
-      destinations: [1, 2, 3].map((i) => ({
-        name: `s${i}`,
-        address: LAB.server(i),
-        port: 80,
-        weight: 1,
-      })),
-      probe: { kind: 'tcp' },
-      health: {
-        ...DEFAULT_HEALTH,
-        interval: 100,
-        fastInterval: 100,
-        downInterval: 100,
-        timeout: 300,
-        rise: 2,
-        fall: 2,
-        jitter: 0,
-        initial: 'up',
-      },
-      whenEmpty: 'reject',
-      downAction: 'remove',
-      persistence: 0,
-    };
+    const web = labWebService({
+      interval: 100,
+      fastInterval: 100,
+      downInterval: 100,
+      timeout: 300,
+      rise: 2,
+      fall: 2,
+    });
 
     beforeAll(async () => {
       lab = await createTrafficLab('lbkn', 3);
