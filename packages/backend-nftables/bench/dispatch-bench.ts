@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { BenchTable } from '../../../scripts/bench-table.js';
 import { percentile } from '../../../scripts/bench-table.js';
 import { createNftablesBackend } from '../src/backend.js';
@@ -12,7 +13,7 @@ const ROUNDS = 10;
 const DURATION_MS = 1000;
 
 /** The one-linear-rule-per-service layout (the vendor's), built in one transaction. */
-function linearLayout(table: string, n: number): string {
+function linearLayout(table: string, n: number, protocol: 'tcp' | 'udp' = 'tcp'): string {
   const lines = [
     `add table ip ${table}`,
     `add chain ip ${table} prerouting { type nat hook prerouting priority dstnat ; policy accept ; }`,
@@ -21,10 +22,10 @@ function linearLayout(table: string, n: number): string {
   for (let i = 0; i < n; i++) {
     lines.push(`add chain ip ${table} dnat_s${i}`);
     lines.push(
-      `add rule ip ${table} dnat_s${i} meta l4proto tcp dnat ip to numgen inc mod 3 map { ${map} }`,
+      `add rule ip ${table} dnat_s${i} meta l4proto ${protocol} dnat ip to numgen inc mod 3 map { ${map} }`,
     );
     lines.push(
-      `add rule ip ${table} prerouting ip daddr ${VIP} tcp dport ${servicePort(i)} jump dnat_s${i}`,
+      `add rule ip ${table} prerouting ip daddr ${VIP} ${protocol} dport ${servicePort(i)} jump dnat_s${i}`,
     );
   }
   return `${lines.join('\n')}\n`;
@@ -46,27 +47,48 @@ async function rate(lab: TrafficLab, port: number): Promise<number> {
   return done / (r.elapsedMs / 1000);
 }
 
+const FLOOD_MS = 1000;
+const FLOOD_ROUNDS = 5;
+const COUNTER_TABLE = 'lbkn_count';
+
+/** Packets the servers have counted so far (UDP to port 80, dropped after counting). */
+async function serverPackets(lab: TrafficLab): Promise<number> {
+  let total = 0;
+  for (const role of lab.servers) {
+    const { stdout } = await lab.lab.exec(role, ['nft', 'list', 'table', 'inet', COUNTER_TABLE]);
+    total += Number(/packets (\d+)/.exec(stdout)?.[1] ?? 0);
+  }
+  return total;
+}
+
 /**
- * Connections/s to the first and the last service in ROUNDS adjacent pairs
- * (order alternating), and the median of the per-pair ratios last/first: each
- * pair runs back to back, so slow drifts of a shared machine cancel out.
+ * New UDP flows/s that reach the servers while `hping3 --flood` sends to
+ * `port` (a fresh source port per packet, so every packet is a new flow and
+ * runs the nat chains): this saturates the kernel, not the client.
  */
-async function firstAndLast(
-  lab: TrafficLab,
+async function floodRate(lab: TrafficLab, port: number): Promise<number> {
+  await lab.lab.exec('lb', ['conntrack', '-F']).catch(() => undefined);
+  const before = await serverPackets(lab);
+  const seconds = String(FLOOD_MS / 1000);
+  const argv = ['timeout', seconds, 'hping3', '--udp', '--flood', '-p', String(port), '-d', '8'];
+  await lab.lab.try('client', [...argv, VIP]);
+  return ((await serverPackets(lab)) - before) / (FLOOD_MS / 1000);
+}
+
+/** Paired first/last rounds of `measure`, the median of the per-pair ratios. */
+async function pairedRounds(
+  rounds: number,
+  measure: (port: number) => Promise<number>,
 ): Promise<{ first: number; last: number; ratio: number; spread: string }> {
   const first: number[] = [];
   const last: number[] = [];
   const ratios: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    let f: number;
-    let l: number;
-    if (i % 2 === 0) {
-      f = await rate(lab, servicePort(0));
-      l = await rate(lab, servicePort(SERVICES - 1));
-    } else {
-      l = await rate(lab, servicePort(SERVICES - 1));
-      f = await rate(lab, servicePort(0));
-    }
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 === 0 ? [0, SERVICES - 1] : [SERVICES - 1, 0];
+    const rates = new Map<number, number>();
+    for (const index of order) rates.set(index, await measure(servicePort(index)));
+    const f = rates.get(0)!;
+    const l = rates.get(SERVICES - 1)!;
     first.push(f);
     last.push(l);
     ratios.push(l / f);
@@ -81,33 +103,69 @@ async function firstAndLast(
 }
 
 /**
+ * Connections/s to the first and the last service in ROUNDS adjacent pairs
+ * (order alternating), and the median of the per-pair ratios last/first: each
+ * pair runs back to back, so slow drifts of a shared machine cancel out.
+ */
+async function firstAndLast(
+  lab: TrafficLab,
+): Promise<{ first: number; last: number; ratio: number; spread: string }> {
+  return pairedRounds(ROUNDS, (port) => rate(lab, port));
+}
+
+/**
  * New connections per second from the client namespace to the first and the
  * last of 1,000 services: lbkit's vmap dispatch vs one linear rule per service.
  * Only the first packet of a connection goes through the nat chains, so this is
  * what the dispatch layout costs.
  */
 export async function dispatchTable(lab: TrafficLab): Promise<BenchTable> {
-  const backend = createNftablesBackend({ netns: lab.lbNs, conntrack: false })._unsafeUnwrap();
-  (await backend.apply(benchState(SERVICES, VIP, ADDRESSES)))._unsafeUnwrap();
-  const ours = await firstAndLast(lab);
-  (await backend.close())._unsafeUnwrap();
+  type Rates = Awaited<ReturnType<typeof firstAndLast>>;
+  const measured: Array<{ layout: string; load: string; r: Rates }> = [];
+  const both = async (
+    protocol: 'tcp' | 'udp',
+    load: string,
+    measure: () => Promise<Rates>,
+  ): Promise<void> => {
+    const backend = createNftablesBackend({ netns: lab.lbNs, conntrack: false })._unsafeUnwrap();
+    (await backend.apply(benchState(SERVICES, VIP, ADDRESSES, protocol)))._unsafeUnwrap();
+    measured.push({ layout: 'lbkit vmap dispatch', load, r: await measure() });
+    (await backend.close())._unsafeUnwrap();
+    const cli = createNftCliTransport({ netns: lab.lbNs })._unsafeUnwrap();
+    (await cli.run(linearLayout('lbkn_linear', SERVICES, protocol)))._unsafeUnwrap();
+    measured.push({ layout: 'naive: one linear rule per service', load, r: await measure() });
+    (await cli.run('delete table ip lbkn_linear\n'))._unsafeUnwrap();
+    cli.close();
+  };
 
-  const cli = createNftCliTransport({ netns: lab.lbNs })._unsafeUnwrap();
-  (await cli.run(linearLayout('lbkn_linear', SERVICES)))._unsafeUnwrap();
-  const linear = await firstAndLast(lab);
-  (await cli.run('delete table ip lbkn_linear\n'))._unsafeUnwrap();
-  cli.close();
+  const flood = existsSync('/usr/sbin/hping3');
+  if (flood) {
+    const counter = `table inet ${COUNTER_TABLE} {\n chain in {\n  type filter hook prerouting priority -300; policy accept;\n  udp dport 80 counter drop\n }\n}\n`;
+    for (const role of lab.servers) await lab.lab.exec(role, ['nft', '-f', '-'], counter);
+    await both('udp', 'UDP new flows/s (hping3 flood)', () =>
+      pairedRounds(FLOOD_ROUNDS, (port) => floodRate(lab, port)),
+    );
+    for (const role of lab.servers) {
+      await lab.lab.exec(role, ['nft', 'delete', 'table', 'inet', COUNTER_TABLE]);
+    }
+  }
+  await both('tcp', 'TCP connections/s (Node client)', () => firstAndLast(lab));
 
-  const row = (layout: string, r: Awaited<ReturnType<typeof firstAndLast>>) => ({
+  const rows = measured.map(({ layout, load, r }) => ({
     layout,
-    'first conn/s (median)': Math.round(r.first),
-    'last conn/s (median)': Math.round(r.last),
+    load,
+    'first /s (median)': Math.round(r.first),
+    'last /s (median)': Math.round(r.last),
     'last vs first (median of paired ratios)': `${((r.ratio - 1) * 100).toFixed(1)}%`,
     'paired ratios range': r.spread,
-  });
+  }));
   return {
-    title: `connections/s to the first and the last of ${SERVICES.toLocaleString('en-US')} services (target: last within 5% of first)`,
-    rows: [row('lbkit vmap dispatch', ours), row('naive: one linear rule per service', linear)],
-    note: `Node client in the client namespace, 4 connections at a time, ${DURATION_MS} ms per run, ${ROUNDS} back-to-back first/last pairs in alternating order (the ratio is the median of the per-pair ratios), conntrack flushed before each run; the client and servers share 2 cores with the kernel, so the absolute rate is the client's limit.`,
+    title: `new flows/s to the first and the last of ${SERVICES.toLocaleString('en-US')} services (target: last within 5% of first)`,
+    rows,
+    note:
+      (flood
+        ? `UDP: hping3 --flood from the client namespace (a fresh source port per packet: every packet is a new flow through the nat chains, which saturates the kernel), ${FLOOD_MS} ms per run, ${FLOOD_ROUNDS} first/last pairs, packets counted and dropped at the servers. `
+        : 'UDP flood rows skipped: hping3 is not installed (scripts/setup installs it). ') +
+      `TCP: Node client, 4 connections at a time, ${DURATION_MS} ms per run, ${ROUNDS} pairs; it cannot load the kernel enough to show dispatch cost (the client and servers share 2 cores). Ratios are medians of per-pair ratios (pairs run back to back in alternating order), conntrack flushed before each run.`,
   };
 }

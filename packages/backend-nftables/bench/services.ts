@@ -1,4 +1,4 @@
-import type { DesiredService, DesiredState } from '@lbkit/core';
+import type { DesiredService, DesiredState, Protocol } from '@lbkit/core';
 
 /** Port of benchmark service `i` (0-based): 10000 + i, so 10,000 services fit below 65536. */
 export const servicePort = (i: number): number => 10_000 + i;
@@ -10,12 +10,17 @@ export const serviceName = (i: number): string => `svc${String(i).padStart(5, '0
  * `n` services on `vip` ports 10000.. each with the given destination addresses
  * (port 80, port translation), round robin. Sorted by name as `DesiredState` requires.
  */
-export function benchState(n: number, vip: string, addresses: readonly string[]): DesiredState {
+export function benchState(
+  n: number,
+  vip: string,
+  addresses: readonly string[],
+  protocol: Protocol = 'tcp',
+): DesiredState {
   const services: DesiredService[] = [];
   for (let i = 0; i < n; i++) {
     services.push({
       name: serviceName(i),
-      key: { vip, port: servicePort(i), protocol: 'tcp' },
+      key: { vip, port: servicePort(i), protocol },
       scheduler: 'rr',
       whenEmpty: 'reject',
       persistence: 0,
