@@ -80,15 +80,12 @@ export async function createClusterLab(
 ): Promise<ClusterLab> {
   const lab = new NetnsLab(prefix);
   try {
-    await lab.add('client');
-    await lab.add('lb');
-    await lab.forwarding('lb');
-    await lab.link(
-      { role: 'client', ifname: 'eth0', addresses: [`${CLUSTER.client}/24`] },
-      { role: 'lb', ifname: 'eth0', addresses: [`${CLUSTER.lbClientSide}/24`] },
-    );
-    await lab.route('client', 'default', 'via', CLUSTER.lbClientSide);
-    await lab.exec('lb', ['ip', 'addr', 'add', `${CLUSTER.vip}/32`, 'dev', 'lo']);
+    await lab.addClientAndBalancer({
+      client: [`${CLUSTER.client}/24`],
+      lb: [`${CLUSTER.lbClientSide}/24`],
+      gateways: [CLUSTER.lbClientSide],
+      vips: [CLUSTER.vip],
+    });
     // Two bridges on the lb stand for the two networks.
     for (const [bridge, address] of [
       ['mgmt', `${CLUSTER.lbMgmt}/25`],

@@ -120,6 +120,31 @@ export class NetnsLab {
     await this.exec(role, ['sysctl', '-qw', 'net.ipv6.conf.default.forwarding=1']);
   }
 
+  /**
+   * The front half of every balancer lab: namespaces `client` and `lb` (which
+   * forwards) joined by veth `eth0`, the client's default route(s) via the lb,
+   * and the VIPs (`/32` or `/128`) on the lb's `lo`.
+   */
+  async addClientAndBalancer(front: {
+    readonly client: readonly string[];
+    readonly lb: readonly string[];
+    readonly gateways: readonly string[];
+    readonly vips: readonly string[];
+  }): Promise<void> {
+    await this.add('client');
+    await this.add('lb');
+    await this.forwarding('lb');
+    await this.link(
+      { role: 'client', ifname: 'eth0', addresses: front.client },
+      { role: 'lb', ifname: 'eth0', addresses: front.lb },
+    );
+    for (const gateway of front.gateways) await this.route('client', 'default', 'via', gateway);
+    for (const vip of front.vips) {
+      const cidr = vip.includes(':') ? `${vip}/128` : `${vip}/32`;
+      await this.exec('lb', ['ip', 'addr', 'add', cidr, 'dev', 'lo']);
+    }
+  }
+
   /** Kills every process started here and deletes every namespace. Never throws. */
   async destroy(): Promise<void> {
     await Promise.all([...this.#children].map((c) => this.kill(c)));
@@ -160,21 +185,12 @@ export interface BalancerLab {
 export async function createBalancerLab(prefix: string, serverCount = 3): Promise<BalancerLab> {
   const lab = new NetnsLab(prefix);
   try {
-    await lab.add('client');
-    await lab.add('lb');
-    await lab.forwarding('lb');
-    await lab.link(
-      { role: 'client', ifname: 'eth0', addresses: [`${LAB.client}/24`, `${LAB.client6}/64`] },
-      {
-        role: 'lb',
-        ifname: 'eth0',
-        addresses: [`${LAB.lbClientSide}/24`, `${LAB.lbClientSide6}/64`],
-      },
-    );
-    await lab.route('client', 'default', 'via', LAB.lbClientSide);
-    await lab.route('client', 'default', 'via', LAB.lbClientSide6);
-    await lab.exec('lb', ['ip', 'addr', 'add', `${LAB.vip}/32`, 'dev', 'lo']);
-    await lab.exec('lb', ['ip', '-6', 'addr', 'add', `${LAB.vip6}/128`, 'dev', 'lo']);
+    await lab.addClientAndBalancer({
+      client: [`${LAB.client}/24`, `${LAB.client6}/64`],
+      lb: [`${LAB.lbClientSide}/24`, `${LAB.lbClientSide6}/64`],
+      gateways: [LAB.lbClientSide, LAB.lbClientSide6],
+      vips: [LAB.vip, LAB.vip6],
+    });
     const servers: string[] = [];
     for (let i = 1; i <= serverCount; i++) {
       const role = `s${i}`;
