@@ -33,18 +33,31 @@ const fail = (code) => {
   errors[code] = (errors[code] ?? 0) + 1;
 };
 
+/**
+ * One attempt's ending, counted once: a name is tallied for `source`, anything
+ * else counted as a failure `code`; then `close` and `resolve`. Returns the
+ * `done(name, code)` function and arms the timeout that ends it as TIMEOUT.
+ */
+function attempt(source, close, resolve) {
+  let finished = false;
+  const done = (name, code) => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    close();
+    if (name) tally(name, source);
+    else fail(code);
+    resolve();
+  };
+  const timer = setTimeout(() => done(undefined, 'TIMEOUT'), timeoutMs);
+  return done;
+}
+
 function tcpOnce(source) {
   return new Promise((resolve) => {
     const socket = connect({ host: spec.host, port: spec.port, localAddress: source });
     let buffer = '';
-    const done = (name, code) => {
-      clearTimeout(timer);
-      socket.destroy();
-      if (name) tally(name, source);
-      else fail(code);
-      resolve();
-    };
-    const timer = setTimeout(() => done(undefined, 'TIMEOUT'), timeoutMs);
+    const done = attempt(source, () => socket.destroy(), resolve);
     socket.on('error', (e) => done(undefined, e.code ?? 'ERROR'));
     socket.on('data', (chunk) => {
       buffer += chunk.toString('utf8');
@@ -58,14 +71,7 @@ function tcpOnce(source) {
 function udpOnce(source, payload, decode) {
   return new Promise((resolve) => {
     const socket = createSocket(spec.host.includes(':') ? 'udp6' : 'udp4');
-    const done = (name, code) => {
-      clearTimeout(timer);
-      socket.close();
-      if (name) tally(name, source);
-      else fail(code);
-      resolve();
-    };
-    const timer = setTimeout(() => done(undefined, 'TIMEOUT'), timeoutMs);
+    const done = attempt(source, () => socket.close(), resolve);
     socket.on('error', (e) => done(undefined, e.code ?? 'ERROR'));
     socket.on('message', (msg) => done(decode(msg) ?? undefined, 'BADREPLY'));
     socket.bind({ address: source, port: spec.sourcePort ?? 0 }, () =>
