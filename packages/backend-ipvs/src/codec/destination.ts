@@ -25,7 +25,7 @@ import {
 import { type NetlinkError, netlinkError } from '../netlink/errors.js';
 import { IP_VS_CONN_F, IP_VS_TUNNEL_TYPE, IPVS_CMD_ATTR, IPVS_DEST_ATTR } from '../uapi.js';
 import { afToFamily, decodeInetAddress, encodeInetAddress, familyToAf } from './address.js';
-import { decodeStats, encodeStats32, encodeStats64 } from './stats.js';
+import { decodeStats, entryTail } from './stats.js';
 
 const FORWARD: Readonly<Record<ForwardMethod, number>> = {
   masquerade: IP_VS_CONN_F.MASQ,
@@ -119,11 +119,13 @@ export function encodeDestinationEntry(dest: IpvsDestination): Result<AttrSpec, 
     all.push(attrU32(IPVS_DEST_ATTR.ACTIVE_CONNS, dest.activeConnections ?? 0));
     all.push(attrU32(IPVS_DEST_ATTR.INACT_CONNS, dest.inactiveConnections ?? 0));
     all.push(attrU32(IPVS_DEST_ATTR.PERSIST_CONNS, dest.persistentConnections ?? 0));
-    if (dest.stats) {
-      all.push(encodeStats32(IPVS_DEST_ATTR.STATS, dest.stats));
-      all.push(encodeStats64(IPVS_DEST_ATTR.STATS64, dest.stats));
-    }
-    for (const u of dest.unknownAttributes ?? []) all.push(attrBytes(u.type, u.value));
+    all.push(
+      ...entryTail(
+        { stats: IPVS_DEST_ATTR.STATS, stats64: IPVS_DEST_ATTR.STATS64 },
+        dest.stats,
+        dest.unknownAttributes,
+      ),
+    );
     return attrNest(IPVS_CMD_ATTR.DEST, all);
   });
 }

@@ -33,7 +33,7 @@ import {
   encodeFlagsStruct,
   normalizeFlags,
 } from './flags.js';
-import { decodeStats, encodeStats32, encodeStats64 } from './stats.js';
+import { decodeStats, entryTail } from './stats.js';
 
 const PROTOCOLS: Readonly<Record<IpvsProtocol, number>> = {
   tcp: IPPROTO.TCP,
@@ -151,11 +151,13 @@ export const encodeServiceRequest = (
 export function encodeServiceEntry(service: IpvsService): Result<AttrSpec, NetlinkError> {
   return serviceAttributes(service.id, service.config).map((children) => {
     const all = [...children];
-    if (service.stats) {
-      all.push(encodeStats32(IPVS_SVC_ATTR.STATS, service.stats));
-      all.push(encodeStats64(IPVS_SVC_ATTR.STATS64, service.stats));
-    }
-    for (const u of service.unknownAttributes ?? []) all.push(attrBytes(u.type, u.value));
+    all.push(
+      ...entryTail(
+        { stats: IPVS_SVC_ATTR.STATS, stats64: IPVS_SVC_ATTR.STATS64 },
+        service.stats,
+        service.unknownAttributes,
+      ),
+    );
     return attrNest(IPVS_CMD_ATTR.SERVICE, all);
   });
 }

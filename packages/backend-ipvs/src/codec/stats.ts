@@ -2,6 +2,7 @@ import { err, ok, type Result } from 'neverthrow';
 import type { IpvsStats } from '../client/types.js';
 import {
   type AttrSpec,
+  attrBytes,
   attrNest,
   attrU32,
   attrU64,
@@ -51,6 +52,21 @@ export const encodeStats32 = (type: number, stats: IpvsStats): AttrSpec =>
         : attrU32(attr, Number(BigInt.asUintN(32, stats[name]))),
     ),
   );
+
+/**
+ * The tail of a dump entry (service or destination): STATS and STATS64 when
+ * `stats` is known, then the unknown attributes kept from a decode, in order.
+ */
+export function entryTail(
+  types: { readonly stats: number; readonly stats64: number },
+  stats: IpvsStats | undefined,
+  unknown: readonly { readonly type: number; readonly value: Uint8Array }[] | undefined,
+): AttrSpec[] {
+  const tail: AttrSpec[] = [];
+  if (stats) tail.push(encodeStats32(types.stats, stats), encodeStats64(types.stats64, stats));
+  for (const u of unknown ?? []) tail.push(attrBytes(u.type, u.value));
+  return tail;
+}
 
 /** Decodes a nested stats attribute (either width per field; 8 bytes read as u64). */
 export function decodeStats(value: Uint8Array): Result<IpvsStats, NetlinkError> {
