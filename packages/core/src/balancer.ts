@@ -51,6 +51,8 @@ export function createBalancer(options: BalancerOptions): Balancer {
   const admin = new Map<string, AdminState>();
   /** check key -> the (service, destination) pairs it serves */
   let users = new Map<string, Array<{ service: string; destination: string }>>();
+  /** (service, destination) -> its check key, kept by `syncChecks` so plan() hashes nothing */
+  let checkKeys = new Map<string, string>();
   let lastApplied: DesiredState | undefined;
   let started = false;
   let stopped = false;
@@ -62,8 +64,11 @@ export function createBalancer(options: BalancerOptions): Balancer {
     ...(options.random !== undefined ? { random: options.random } : {}),
   });
 
+  const checkKeyOf = (service: Service, destination: Destination): string =>
+    checkKeys.get(refKey(service.name, destination.name)) ?? checkFor(service, destination).key;
+
   const statusOf = (service: Service, destination: Destination): DestinationStatus => ({
-    health: engine.status(checkFor(service, destination).key)?.state ?? service.health.initial,
+    health: engine.status(checkKeyOf(service, destination))?.state ?? service.health.initial,
     admin: admin.get(refKey(service.name, destination.name)) ?? 'enabled',
   });
 
@@ -100,6 +105,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
 
   const syncChecks = (): void => {
     const next = new Map<string, Array<{ service: string; destination: string }>>();
+    const keys = new Map<string, string>();
     const checks = [];
     for (const service of services.values()) {
       for (const destination of service.destinations) {
@@ -108,9 +114,11 @@ export function createBalancer(options: BalancerOptions): Balancer {
         if (list.length === 0) checks.push(check);
         list.push({ service: service.name, destination: destination.name });
         next.set(check.key, list);
+        keys.set(refKey(service.name, destination.name), check.key);
       }
     }
     users = next;
+    checkKeys = keys;
     if (started) engine.update(checks);
   };
 
@@ -200,7 +208,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
   const view = (service: Service): ServiceView => {
     const destinations: DestinationView[] = service.destinations.map((d) => {
       const status = statusOf(service, d);
-      const check = engine.status(checkFor(service, d).key);
+      const check = engine.status(checkKeyOf(service, d));
       const weight = effectiveWeight(service, d, status);
       return {
         name: d.name,
