@@ -89,7 +89,9 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     return probe;
   };
 
-  const isReady = (): boolean => [...entries.values()].every((e) => e.status.runs > 0);
+  /** Checks still waiting for their first result (kept as a count: no scan per result). */
+  let awaitingFirst = 0;
+  const isReady = (): boolean => awaitingFirst === 0;
 
   const schedule = (entry: Entry, delay: number): void => {
     if (stopped || entries.get(entry.def.key) !== entry) return;
@@ -147,6 +149,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     if (!result || stopped || entries.get(entry.def.key) !== entry) return;
     lastActivity = now();
     const { status, changed } = step(entry.status, result, entry.def.settings);
+    if (entry.status.runs === 0) awaitingFirst--;
     entry.status = status;
     emitter.emit('result', { key: entry.def.key, result });
     if (changed) emitter.emit('transition', { key: entry.def.key, ...changed, result });
@@ -186,6 +189,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     clearTimeout(entry.timer);
     entry.running?.abort();
     entries.delete(entry.def.key);
+    if (entry.status.runs === 0) awaitingFirst--;
   };
 
   /** Closes probes no check uses any more (their pooled connections go with them). */
@@ -214,6 +218,7 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
           status: initialStatus(def.settings, now()),
         };
         entries.set(def.key, entry);
+        awaitingFirst++;
         schedule(entry, Math.floor(random() * def.settings.jitter));
       }
       closeUnusedProbes();
