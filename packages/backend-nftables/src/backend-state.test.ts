@@ -2,7 +2,6 @@ import type { DesiredService, DesiredState } from '@lbkit/core';
 import { describe, expect, it } from 'vitest';
 import {
   changedServices,
-  countOperations,
   desiredLines,
   diffStates,
   driftBetween,
@@ -111,11 +110,6 @@ describe('backend state helpers', () => {
     expect(driftBetween(applied, { services: [extra, mail] })).toEqual([
       '+ 192.0.2.10:80/tcp -> 198.51.100.9:80',
     ]);
-  });
-
-  it('counts nft commands, not blank lines or comments', () => {
-    expect(countOperations('add table inet t\n\n# x\nflush chain inet t c\n')).toBe(2);
-    expect(countOperations('')).toBe(0);
   });
 });
 

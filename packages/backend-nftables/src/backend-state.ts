@@ -174,14 +174,3 @@ export function driftBetween(applied: DesiredState, observed: ObservedState): st
     ...have.filter((l) => !wantSet.has(l)).map((l) => `+ ${l}`),
   ];
 }
-
-/** Number of nft commands in a script (non-empty lines that are not comments or braces). */
-export function countOperations(script: string): number {
-  let n = 0;
-  for (const raw of script.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line === '}') continue;
-    n++;
-  }
-  return n;
-}

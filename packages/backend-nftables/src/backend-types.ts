@@ -31,17 +31,18 @@ export interface NftablesBackendOptions extends NftablesRenderOptions {
    */
   readonly conntrack?: ConntrackCleaner | false;
   /**
-   * How element-only changes (a destination flip) reach the kernel: `netlink`
-   * sends them as ONE raw nf_tables netlink batch (no nft, no cache dump of
-   * every chain and set: O(1) in the number of services); `nft` sends the same
-   * change as nft text through `transport`. Default `netlink` when the
-   * transport is a real one (`libnftables`, `nft-cli`) in the same namespace as
-   * `netns`, else `nft`. Anything the netlink path cannot encode or send
-   * (unknown layout, batch too big, socket unavailable) goes through nft
-   * instead (reported in `warnings`). First applies, rule changes and full
-   * rewrites always use nft.
+   * How applies reach the kernel. `netlink`: every apply (first apply, changes,
+   * flips, repairs) is ONE raw nf_tables netlink batch, encoded from the same
+   * commands nft would be given (no nft parsing, no cache dump of every chain
+   * and set: a flip costs the same at 10 or 10,000 services, a cold apply of
+   * 10,000 services is a fraction of nft's time). `nft`: the same commands as
+   * nft text through `transport`. Default `netlink` when the transport is a
+   * real one (`libnftables`, `nft-cli`) in the same namespace as `netns`,
+   * else `nft`. What the netlink path cannot encode or send (unknown layout,
+   * socket unavailable, batch too large) goes through nft instead (reported in
+   * `warnings`). Reads (`read`, drift checks) always use the transport.
    */
-  readonly elementPath?: 'netlink' | 'nft';
+  readonly writePath?: 'netlink' | 'nft';
   /** Clock for drift scheduling (ms). Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -51,8 +52,8 @@ export interface NftablesApplyReport extends ApplyReport {
   /** `full` = the whole table replaced in one transaction; `changes` = only changed services; `none`. */
   readonly mode: 'full' | 'changes' | 'none';
   /**
-   * Which path carried this apply: `netlink` (element-only change as a raw
-   * nf_tables batch), `nft` (script through the transport), `none` (nothing sent).
+   * Which path carried this apply: `netlink` (one raw nf_tables batch), `nft`
+   * (script through the transport), `none` (nothing sent).
    */
   readonly path: 'netlink' | 'nft' | 'none';
   /** Name of the transport used (`libnftables`, `nft-cli`, `fake`). */
@@ -91,8 +92,8 @@ export interface NftablesStats {
 export interface NftablesBackend extends Backend {
   /** Name of the transport in use: `libnftables`, `nft-cli` or `fake`. */
   readonly transport: string;
-  /** How element-only changes are sent (see `NftablesBackendOptions.elementPath`). */
-  readonly elementPath: 'netlink' | 'nft';
+  /** How applies are sent (see `NftablesBackendOptions.writePath`). */
+  readonly writePath: 'netlink' | 'nft';
   apply(desired: Parameters<Backend['apply']>[0]): ResultAsync<NftablesApplyReport, BackendError>;
   /** Counters per service and destination, read back from the table. */
   stats(): ResultAsync<NftablesStats, BackendError>;

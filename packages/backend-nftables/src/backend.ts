@@ -7,26 +7,26 @@ import {
   type ObservedState,
 } from '@lbkit/core';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
-import { countOperations, diffStates, driftBetween, staleUdpFlows } from './backend-state.js';
+import { diffStates, driftBetween, staleUdpFlows } from './backend-state.js';
 import type {
   NftablesApplyReport,
   NftablesBackend,
   NftablesBackendOptions,
   NftablesStats,
 } from './backend-types.js';
+import { createCommandWriter, resolveWritePath } from './command-writer.js';
 import { type ConntrackCleaner, createConntrackToolCleaner } from './conntrack.js';
 import { parseObservedState } from './read/parse-observed.js';
 import {
-  type ElementOp,
+  type NftCommand,
   renderChangePlan,
   renderDeleteTable,
-  renderRuleset,
+  renderRulesetCommands,
   resolveRenderOptions,
   serviceFromChain,
   TABLE_FAMILY,
 } from './render/index.js';
 import { detectTransport } from './transport/detect.js';
-import { type NfnetlinkElements, openNfnetlinkElements } from './transport/nfnetlink-elements.js';
 import type { NftTransport } from './transport/transport.js';
 
 /** Default of `driftCheckInterval` (ms). */
@@ -46,8 +46,9 @@ export const NFTABLES_CAPABILITIES: BackendCapabilities = {
 const isMissingTable = (e: BackendError): boolean => /No such file or directory/.test(e.message);
 
 /**
- * Creates the nftables backend. Every apply is ONE transaction (one
- * `transport.run`): the first apply (and any apply after a failure or a
+ * Creates the nftables backend. Every apply is ONE transaction (one raw
+ * nf_tables netlink batch, or one `transport.run` of the same commands as nft
+ * text, see `writePath`): the first apply (and any apply after a failure or a
  * detected drift) replaces the whole table — including one left by an earlier
  * run — in a single transaction, so there is no moment without rules; later
  * applies send only the changes of the services that differ from the last
@@ -83,23 +84,15 @@ export function createNftablesBackend(
       ).unwrapOr(undefined);
   }
   const now = options.now ?? Date.now;
-  // The netlink element path must act in the transport's namespace, never elsewhere.
-  const sameNetns = options.netns === undefined || options.netns === transport.netns;
-  const realTransport = transport.name === 'libnftables' || transport.name === 'nft-cli';
-  if (options.elementPath === 'netlink' && !(realTransport && sameNetns)) {
-    return err(
-      backendError(
-        'rejected',
-        `elementPath netlink needs a libnftables or nft-cli transport in the namespace of netns (${transport.name}, ${transport.netns ?? 'own'} vs ${options.netns ?? 'own'})`,
-      ),
-    );
-  }
-  const elementPath: 'netlink' | 'nft' =
-    options.elementPath ?? (realTransport && sameNetns ? 'netlink' : 'nft');
-  const netlinkNetns = transport.netns;
-  /** Opened on the first element-only change; `false` once it proved unusable. */
-  let netlink: NfnetlinkElements | false | undefined =
-    elementPath === 'netlink' ? undefined : false;
+  const writePath = resolveWritePath(options.writePath, transport, options.netns);
+  if (writePath.isErr()) return err(writePath.error);
+  // The netlink socket acts in the transport's namespace, never elsewhere.
+  const writer = createCommandWriter({
+    table,
+    transport,
+    path: writePath.value,
+    netns: transport.netns,
+  });
   const renderOptions = { ...options };
 
   /** Last state committed to the kernel by this instance; undefined = unknown (next apply is full). */
@@ -149,63 +142,33 @@ export function createNftablesBackend(
     }
     const delta = diffStates(previous, desired);
     let mode: NftablesApplyReport['mode'] = full ? 'full' : 'changes';
-    let script: Result<string, BackendError>;
-    /** The change as element operations, when it is elements only. */
-    let elementOps: readonly ElementOp[] | undefined;
-    if (full) script = renderRuleset(desired, renderOptions);
-    else if (delta.changed.length === 0) script = ok('');
-    else {
-      const plan = renderChangePlan(delta.previous, delta.next, renderOptions);
-      if (plan.isErr()) return err(plan.error);
-      script = ok(plan.value.script);
-      elementOps = plan.value.elementOps;
-    }
-    if (script.isErr()) return err(script.error);
-    let operations = countOperations(script.value);
+    let commands: Result<readonly NftCommand[], BackendError>;
+    if (full) commands = renderRulesetCommands(desired, renderOptions);
+    else if (delta.changed.length === 0) commands = ok([]);
+    else
+      commands = renderChangePlan(delta.previous, delta.next, renderOptions).map((p) => p.commands);
+    if (commands.isErr()) return err(commands.error);
+    let operations = commands.value.length;
     const warnings: string[] = [];
-    let path: NftablesApplyReport['path'] = 'nft';
-    if (operations === 0) {
-      mode = 'none';
-      path = 'none';
-    } else {
-      let result: Result<unknown, BackendError> | undefined;
-      if (elementOps !== undefined && netlink !== false) {
-        if (netlink === undefined) {
-          const opened = openNfnetlinkElements(
-            netlinkNetns === undefined ? {} : { netns: netlinkNetns },
-          );
-          if (opened.isOk()) netlink = opened.value;
-          else {
-            netlink = false;
-            warnings.push(`netlink element path unavailable, using nft: ${opened.error.message}`);
-          }
-        }
-        if (netlink) {
-          const sent = netlink.apply(table, elementOps);
-          if (sent.isOk() || sent.error.kind !== 'unsupported') {
-            path = 'netlink';
-            result = sent;
-          } else warnings.push(`netlink element path: ${sent.error.message}; sent through nft`);
-        }
-      }
-      if (result === undefined) {
-        path = 'nft';
-        result = await transport.run(script.value);
-      }
-      if (result.isErr() && !full && (result.error.kind === 'rejected' || path === 'netlink')) {
+    let path: NftablesApplyReport['path'] = 'none';
+    if (operations === 0) mode = 'none';
+    else {
+      let result = await writer.write(commands.value);
+      if (result.isErr() && !full && result.error.kind === 'rejected') {
         // The incremental change did not fit the kernel's table: someone changed it. Replace it.
         drift = [...drift, `incremental change refused: ${result.error.message}`];
-        const whole = renderRuleset(desired, renderOptions);
+        const whole = renderRulesetCommands(desired, renderOptions);
         if (whole.isErr()) return err(whole.error);
         mode = 'full';
-        path = 'nft';
-        operations += countOperations(whole.value);
-        result = await transport.run(whole.value);
+        operations += whole.value.length;
+        result = await writer.write(whole.value);
       }
       if (result.isErr()) {
         applied = undefined; // state unknown: the next apply replaces the table
         return err(result.error);
       }
+      path = result.value.path;
+      warnings.push(...result.value.warnings);
     }
     applied = desired;
     if (mode === 'full') lastDriftCheck = now();
@@ -244,8 +207,7 @@ export function createNftablesBackend(
     }
     closed = true;
     applied = undefined;
-    if (netlink) netlink.close();
-    netlink = false;
+    writer.close();
     if (ownTransport) transport.close();
     return ok(undefined);
   };
@@ -273,7 +235,7 @@ export function createNftablesBackend(
   return ok({
     name: 'nftables',
     transport: transport.name,
-    elementPath,
+    writePath: writePath.value,
     capabilities: NFTABLES_CAPABILITIES,
     apply: (desired) => serial(() => applyNow(desired)),
     read: () => guard(readNow),

@@ -8,6 +8,7 @@
 export * from './backend.js';
 export { diffStates, driftBetween, type StateDelta, sameService } from './backend-state.js';
 export type * from './backend-types.js';
+export * from './command-writer.js';
 export * from './conntrack.js';
 export * from './read/nft-json.js';
 export * from './read/parse-dnat.js';
@@ -17,7 +18,17 @@ export * from './trace/index.js';
 export * from './transport/detect.js';
 export * from './transport/libnftables.js';
 export { NETNS_NAME } from './transport/netns-switch.js';
-export * from './transport/nfnetlink-elements.js';
+export * from './transport/nfnetlink-batch.js';
+export {
+  type EncodeBatchOptions,
+  encodeBatch,
+  type NftBatch,
+} from './transport/nft-batch-encode.js';
 export * from './transport/nft-cli.js';
-export * from './transport/nft-elements-encode.js';
+export {
+  type ElementField,
+  type ElementLayout,
+  elementLayout,
+} from './transport/nft-element-encode.js';
+export { describeBatch } from './transport/nl-describe.js';
 export type { NftTransport } from './transport/transport.js';

@@ -56,7 +56,7 @@ describe.skipIf(skip)(`atomicity under churn${skip ? ` (skipped: ${skip})` : ''}
     for (let i = 0; i < FLIPS; i++) {
       const report = (await backend.apply(web(i % 2 === 1)))._unsafeUnwrap();
       expect(report.changedServices).toEqual(['web']);
-      // Element-only flips go through the raw netlink batch (default elementPath).
+      // Flips go through the raw netlink batch (default writePath).
       expect(report.path).toBe('netlink');
       await sleep(i % 10 === 0 ? 2 : 0);
     }

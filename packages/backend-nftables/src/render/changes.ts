@@ -1,21 +1,16 @@
 import type { BackendError, DesiredState } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
+import { groupElements, type NftCommand, type RenderedElement, type RuleSpec } from './commands.js';
 import {
   type NftablesRenderOptions,
   type ResolvedRenderOptions,
   resolveRenderOptions,
 } from './options.js';
+import { elementValueText, partsText, printCommands, ruleText } from './print.js';
 import { renderServices } from './ruleset.js';
-import type { RenderedElement, RenderedService } from './service.js';
-import {
-  backendMapDeclaration,
-  type ElementOp,
-  groupElements,
-  renderElementOp,
-  tableRef,
-} from './skeleton.js';
+import type { RenderedService } from './service.js';
 
-const elementId = (e: RenderedElement): string => `${e.map}\u0000${e.key}`;
+const elementId = (e: RenderedElement): string => `${e.map}\u0000${partsText(e.key)}`;
 
 /** Maps whose elements reference other objects come first when deleting. */
 const deleteRank = (map: string): number =>
@@ -23,24 +18,24 @@ const deleteRank = (map: string): number =>
 const byDeleteOrder = (a: RenderedElement, b: RenderedElement): number =>
   deleteRank(a.map) - deleteRank(b.map);
 
-const sameList = (a: readonly string[], b: readonly string[]): boolean =>
-  a.length === b.length && a.every((x, i) => x === b[i]);
+const sameRules = (a: readonly RuleSpec[], b: readonly RuleSpec[]): boolean =>
+  a.length === b.length && a.every((x, i) => ruleText(x) === ruleText(b[i]!));
+
+const sameElement = (a: RenderedElement, b: RenderedElement): boolean =>
+  elementId(a) === elementId(b) && elementValueText(a) === elementValueText(b);
 
 const sameService = (a: RenderedService, b: RenderedService): boolean =>
   a.chain === b.chain &&
-  sameList(a.rules, b.rules) &&
+  sameRules(a.rules, b.rules) &&
   a.elements.length === b.elements.length &&
-  a.elements.every((e, i) => {
-    const o = b.elements[i]!;
-    return e.map === o.map && e.key === o.key && e.value === o.value;
-  });
+  a.elements.every((e, i) => sameElement(e, b.elements[i]!));
 
 /** Elements of `prev` that go or change value (deleted first: a map key holds one value). */
 function staleElements(prev: RenderedService, next: RenderedService): RenderedElement[] {
   const nextEl = new Map(next.elements.map((e) => [elementId(e), e]));
   return prev.elements.filter((e) => {
     const now = nextEl.get(elementId(e));
-    return now === undefined || now.value !== e.value;
+    return now === undefined || elementValueText(now) !== elementValueText(e);
   });
 }
 
@@ -49,20 +44,16 @@ function freshElements(prev: RenderedService, next: RenderedService): RenderedEl
   const prevEl = new Map(prev.elements.map((e) => [elementId(e), e]));
   return next.elements.filter((e) => {
     const old = prevEl.get(elementId(e));
-    return old === undefined || old.value !== e.value;
+    return old === undefined || elementValueText(old) !== elementValueText(e);
   });
 }
 
-/** An incremental change: its nft script and, when it is elements only, the same change as data. */
+/** An incremental change: its commands and their nft script. */
 export interface ChangePlan {
+  /** The commands, in order (`[]` when nothing changed); the script is printed from them. */
+  readonly commands: readonly NftCommand[];
   /** The nft script (`''` when nothing changed). */
   readonly script: string;
-  /**
-   * The element commands of `script`, in order, when the script consists ONLY
-   * of `delete element` / `add element` commands (a flip); `undefined` when it
-   * also touches chains, rules or maps. `[]` when nothing changed.
-   */
-  readonly elementOps: readonly ElementOp[] | undefined;
 }
 
 /**
@@ -88,9 +79,8 @@ export function renderChanges(
 }
 
 /**
- * `renderChanges` plus the element operations as data (`elementOps`) when the
- * change is elements only: the script's element lines are rendered from those
- * very ops. Same failure modes as `renderRuleset`.
+ * `renderChanges` as commands (the same change as data, for the netlink path)
+ * and their script. Same failure modes as `renderRuleset`.
  */
 export function renderChangePlan(
   previous: DesiredState,
@@ -112,54 +102,53 @@ function changePlan(
   after: ReadonlyMap<string, RenderedService>,
   opts: ResolvedRenderOptions,
 ): ChangePlan {
-  const t = tableRef(opts);
   const stale: RenderedElement[] = [];
   const fresh: RenderedElement[] = [];
-  const chainsGone: string[] = [];
-  const chainsNew: string[] = [];
-  const maps = new Map<string, string>();
+  const chainsGone: NftCommand[] = [];
+  const chainsNew: NftCommand[] = [];
+  const maps = new Map<string, NftCommand>();
   const needMap = (svc: RenderedService): void => {
-    if (!maps.has(svc.backendMap)) maps.set(svc.backendMap, backendMapDeclaration(svc, opts));
+    if (!maps.has(svc.backendMap.name)) {
+      maps.set(svc.backendMap.name, { verb: 'add', object: 'set', set: svc.backendMap });
+    }
   };
-  const rules: string[] = [];
+  const rules: NftCommand[] = [];
+  const addRules = (svc: RenderedService): void => {
+    for (const rule of svc.rules)
+      rules.push({ verb: 'add', object: 'rule', chain: svc.chain, rule });
+  };
   for (const [name, svc] of before) {
     if (!after.has(name)) {
       stale.push(...svc.elements);
-      chainsGone.push(`delete chain ${t} ${svc.chain}`);
+      chainsGone.push({ verb: 'delete', object: 'chain', name: svc.chain });
     }
   }
   for (const [name, svc] of after) {
     const old = before.get(name);
     if (old === undefined) {
       needMap(svc);
-      chainsNew.push(`add chain ${t} ${svc.chain}`);
-      for (const r of svc.rules) rules.push(`add rule ${t} ${svc.chain} ${r}`);
+      chainsNew.push({ verb: 'add', object: 'chain', chain: { name: svc.chain } });
+      addRules(svc);
       fresh.push(...svc.elements);
     } else if (!sameService(old, svc)) {
       stale.push(...staleElements(old, svc));
-      if (!sameList(old.rules, svc.rules)) {
+      if (!sameRules(old.rules, svc.rules)) {
         needMap(svc);
-        rules.push(`flush chain ${t} ${svc.chain}`);
-        for (const r of svc.rules) rules.push(`add rule ${t} ${svc.chain} ${r}`);
+        rules.push({ verb: 'flush', object: 'chain', name: svc.chain });
+        addRules(svc);
       }
       fresh.push(...freshElements(old, svc));
     }
   }
   // Deletions first, so keys can move between services; dispatch elements
   // before the chains they name.
-  const deletes = groupElements('delete', stale.sort(byDeleteOrder));
-  const adds = groupElements('add', fresh);
-  const lines = [
-    ...deletes.map((op) => renderElementOp(op, opts)),
+  const commands: NftCommand[] = [
+    ...groupElements('delete', stale.sort(byDeleteOrder)),
     ...chainsGone,
     ...maps.values(),
     ...chainsNew,
     ...rules,
-    ...adds.map((op) => renderElementOp(op, opts)),
+    ...groupElements('add', fresh),
   ];
-  const elementsOnly = chainsGone.length + maps.size + chainsNew.length + rules.length === 0;
-  return {
-    script: lines.length === 0 ? '' : `${lines.join('\n')}\n`,
-    elementOps: elementsOnly ? [...deletes, ...adds] : undefined,
-  };
+  return { commands, script: printCommands(commands, opts.table) };
 }

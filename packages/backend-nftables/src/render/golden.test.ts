@@ -2,96 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DesiredState } from '@lbkit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { A, B, C, dest, state, svc, web } from '../testing/fixtures.js';
+import { CHANGES, type ChangeCase, FULL, type FullCase } from '../testing/golden-cases.js';
 import { renderChanges } from './changes.js';
-import type { NftablesRenderOptions } from './options.js';
 import { renderRuleset } from './ruleset.js';
 
 const TESTDATA = new URL('./testdata/', import.meta.url).pathname;
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
-
-interface FullCase {
-  readonly name: string;
-  readonly desired: DesiredState;
-  readonly options?: NftablesRenderOptions;
-}
-interface ChangeCase {
-  readonly name: string;
-  readonly previous: DesiredState;
-  readonly next: DesiredState;
-  readonly options?: NftablesRenderOptions;
-}
-
-const v6 = svc('web6', '2001:db8::10', 80, [
-  dest('A', '2001:db8::11'),
-  dest('B', '2001:db8::12', 8080),
-]);
-const dns = svc(
-  'dns',
-  '192.0.2.53',
-  53,
-  [dest('A', '192.0.2.11', 53), dest('B', '192.0.2.12', 53)],
-  {
-    protocol: 'udp',
-  },
-);
-const other = svc('mail', '192.0.2.25', 25, [
-  dest('A', '192.0.2.21', 25),
-  dest('B', '192.0.2.22', 25),
-]);
-const weighted = [
-  dest('A', '192.0.2.11', 80, 3),
-  dest('B', '192.0.2.12', 80, 1),
-  dest('C', '192.0.2.13', 80, 2),
-];
-
-const FULL: readonly FullCase[] = [
-  { name: 'rr', desired: state(web()) },
-  { name: 'wrr', desired: state(web(weighted, { scheduler: 'wrr' })) },
-  { name: 'wrr-equal', desired: state(web([A, B, C], { scheduler: 'wrr' })) },
-  { name: 'random', desired: state(web(weighted, { scheduler: 'random' })) },
-  { name: 'sh', desired: state(web([A, B, C], { scheduler: 'sh' })) },
-  { name: 'mh', desired: state(web([A, B, C], { scheduler: 'mh' })), options: { mhTableSize: 13 } },
-  { name: 'empty-reject-tcp', desired: state(web([])) },
-  {
-    name: 'empty-reject-udp',
-    desired: state(svc('dns', '192.0.2.53', 53, [], { protocol: 'udp' })),
-  },
-  {
-    name: 'empty-drop',
-    desired: state(web([dest('A', '192.0.2.11', 80, 0)], { whenEmpty: 'drop' })),
-  },
-  { name: 'ipv6', desired: state(v6) },
-  { name: 'udp', desired: state(dns) },
-  {
-    name: 'port-translation',
-    desired: state(web([dest('A', '192.0.2.11', 8080), dest('B', '192.0.2.12', 8081)])),
-  },
-  { name: 'forward-mark', desired: state(web()), options: { forwardMark: 333444555 } },
-  { name: 'masquerade', desired: state(web()), options: { masquerade: true } },
-  { name: 'output-hook', desired: state(web()), options: { hooks: { output: true } } },
-  { name: 'no-counters', desired: state(web()), options: { counters: false, masquerade: true } },
-  { name: 'mixed', desired: state(dns, other, web(), v6), options: { table: 'lb-test' } },
-];
-
-const CHANGES: readonly ChangeCase[] = [
-  { name: 'change-flip', previous: state(dns, web()), next: state(dns, web([A, C])) },
-  { name: 'change-add-service', previous: state(web()), next: state(web(), other) },
-  { name: 'change-remove-service', previous: state(web(), other), next: state(web()) },
-  {
-    name: 'change-drain',
-    previous: state(web()),
-    next: state(web([A, dest('B', '192.0.2.12', 80, 0), C])),
-  },
-  {
-    name: 'change-weights',
-    previous: state(web([A, B, C], { scheduler: 'wrr' })),
-    next: state(web(weighted, { scheduler: 'wrr' })),
-  },
-  { name: 'change-all-down', previous: state(web()), next: state(web([])) },
-];
 
 function golden(name: string, actual: string): void {
   const file = join(TESTDATA, `${name}.nft`);

@@ -1,9 +1,10 @@
 /**
- * Pure rendering of a `DesiredState` into nft scripts (no I/O).
+ * Pure rendering of a `DesiredState` into nft commands and scripts (no I/O).
  * @module
  */
 export * from '../names.js';
 export { type ChangePlan, renderChangePlan, renderChanges } from './changes.js';
+export * from './commands.js';
 export { fnv1a32, type MaglevEntry, maglevTable } from './maglev.js';
 export {
   DEFAULT_MH_TABLE_SIZE,
@@ -14,6 +15,6 @@ export {
   type ResolvedRenderOptions,
   resolveRenderOptions,
 } from './options.js';
-export { renderDeleteTable, renderRuleset } from './ruleset.js';
-export type { RenderedElement, RenderedService } from './service.js';
-export { type ElementOp, groupElements, renderElementOp } from './skeleton.js';
+export { commandText, elementOpText, printCommands, ruleText } from './print.js';
+export { renderDeleteTable, renderRuleset, renderRulesetCommands } from './ruleset.js';
+export type { RenderedService } from './service.js';

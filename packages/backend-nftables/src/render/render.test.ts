@@ -86,7 +86,8 @@ describe('renderChanges', () => {
 
   it.each([
     ['rr', 3, 2],
-    ['rr', 4, 1],
+    ['rr', 3, 1],
+    ['rr', 1, 0],
     ['rr', 2, 0],
     ['sh', 3, 1],
     ['random', 2, 3],
@@ -107,9 +108,12 @@ describe('renderChanges', () => {
     },
   );
 
-  it('crossing a slot class (4 -> 5 destinations) or changing weights rewrites the rule', () => {
+  it('crossing a slot class (3 -> 4, 4 -> 5 destinations) or changing weights rewrites the rule', () => {
     const dests = (n: number) =>
       Array.from({ length: n }, (_, i) => dest(`d${i}`, `192.0.2.${i + 11}`));
+    const four = renderChanges(state(web(dests(3))), state(web(dests(4))))._unsafeUnwrap();
+    expect(four).toContain('flush chain inet lbkit svc_web');
+    expect(four).toContain('numgen inc mod 12 map @backends4_tcp');
     const grow = renderChanges(state(web(dests(4))), state(web(dests(5))))._unsafeUnwrap();
     expect(grow).toContain('flush chain inet lbkit svc_web');
     expect(grow).toContain('numgen inc mod 60 map @backends4_tcp');

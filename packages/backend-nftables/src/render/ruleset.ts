@@ -1,12 +1,14 @@
 import type { BackendError, DesiredState } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
+import type { NftCommand } from './commands.js';
 import {
   type NftablesRenderOptions,
   type ResolvedRenderOptions,
   resolveRenderOptions,
 } from './options.js';
-import { type RenderedService, renderService } from './service.js';
-import { renderServicesAdd, renderSkeleton, tableRef } from './skeleton.js';
+import { printCommands, tableRef } from './print.js';
+import { type AddressMemo, type RenderedService, renderService } from './service.js';
+import { servicesAddCommands, skeletonCommands } from './skeleton.js';
 
 /** Renders every service (sorted by name); the first failure wins. */
 export function renderServices(
@@ -15,11 +17,12 @@ export function renderServices(
 ): Result<Map<string, RenderedService>, BackendError> {
   const out = new Map<string, RenderedService>();
   const keys = new Map<string, string>();
+  const memo: AddressMemo = new Map();
   const sorted = [...desired.services].sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
   for (const service of sorted) {
-    const rendered = renderService(service, options);
+    const rendered = renderService(service, options, memo);
     if (rendered.isErr()) return err(rendered.error);
     if (out.has(service.name)) {
       return err({ kind: 'rejected', message: `duplicate service name ${service.name}` });
@@ -39,11 +42,32 @@ export function renderServices(
 }
 
 /**
- * The whole ruleset as ONE nft script (one statement per line) that, run as a
- * single transaction, creates the table if missing, deletes it and builds it
- * again: any table of the same name left by an earlier run is replaced with no
- * window without rules. Pure; fails with `rejected` (invalid names, addresses,
- * options) or `unsupported` (`lc`, `wlc`).
+ * The whole ruleset as commands that, run as ONE transaction, create the table
+ * if missing, delete it and build it again: any table of the same name left
+ * by an earlier run is replaced with no window without rules. Pure; fails with
+ * `rejected` (invalid names, addresses, options) or `unsupported` (`lc`, `wlc`).
+ */
+export function renderRulesetCommands(
+  desired: DesiredState,
+  options: NftablesRenderOptions = {},
+): Result<NftCommand[], BackendError> {
+  const resolved = resolveRenderOptions(options);
+  if (resolved.isErr()) return err(resolved.error);
+  const opts = resolved.value;
+  const services = renderServices(desired, opts);
+  if (services.isErr()) return err(services.error);
+  return ok([
+    { verb: 'add', object: 'table' },
+    { verb: 'delete', object: 'table' },
+    { verb: 'add', object: 'table' },
+    ...skeletonCommands(opts),
+    ...servicesAddCommands(services.value.values()),
+  ]);
+}
+
+/**
+ * `renderRulesetCommands` as ONE nft script, one statement per line. Same
+ * failure modes.
  */
 export function renderRuleset(
   desired: DesiredState,
@@ -51,23 +75,14 @@ export function renderRuleset(
 ): Result<string, BackendError> {
   const resolved = resolveRenderOptions(options);
   if (resolved.isErr()) return err(resolved.error);
-  const opts = resolved.value;
-  const services = renderServices(desired, opts);
-  if (services.isErr()) return err(services.error);
-  const t = tableRef(opts);
-  const lines = [
-    `add table ${t}`,
-    `delete table ${t}`,
-    `add table ${t}`,
-    ...renderSkeleton(opts),
-    ...renderServicesAdd(services.value.values(), opts),
-  ];
-  return ok(`${lines.join('\n')}\n`);
+  return renderRulesetCommands(desired, options).map((commands) =>
+    printCommands(commands, resolved.value.table),
+  );
 }
 
 /** `delete table inet <table>`: removes everything lbkit owns (for `close()`). */
 export function renderDeleteTable(
   options: NftablesRenderOptions = {},
 ): Result<string, BackendError> {
-  return resolveRenderOptions(options).map((opts) => `delete table ${tableRef(opts)}\n`);
+  return resolveRenderOptions(options).map((opts) => `delete table ${tableRef(opts.table)}\n`);
 }

@@ -4,22 +4,16 @@ import {
   type DesiredDestination,
   type DesiredService,
   type IpFamily,
+  type ParsedAddress,
   type Protocol,
   parseAddress,
 } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
 import { JHASH_SEED, MAP, serviceBackendMap, serviceChainName, validateName } from '../names.js';
+import type { RenderedElement, RuleSpec, Selector, SetDecl } from './commands.js';
 import { maglevTable } from './maglev.js';
 import type { ResolvedRenderOptions } from './options.js';
 import { slotPlan } from './slots.js';
-
-/** One element we emit: `add element inet T <map> { <key> : <value> }` (or a set element). */
-export interface RenderedElement {
-  readonly map: string;
-  readonly key: string;
-  /** Absent for set elements. */
-  readonly value?: string;
-}
 
 /** Everything one service owns in the table. */
 export interface RenderedService {
@@ -28,29 +22,38 @@ export interface RenderedService {
   readonly protocol: Protocol;
   readonly chain: string;
   /** The backend map shard holding this service's slots (`backends4_tcp_17`). */
-  readonly backendMap: string;
+  readonly backendMap: SetDecl;
   /**
-   * Rule bodies of the service chain, in order: the dnat rule (with the
-   * service's anonymous counter) and the empty verdict.
+   * Rules of the service chain, in order: the dnat rule (with the service's
+   * anonymous counter) and the empty verdict.
    */
-  readonly rules: readonly string[];
+  readonly rules: readonly RuleSpec[];
   /** Elements in shared maps and sets (backend slots, flows, dispatch), in emit order. */
   readonly elements: readonly RenderedElement[];
 }
 
-const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
+/** Parsed addresses by text, shared by the services of one render (addresses repeat). */
+export type AddressMemo = Map<string, ParsedAddress | undefined>;
 
-/** `ip` / `ip6` keyword of a family. */
-export const familyKeyword = (family: IpFamily): 'ip' | 'ip6' => (family === 4 ? 'ip' : 'ip6');
+function parseMemo(text: string, memo: AddressMemo | undefined): ParsedAddress | undefined {
+  if (!memo) return parseAddress(text);
+  let parsed = memo.get(text);
+  if (parsed === undefined && !memo.has(text)) {
+    parsed = parseAddress(text);
+    memo.set(text, parsed);
+  }
+  return parsed;
+}
 
 function checkDestination(
   d: DesiredDestination,
   family: IpFamily,
   service: string,
+  memo: AddressMemo | undefined,
 ): Result<string, BackendError> {
   const name = validateName(d.name, `destination (service ${service})`);
   if (name.isErr()) return err(name.error);
-  const parsed = parseAddress(d.address);
+  const parsed = parseMemo(d.address, memo);
   if (!parsed || parsed.family !== family) {
     return err(
       backendError(
@@ -80,15 +83,17 @@ function checkDestination(
 
 /**
  * Renders one service: its chain, counters and elements in the shared maps.
+ * `memo` (optional) shares parsed addresses between the services of one render.
  * Fails with `rejected` on invalid names/addresses and `unsupported` on `lc`/`wlc`.
  */
 export function renderService(
   service: DesiredService,
   options: ResolvedRenderOptions,
+  memo?: AddressMemo,
 ): Result<RenderedService, BackendError> {
   const valid = validateName(service.name, 'service');
   if (valid.isErr()) return err(valid.error);
-  const vip = parseAddress(service.key.vip);
+  const vip = parseMemo(service.key.vip, memo);
   if (!vip) return err(backendError('rejected', `service ${service.name}: invalid VIP`));
   const { port, protocol } = service.key;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -114,13 +119,12 @@ export function renderService(
     );
   }
   const family = vip.family;
-  const ipk = familyKeyword(family);
-  const vkey = `${vip.canonical} . ${protocol} . ${port}`;
+  const vaddr = vip.canonical;
   const dests: { d: DesiredDestination; address: string }[] = [];
   const seenNames = new Set<string>();
   const seenEndpoints = new Set<string>();
   for (const d of service.destinations) {
-    const address = checkDestination(d, family, service.name);
+    const address = checkDestination(d, family, service.name, memo);
     if (address.isErr()) return err(address.error);
     const endpoint = `${address.value} . ${d.port}`;
     if (seenNames.has(d.name) || seenEndpoints.has(endpoint)) {
@@ -137,19 +141,17 @@ export function renderService(
   const elements: RenderedElement[] = [];
   const live = dests.filter((x) => x.d.weight > 0);
   const map = serviceBackendMap(service.name, family, protocol, options.backendShards);
-  const slotKey = `${vip.canonical} . ${port}`;
-  const target = (x: { d: DesiredDestination; address: string }): string =>
-    `${x.address} . ${x.d.port}`;
-  let selector: string;
+  const addSlots = (slots: readonly number[]): void => {
+    for (let slot = 0; slot < slots.length; slot++) {
+      const x = live[slots[slot]!]!;
+      elements.push({ map, key: [vaddr, port, slot], value: [x.address, x.d.port] });
+    }
+  };
+  let selector: Selector;
   if (service.scheduler === 'mh') {
-    const table = maglevTable(
-      live.map((x) => ({ name: x.d.name, weight: x.d.weight })),
-      options.mhTableSize,
-    );
-    selector = `jhash ${ipk} saddr mod ${options.mhTableSize} seed ${hex(JHASH_SEED)}`;
-    table.forEach((i, slot) => {
-      elements.push({ map, key: `${slotKey} . ${slot}`, value: target(live[i]!) });
-    });
+    const weights = live.map((x) => ({ name: x.d.name, weight: x.d.weight }));
+    selector = { kind: 'jhash', modulus: options.mhTableSize, seed: JHASH_SEED };
+    addSlots(maglevTable(weights, options.mhTableSize));
   } else {
     const plan = slotPlan(
       live.map((x) => x.d.weight),
@@ -157,38 +159,36 @@ export function renderService(
     );
     selector =
       service.scheduler === 'sh'
-        ? `jhash ${ipk} saddr mod ${plan.modulus} seed ${hex(JHASH_SEED)}`
-        : service.scheduler === 'random'
-          ? `numgen random mod ${plan.modulus}`
-          : `numgen inc mod ${plan.modulus}`;
-    plan.slots.forEach((i, slot) => {
-      elements.push({ map, key: `${slotKey} . ${slot}`, value: target(live[i]!) });
-    });
+        ? { kind: 'jhash', modulus: plan.modulus, seed: JHASH_SEED }
+        : {
+            kind: 'numgen',
+            mode: service.scheduler === 'random' ? 'random' : 'inc',
+            modulus: plan.modulus,
+          };
+    addSlots(plan.slots);
   }
   // Rule 1 never depends on which destinations are live: a map miss (no slot,
   // the service is empty) ends the rule and rule 2 gives the empty verdict.
-  const counter = options.counters ? 'counter ' : '';
-  const keyExpr = `${ipk} daddr . ${protocol} dport`;
-  const rules = [
-    `meta l4proto ${protocol} ${counter}dnat ${ipk} to ${keyExpr} . ${selector} map @${map}`,
-    service.whenEmpty === 'drop'
-      ? 'drop'
-      : protocol === 'tcp'
-        ? 'meta l4proto tcp reject with tcp reset'
-        : 'reject with icmpx port-unreachable',
+  const rules: RuleSpec[] = [
+    { kind: 'dnat', family, protocol, counter: options.counters, selector, map },
+    { kind: 'empty', protocol, verdict: service.whenEmpty },
   ];
   // Every configured (vip, destination) pair, drained ones included: the
   // per-destination counters, masquerade and forwardMark match on it.
   for (const x of dests) {
-    elements.push({ map: MAP.flows[family], key: `${vkey} . ${x.address} . ${x.d.port}` });
+    elements.push({ map: MAP.flows[family], key: [vaddr, protocol, port, x.address, x.d.port] });
   }
-  elements.push({ map: MAP.services[family], key: vkey, value: `goto ${chain}` });
+  elements.push({
+    map: MAP.services[family],
+    key: [vaddr, protocol, port],
+    value: { goto: chain },
+  });
   return ok({
     name: service.name,
     family,
     protocol,
     chain,
-    backendMap: map,
+    backendMap: { kind: 'backends', name: map, family, protocol },
     rules,
     elements,
   });

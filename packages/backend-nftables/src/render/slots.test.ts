@@ -6,7 +6,7 @@ const counts = (slots: readonly number[], n: number): number[] =>
 
 describe('slot plans', () => {
   it('uses one modulus per class of destination counts', () => {
-    expect([0, 1, 2, 3, 4].map(equalSlotCount)).toEqual([12, 12, 12, 12, 12]);
+    expect([0, 1, 2, 3, 4].map(equalSlotCount)).toEqual([6, 6, 6, 6, 12]);
     expect([5, 6, 7, 8, 9, 20].map(equalSlotCount)).toEqual([60, 60, 840, 840, 9, 20]);
   });
 
@@ -20,15 +20,15 @@ describe('slot plans', () => {
   });
 
   it('rr ignores weights; equal weights are rr; unequal weights get weight/gcd slots', () => {
-    expect(slotPlan([1, 5], false).modulus).toBe(12);
-    expect(slotPlan([3, 3, 3], true).modulus).toBe(12);
+    expect(slotPlan([1, 5], false).modulus).toBe(6);
+    expect(slotPlan([3, 3, 3, 3], true).modulus).toBe(12);
     const plan = slotPlan([2, 4, 6], true);
     expect(plan.modulus).toBe(6);
     expect(counts(plan.slots, 3)).toEqual([1, 2, 3]);
   });
 
   it('an empty service has no slot', () => {
-    expect(slotPlan([], false)).toEqual({ modulus: 12, slots: [] });
+    expect(slotPlan([], false)).toEqual({ modulus: 6, slots: [] });
   });
 
   it('caps the slots of large weights, keeping every destination and the proportions', () => {

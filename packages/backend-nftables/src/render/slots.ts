@@ -8,10 +8,14 @@
  * count itself:
  *
  * - equal weights (`rr`; `wrr`/`random`/`sh` with equal weights): n live
- *   destinations in 1..4 -> K = 12, 5..6 -> K = 60, 7..8 -> K = 840 (the least
- *   common multiple of 1..class), so any n of the class divides K and slot
+ *   destinations in 1..3 -> K = 6, 4 -> K = 12, 5..6 -> K = 60, 7..8 -> K = 840
+ *   (a multiple of every n of the class), so any n of the class divides K and slot
  *   `s -> live[s mod n]` is exact and strictly alternating; above 8, K = n (the
- *   rule changes whenever n does). No live destination: K = 12, no slot.
+ *   rule changes whenever n does). No live destination: K = 6, no slot. The
+ *   first class is 1..3 and not 1..4 because most services have 2 or 3
+ *   destinations: 6 slots instead of 12 halve the elements of a table (and
+ *   the cost of a cold apply); a service of exactly 4 destinations pays a rule
+ *   rewrite when it drops to 3.
  * - unequal weights (`wrr`, `random`, `sh`): K = sum of the weights divided by
  *   their gcd (scaled down to at most `MAX_SLOTS`), destination i holds
  *   `weight_i / gcd` consecutive slots; K changes with the weights (rule rewrite).
@@ -24,6 +28,7 @@ export const MAX_SLOTS = 1024;
 
 /** Destination-count classes: `[largest n, K = lcm(1..n)]`, smallest first. */
 export const SLOT_CLASSES: readonly (readonly [number, number])[] = [
+  [3, 6],
   [4, 12],
   [6, 60],
   [8, 840],
@@ -70,6 +75,19 @@ export interface SlotPlan {
   readonly slots: readonly number[];
 }
 
+/** Equal-weight plans by live count: every service with n live destinations shares one. */
+const equalPlans = new Map<number, SlotPlan>();
+function equalPlan(n: number): SlotPlan {
+  let plan = equalPlans.get(n);
+  if (!plan) {
+    const modulus = equalSlotCount(n);
+    const slots = n === 0 ? [] : Array.from({ length: modulus }, (_, s) => s % n);
+    plan = { modulus, slots };
+    equalPlans.set(n, plan);
+  }
+  return plan;
+}
+
 /**
  * Slot plan for non-`mh` schedulers: `weights` of the live destinations (all
  * > 0), `weighted` = honour unequal weights (false for `rr`).
@@ -77,11 +95,7 @@ export interface SlotPlan {
 export function slotPlan(weights: readonly number[], weighted: boolean): SlotPlan {
   const n = weights.length;
   const equal = !weighted || weights.every((w) => w === weights[0]);
-  if (equal) {
-    const modulus = equalSlotCount(n);
-    if (n === 0) return { modulus, slots: [] };
-    return { modulus, slots: Array.from({ length: modulus }, (_, s) => s % n) };
-  }
+  if (equal) return equalPlan(n);
   const units = weightUnits(weights);
   const slots: number[] = [];
   units.forEach((u, i) => {

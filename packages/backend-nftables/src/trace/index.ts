@@ -6,11 +6,11 @@ export { jhash, nftJhashSlot, reciprocalScale } from './jhash.js';
 export { listRuleset } from './listing.js';
 export {
   DIALECT_PAIRS,
-  type NftCommand,
   type NftElementText,
   type NftHookSpec,
   type NftObject,
   type NftVerb,
+  type ParsedCommand,
   parseLine,
   parseScript,
 } from './parse.js';

@@ -44,7 +44,7 @@ export interface NftElementText {
 }
 
 /** One parsed command. `table` is `<family> <name>`. */
-export type NftCommand =
+export type ParsedCommand =
   | {
       readonly verb: 'add' | 'delete';
       readonly object: 'table';
@@ -159,7 +159,7 @@ function parseElements(body: string, withValues: boolean): NftElementText[] | un
 export function parseLine(
   text: string,
   line: number,
-): Result<NftCommand | undefined, BackendError> {
+): Result<ParsedCommand | undefined, BackendError> {
   const s = text.trim();
   if (s === '' || s.startsWith('#')) return ok(undefined);
   let m = P.table.exec(s);
@@ -226,8 +226,8 @@ export function parseLine(
 }
 
 /** Parses a whole script; the first bad line fails it. */
-export function parseScript(script: string): Result<NftCommand[], BackendError> {
-  const out: NftCommand[] = [];
+export function parseScript(script: string): Result<ParsedCommand[], BackendError> {
+  const out: ParsedCommand[] = [];
   const lines = script.split('\n');
   for (const [i, text] of lines.entries()) {
     const cmd = parseLine(text, i + 1);

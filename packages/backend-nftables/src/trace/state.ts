@@ -7,7 +7,7 @@
  */
 import { type BackendError, backendError } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
-import type { NftCommand, NftHookSpec } from './parse.js';
+import type { NftHookSpec, ParsedCommand } from './parse.js';
 
 /** A chain: its base-chain hook (if any) and its rule bodies in order. */
 export interface NftChainState {
@@ -67,7 +67,7 @@ function cloneTables(state: NftState): Map<string, MutTable> {
   return out;
 }
 
-const rejected = (cmd: NftCommand, why: string): BackendError =>
+const rejected = (cmd: ParsedCommand, why: string): BackendError =>
   backendError('rejected', `line ${cmd.line}: ${cmd.verb} ${cmd.object}: ${why}`);
 
 const chainRefs = (text: string): string[] =>
@@ -96,7 +96,7 @@ function referenced(t: MutTable, what: 'chain' | 'map' | 'counter', name: string
   return false;
 }
 
-function applyOne(tables: Map<string, MutTable>, cmd: NftCommand): BackendError | undefined {
+function applyOne(tables: Map<string, MutTable>, cmd: ParsedCommand): BackendError | undefined {
   if (cmd.object === 'table') {
     if (cmd.verb === 'add') {
       if (!tables.has(cmd.table)) {
@@ -119,7 +119,7 @@ function applyOne(tables: Map<string, MutTable>, cmd: NftCommand): BackendError 
   if (!t) return rejected(cmd, `No such file or directory: table ${cmd.table}`);
   switch (`${cmd.verb} ${cmd.object}`) {
     case 'add chain': {
-      const c = cmd as Extract<NftCommand, { object: 'chain'; verb: 'add' }>;
+      const c = cmd as Extract<ParsedCommand, { object: 'chain'; verb: 'add' }>;
       const old = t.chains.get(c.name);
       if (old && JSON.stringify(old.hook) !== JSON.stringify(c.hook))
         return rejected(cmd, 'chain exists with another declaration');
@@ -132,7 +132,7 @@ function applyOne(tables: Map<string, MutTable>, cmd: NftCommand): BackendError 
     }
     case 'delete chain':
     case 'flush chain': {
-      const c = cmd as Extract<NftCommand, { object: 'chain'; verb: 'delete' | 'flush' }>;
+      const c = cmd as Extract<ParsedCommand, { object: 'chain'; verb: 'delete' | 'flush' }>;
       const chain = t.chains.get(c.name);
       if (!chain) return rejected(cmd, `No such file or directory: chain ${c.name}`);
       if (c.verb === 'flush') chain.rules = [];
@@ -144,7 +144,7 @@ function applyOne(tables: Map<string, MutTable>, cmd: NftCommand): BackendError 
       return undefined;
     }
     case 'add rule': {
-      const r = cmd as Extract<NftCommand, { object: 'rule' }>;
+      const r = cmd as Extract<ParsedCommand, { object: 'rule' }>;
       const chain = t.chains.get(r.chain);
       if (!chain) return rejected(cmd, `No such file or directory: chain ${r.chain}`);
       for (const m of mapRefs(r.body))
@@ -158,7 +158,7 @@ function applyOne(tables: Map<string, MutTable>, cmd: NftCommand): BackendError 
     }
     case 'add map':
     case 'add set': {
-      const m = cmd as Extract<NftCommand, { object: 'map' | 'set' }>;
+      const m = cmd as Extract<ParsedCommand, { object: 'map' | 'set' }>;
       const old = t.maps.get(m.name);
       if (old) {
         if (
@@ -184,12 +184,12 @@ function applyOne(tables: Map<string, MutTable>, cmd: NftCommand): BackendError 
       return undefined;
     }
     case 'add counter': {
-      const c = cmd as Extract<NftCommand, { object: 'counter' }>;
+      const c = cmd as Extract<ParsedCommand, { object: 'counter' }>;
       t.counters.add(c.name);
       return undefined;
     }
     case 'delete counter': {
-      const c = cmd as Extract<NftCommand, { object: 'counter' }>;
+      const c = cmd as Extract<ParsedCommand, { object: 'counter' }>;
       if (!t.counters.has(c.name))
         return rejected(cmd, `No such file or directory: counter ${c.name}`);
       if (referenced(t, 'counter', c.name))
@@ -199,7 +199,7 @@ function applyOne(tables: Map<string, MutTable>, cmd: NftCommand): BackendError 
     }
     case 'add element':
     case 'delete element': {
-      const e = cmd as Extract<NftCommand, { object: 'element' }>;
+      const e = cmd as Extract<ParsedCommand, { object: 'element' }>;
       const map = t.maps.get(e.set);
       if (!map) return rejected(cmd, `No such file or directory: map ${e.set}`);
       for (const el of e.elements) {
@@ -232,7 +232,7 @@ function applyOne(tables: Map<string, MutTable>, cmd: NftCommand): BackendError 
 /** Applies commands to a copy of `state`: the new state, or the first error (state untouched). */
 export function applyCommands(
   state: NftState,
-  commands: readonly NftCommand[],
+  commands: readonly ParsedCommand[],
 ): Result<NftState, BackendError> {
   const tables = cloneTables(state);
   for (const cmd of commands) {

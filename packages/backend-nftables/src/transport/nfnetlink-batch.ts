@@ -1,38 +1,37 @@
 /**
- * Element-only changes sent straight to nf_tables as ONE netlink batch over a
- * `NETLINK_NETFILTER` socket (libc `socket`/`bind`/`sendto`/`recv` through
- * koffi), bypassing nft and its per-command cache dump of every chain and set.
- * The kernel runs the batch as one transaction and aborts all of it on any
- * error, so a flip stays atomic.
+ * Sends encoded nf_tables batches (`encodeBatch`) straight to the kernel over a
+ * `NETLINK_NETFILTER` socket (libc `socket`/`bind`/`setsockopt`/`sendto`/`recv`
+ * through koffi), bypassing nft: no text parsing, no cache dump of every chain
+ * and set before each command. The kernel runs the batch as one transaction,
+ * aborts all of it on any error, and processes it inside `sendto`, so every
+ * reply is queued when `sendto` returns.
  * @module
  */
 import { type BackendError, backendError } from '@lbkit/core';
 import koffi from 'koffi';
 import { err, ok, type Result } from 'neverthrow';
-import type { ElementOp } from '../render/skeleton.js';
 import { openNetnsSwitch } from './netns-switch.js';
-import { encodeElementBatch } from './nft-elements-encode.js';
+import type { NftBatch } from './nft-batch-encode.js';
 import { NETLINK_NETFILTER, NLMSG, SOCK } from './uapi.js';
 
-/** Sends element ops for one `inet` table as a single nf_tables batch. */
-export interface NfnetlinkElements {
+/** A socket that applies nf_tables batches. */
+export interface NfnetlinkSocket {
   /**
-   * Applies `ops` (in order) to table `inet <table>` in ONE transaction.
-   * Errors: `unsupported` when an op cannot be encoded or the batch does not
-   * fit the socket (nothing was sent: use nft instead); `rejected` when the
-   * kernel refused the batch (nothing committed; message names the errno);
-   * `unavailable` on socket failures; `closed` after `close()`.
+   * Sends `batch` and waits for the kernel's verdict. Errors: `rejected` when
+   * the kernel refused it (nothing committed; the message names the errno);
+   * `unsupported` when it cannot be sent at all (too large: nothing reached the
+   * kernel); `unavailable` on socket failures (outcome unknown); `closed`.
    */
-  apply(table: string, ops: readonly ElementOp[]): Result<void, BackendError>;
+  send(batch: NftBatch): Result<void, BackendError>;
   /** Closes the socket. Idempotent. */
   close(): void;
 }
 
-/** Options of `openNfnetlinkElements`. */
-export interface NfnetlinkElementsOptions {
+/** Options of `openNfnetlink`. */
+export interface NfnetlinkOptions {
   /** Named network namespace (`ip netns add NAME`) to open the socket in. Default: own. */
   readonly netns?: string;
-  /** Bound on waiting for the kernel's acknowledgements, ms. Default 5000. */
+  /** Bound on waiting for the kernel's reply, ms. Default 5000. */
   readonly timeoutMs?: number;
 }
 
@@ -69,11 +68,17 @@ const ERRNO_NAMES: Readonly<Record<number, string>> = {
   17: 'EEXIST',
   22: 'EINVAL',
   34: 'ERANGE',
+  40: 'ELOOP',
   90: 'EMSGSIZE',
   95: 'EOPNOTSUPP',
   105: 'ENOBUFS',
 };
 const errnoText = (e: number): string => `errno ${e} (${ERRNO_NAMES[e] ?? 'unknown'})`;
+const EINTR = 4;
+const EAGAIN = 11;
+const ENOBUFS = 105;
+/** `MSG_DONTWAIT` (`<bits/socket.h>`). */
+const MSG_DONTWAIT = 0x40;
 
 /** `struct sockaddr_nl` of the kernel (family AF_NETLINK, pid 0, groups 0). */
 const sockaddrNl = (): Uint8Array => {
@@ -87,13 +92,50 @@ const u32 = (n: number): Uint8Array => {
   return b;
 };
 
+/** What the replies to one batch said. */
+interface Verdict {
+  /** The last message's ACK (or error) arrived. */
+  done: boolean;
+  failure: BackendError | undefined;
+}
+
+/**
+ * Folds the messages of one `recv` into `verdict`. Replies outside the batch's
+ * sequence range (left over from an earlier batch) are ignored.
+ */
+function readReplies(view: DataView, n: number, batch: NftBatch, verdict: Verdict): void {
+  const last = batch.lastSeq ?? batch.beginSeq;
+  for (let at = 0; at + NLMSG.HDRLEN <= n; ) {
+    const len = view.getUint32(at, true);
+    if (len < NLMSG.HDRLEN) return;
+    const type = view.getUint16(at + 4, true);
+    const seq = view.getUint32(at + 8, true);
+    const ours = seq >= batch.beginSeq && seq <= last;
+    if (ours && type === NLMSG.ERROR && len >= NLMSG.HDRLEN + 4) {
+      const code = -view.getInt32(at + NLMSG.HDRLEN, true);
+      if (code !== 0 && !verdict.failure) {
+        const which =
+          seq === batch.beginSeq
+            ? 'the batch'
+            : `message ${seq - batch.beginSeq} of ${batch.messages}`;
+        verdict.failure = backendError(
+          'rejected',
+          `nf_tables refused ${which}: ${errnoText(code)}`,
+        );
+      }
+      if (seq === batch.lastSeq) verdict.done = true;
+    }
+    at += (len + 3) & ~3;
+  }
+}
+
 /**
  * Opens a `NETLINK_NETFILTER` socket (in `netns` when given). Fails with
  * `unavailable` when koffi/libc, the namespace or the socket is unusable.
  */
-export function openNfnetlinkElements(
-  options: NfnetlinkElementsOptions = {},
-): Result<NfnetlinkElements, BackendError> {
+export function openNfnetlink(
+  options: NfnetlinkOptions = {},
+): Result<NfnetlinkSocket, BackendError> {
   let c: Libc;
   try {
     c = loadLibc();
@@ -113,10 +155,11 @@ export function openNfnetlinkElements(
       sw.value.close();
     }
   }
-  if (fd < 0)
+  if (fd < 0) {
     return err(
       backendError('unavailable', `socket(NETLINK_NETFILTER): ${errnoText(koffi.errno())}`),
     );
+  }
   const timeoutMs = options.timeoutMs ?? 5000;
   const tv = new Uint8Array(16);
   const tvView = new DataView(tv.buffer);
@@ -125,7 +168,6 @@ export function openNfnetlinkElements(
   const setup =
     c.bind(fd, sockaddrNl(), 12) === 0 &&
     c.setsockopt(fd, SOCK.SOL_SOCKET, SOCK.SO_RCVTIMEO, tv, 16) === 0 &&
-    c.setsockopt(fd, SOCK.SOL_SOCKET, SOCK.SO_SNDBUF, u32(4 << 20), 4) === 0 &&
     c.setsockopt(fd, SOCK.SOL_SOCKET, SOCK.SO_RCVBUF, u32(1 << 20), 4) === 0 &&
     c.setsockopt(fd, SOCK.SOL_NETLINK, SOCK.NETLINK_CAP_ACK, u32(1), 4) === 0;
   if (!setup) {
@@ -134,63 +176,62 @@ export function openNfnetlinkElements(
     return err(backendError('unavailable', `netlink socket setup: ${errnoText(e)}`));
   }
   let open = true;
-  let seq = (Date.now() & 0x3fffffff) >>> 0;
+  /** Send buffer size asked for so far (the kernel keeps at least this much). */
+  let sndbuf = 0;
   const buffer = new Uint8Array(256 * 1024);
+  const view = new DataView(buffer.buffer);
 
-  /** Reads replies until every message is answered; the first error wins. */
-  const collect = (beginSeq: number, pending: Set<number>): Result<void, BackendError> => {
-    let failure: BackendError | undefined;
-    while (pending.size > 0) {
-      const n = c.recv(fd, buffer, buffer.length, 0);
-      if (n < 0) {
-        const e = koffi.errno();
-        if (e === 4) continue; // EINTR
-        return err(backendError('unavailable', `netlink recv: ${errnoText(e)} (outcome unknown)`));
-      }
-      const view = new DataView(buffer.buffer, 0, n);
-      for (let at = 0; at + NLMSG.HDRLEN <= n; ) {
-        const len = view.getUint32(at, true);
-        const type = view.getUint16(at + 4, true);
-        const s = view.getUint32(at + 8, true);
-        if (len < NLMSG.HDRLEN) break;
-        if (type === NLMSG.ERROR && len >= NLMSG.HDRLEN + 4) {
-          const code = -view.getInt32(at + NLMSG.HDRLEN, true);
-          if (s === beginSeq && code !== 0) {
-            return err(backendError('rejected', `nf_tables refused the batch: ${errnoText(code)}`));
-          }
-          if (pending.delete(s) && code !== 0 && !failure) {
-            failure = backendError(
-              'rejected',
-              `nf_tables refused an element change: ${errnoText(code)}`,
-            );
-          }
-        }
-        at += (len + 3) & ~3;
-      }
+  /** Makes the send buffer hold `bytes` (one datagram): SO_SNDBUFFORCE as root, else SO_SNDBUF. */
+  const growSendBuffer = (bytes: number): void => {
+    const want = Math.max(bytes + 64 * 1024, 4 << 20);
+    if (want <= sndbuf) return;
+    if (c.setsockopt(fd, SOCK.SOL_SOCKET, SOCK.SO_SNDBUFFORCE, u32(want), 4) !== 0) {
+      c.setsockopt(fd, SOCK.SOL_SOCKET, SOCK.SO_SNDBUF, u32(want), 4);
     }
-    return failure ? err(failure) : ok(undefined);
+    sndbuf = want;
   };
 
   return ok({
-    apply(table, ops) {
-      if (!open) return err(backendError('closed', 'netlink element path is closed'));
-      const batch = encodeElementBatch(table, ops, seq);
-      if (batch.isErr()) return err(batch.error);
-      seq = (seq + batch.value.messageSeqs.length + 2) & 0x3fffffff;
-      if (batch.value.messageSeqs.length === 0) return ok(undefined);
-      const { bytes } = batch.value;
+    send(batch) {
+      if (!open) return err(backendError('closed', 'nf_tables netlink socket is closed'));
+      if (batch.lastSeq === undefined) return ok(undefined);
+      growSendBuffer(batch.bytes.length);
+      const { bytes } = batch;
       const sent = c.sendto(fd, bytes, bytes.length, 0, sockaddrNl(), 12);
       if (sent < 0) {
         const e = koffi.errno();
         // Too big for one datagram: nothing reached the kernel, nft can do it.
-        if (e === 90 || e === 105 || e === 12) {
+        if (e === 90 || e === ENOBUFS || e === 12) {
           return err(
             backendError('unsupported', `netlink batch of ${bytes.length} bytes: ${errnoText(e)}`),
           );
         }
         return err(backendError('unavailable', `netlink sendto: ${errnoText(e)}`));
       }
-      return collect(batch.value.beginSeq, new Set(batch.value.messageSeqs));
+      // The kernel processed the batch inside sendto: every reply is queued now.
+      // Without an error, wait (bounded) for the last message's ACK; after an
+      // error, take what is queued (a batch-level ENOMEM sends nothing more).
+      const verdict: Verdict = { done: false, failure: undefined };
+      while (!verdict.done) {
+        const n = c.recv(fd, buffer, buffer.length, verdict.failure ? MSG_DONTWAIT : 0);
+        if (n < 0) {
+          const e = koffi.errno();
+          if (e === EINTR) continue;
+          if (e === EAGAIN && verdict.failure) break;
+          // Replies were dropped (receive queue full): only errors queue up, so it failed.
+          if (e === ENOBUFS) {
+            return err(
+              verdict.failure ??
+                backendError('rejected', `nf_tables replies lost: ${errnoText(e)}`),
+            );
+          }
+          return err(
+            backendError('unavailable', `netlink recv: ${errnoText(e)} (outcome unknown)`),
+          );
+        }
+        readReplies(view, n, batch, verdict);
+      }
+      return verdict.failure ? err(verdict.failure) : ok(undefined);
     },
     close() {
       if (!open) return;

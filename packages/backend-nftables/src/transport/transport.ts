@@ -10,7 +10,7 @@ export interface NftTransport {
   readonly name: string;
   /**
    * The named network namespace it acts in (`ip netns add NAME`); absent =
-   * the process's own. Real transports set it; the netlink element path
+   * the process's own. Real transports set it; the netlink write path
    * acts in the same namespace.
    */
   readonly netns?: string;

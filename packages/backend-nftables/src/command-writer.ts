@@ -1,0 +1,116 @@
+/**
+ * Sends one transaction of `NftCommand`s to the kernel: as ONE raw nf_tables
+ * netlink batch (the default for a real transport in the same namespace), or
+ * printed as nft text through the transport. Whatever the netlink path cannot
+ * encode or send goes through nft instead, with a warning.
+ * @module
+ */
+import { type BackendError, backendError } from '@lbkit/core';
+import { err, ok, type Result } from 'neverthrow';
+import type { NftCommand } from './render/commands.js';
+import { printCommands } from './render/print.js';
+import { type NfnetlinkSocket, openNfnetlink } from './transport/nfnetlink-batch.js';
+import { encodeBatch } from './transport/nft-batch-encode.js';
+import type { NftTransport } from './transport/transport.js';
+
+/** How an apply's commands reach the kernel. */
+export type WritePath = 'netlink' | 'nft';
+
+/** What one `write` did. */
+export interface Written {
+  /** The path that carried the commands. */
+  readonly path: WritePath;
+  /** Problems that did not fail the write (e.g. netlink unusable, nft used instead). */
+  readonly warnings: readonly string[];
+}
+
+/** Writes transactions on one table. */
+export interface CommandWriter {
+  readonly path: WritePath;
+  /**
+   * Applies `commands` as ONE transaction. Errors: `rejected` when the kernel
+   * or nft refused it (nothing committed), `unavailable` / `internal` from the
+   * transport or socket.
+   */
+  write(commands: readonly NftCommand[]): Promise<Result<Written, BackendError>>;
+  /** Closes the netlink socket (not the transport). */
+  close(): void;
+}
+
+/** Options of `createCommandWriter`. */
+export interface CommandWriterOptions {
+  readonly table: string;
+  readonly transport: NftTransport;
+  readonly path: WritePath;
+  /** Namespace the netlink socket is opened in (the transport's). */
+  readonly netns: string | undefined;
+}
+
+/**
+ * A writer for `options.table`. The netlink socket is opened on the first
+ * write; when it cannot be opened, every write goes through nft (warning once).
+ */
+export function createCommandWriter(options: CommandWriterOptions): CommandWriter {
+  const { table, transport } = options;
+  /** `undefined` = not opened yet; `false` = netlink not used. */
+  let socket: NfnetlinkSocket | false | undefined = options.path === 'netlink' ? undefined : false;
+  let seq = (Date.now() & 0x3fffffff) >>> 0;
+
+  const viaNft = async (
+    commands: readonly NftCommand[],
+    warnings: string[],
+  ): Promise<Result<Written, BackendError>> => {
+    const ran = await transport.run(printCommands(commands, table));
+    return ran.isErr() ? err(ran.error) : ok({ path: 'nft', warnings });
+  };
+
+  return {
+    path: options.path,
+    async write(commands) {
+      const warnings: string[] = [];
+      if (socket === undefined) {
+        const opened = openNfnetlink(options.netns === undefined ? {} : { netns: options.netns });
+        socket = opened.isOk() ? opened.value : false;
+        if (opened.isErr())
+          warnings.push(`netlink unavailable, using nft: ${opened.error.message}`);
+      }
+      if (socket === false) return viaNft(commands, warnings);
+      const batch = encodeBatch(table, commands, { firstSeq: seq });
+      if (batch.isErr()) {
+        warnings.push(`netlink: ${batch.error.message}; sent through nft`);
+        return viaNft(commands, warnings);
+      }
+      seq = (seq + batch.value.messages + 2) & 0x3fffffff;
+      const sent = socket.send(batch.value);
+      if (sent.isOk()) return ok({ path: 'netlink', warnings });
+      if (sent.error.kind === 'unsupported') {
+        warnings.push(`netlink: ${sent.error.message}; sent through nft`);
+        return viaNft(commands, warnings);
+      }
+      return err(sent.error);
+    },
+    close() {
+      if (socket) socket.close();
+      socket = false;
+    },
+  };
+}
+
+/** Checks that `netlink` is possible for this transport and namespace (it acts only in the transport's). */
+export function resolveWritePath(
+  wanted: WritePath | undefined,
+  transport: NftTransport,
+  netns: string | undefined,
+): Result<WritePath, BackendError> {
+  const sameNetns = netns === undefined || netns === transport.netns;
+  const realTransport = transport.name === 'libnftables' || transport.name === 'nft-cli';
+  if (wanted === 'netlink' && !(realTransport && sameNetns)) {
+    return err(
+      backendError(
+        'rejected',
+        `writePath netlink needs a libnftables or nft-cli transport in the namespace of netns (${transport.name}, ${transport.netns ?? 'own'} vs ${netns ?? 'own'})`,
+      ),
+    );
+  }
+  return ok(wanted ?? (realTransport && sameNetns ? 'netlink' : 'nft'));
+}

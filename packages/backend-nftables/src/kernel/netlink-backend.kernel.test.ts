@@ -1,0 +1,121 @@
+import { NetnsLab } from '@lbkit/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNftablesBackend } from '../backend.js';
+import { createCommandWriter } from '../command-writer.js';
+import { parseObservedState } from '../read/parse-observed.js';
+import { FakeNft } from '../testing/fake-nft.js';
+import { dest, state, svc, web } from '../testing/fixtures.js';
+import { createNftCliTransport } from '../transport/nft-cli.js';
+import { kernelSkip } from './kernel-env.js';
+
+const skip = kernelSkip(['nft']);
+const A = dest('A', '192.0.2.11');
+const B = dest('B', '192.0.2.12', 8080);
+const C = dest('C', '192.0.2.13');
+const D = dest('D', '192.0.2.14');
+const X = dest('X', '2001:db8::11', 53);
+const Y = dest('Y', '2001:db8::12', 5353);
+const dns = (ds = [X, Y]) =>
+  svc('dns', '2001:db8::10', 53, ds, { protocol: 'udp', scheduler: 'sh' });
+const mh = (ds = [A, B, C]) => svc('maglev', '192.0.2.20', 443, ds, { scheduler: 'mh' });
+
+const before = state(web([A, B, C]), dns(), mh());
+const after = state(web([A, C]), dns([Y]), mh([A, C]));
+
+describe.skipIf(skip)(`backend writing through netlink${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  const lab = new NetnsLab('lbkn');
+  let netns = '';
+  beforeAll(async () => {
+    netns = await lab.add('nlbe');
+  });
+  afterAll(async () => {
+    await lab.destroy();
+  });
+
+  it('sends first applies, flips and rule changes as netlink batches, and repairs a refused one', async () => {
+    const reader = createNftCliTransport({ netns })._unsafeUnwrap();
+    const backend = createNftablesBackend({
+      netns,
+      driftCheckInterval: 1e12,
+      conntrack: false,
+    })._unsafeUnwrap();
+    expect(backend.writePath).toBe('netlink');
+    const observed = async () =>
+      parseObservedState(
+        (await reader.json('list table inet lbkit'))._unsafeUnwrap(),
+      )._unsafeUnwrap();
+    const webOf = async () => (await observed()).services.find((s) => s.key.vip === '192.0.2.10')!;
+    const first = (await backend.apply(before))._unsafeUnwrap();
+    expect([first.mode, first.path, first.warnings]).toEqual(['full', 'netlink', []]);
+    const flip = (await backend.apply(after))._unsafeUnwrap();
+    expect([flip.mode, flip.path, flip.warnings]).toEqual(['changes', 'netlink', []]);
+    expect((await webOf()).destinations.map((d) => d.address).sort()).toEqual([
+      '192.0.2.11',
+      '192.0.2.13',
+    ]);
+    // A rule change (slot class 3 -> 4 destinations: 6 -> 12 slots) goes the same way.
+    const four = state(web([A, B, C, D]), dns([Y]), mh([A, C]));
+    const ruleChange = (await backend.apply(four))._unsafeUnwrap();
+    expect([ruleChange.mode, ruleChange.path]).toEqual(['changes', 'netlink']);
+    expect((await webOf()).destinations).toHaveLength(4);
+    // Someone deletes an element under us: the batch is refused, the apply rewrites the table.
+    const gone =
+      'delete element inet lbkit flows6 { 2001:db8::10 . udp . 53 . 2001:db8::12 . 5353 }\n';
+    (await reader.run(gone))._unsafeUnwrap();
+    const repaired = (
+      await backend.apply(state(four.services[0]!, dns([]), mh([A, C])))
+    )._unsafeUnwrap();
+    expect([repaired.mode, repaired.path]).toEqual(['full', 'netlink']);
+    expect(repaired.drift.join()).toMatch(/refused.*ENOENT/);
+    expect((await webOf()).destinations).toHaveLength(4);
+    const dnsObserved = (await observed()).services.find((s) => s.key.vip === '2001:db8::10')!;
+    expect(dnsObserved.destinations).toEqual([]);
+    (await backend.close())._unsafeUnwrap();
+    expect((await reader.json('list table inet lbkit'))._unsafeUnwrapErr().message).toMatch(
+      /No such file/,
+    );
+    reader.close();
+  });
+
+  it('writes through nft with writePath nft or a fake transport', async () => {
+    const backend = createNftablesBackend({
+      netns,
+      writePath: 'nft',
+      conntrack: false,
+    })._unsafeUnwrap();
+    expect((await backend.apply(before))._unsafeUnwrap().path).toBe('nft');
+    expect((await backend.apply(after))._unsafeUnwrap().path).toBe('nft');
+    (await backend.close())._unsafeUnwrap();
+    const fake = createNftablesBackend({
+      transport: new FakeNft(),
+      conntrack: false,
+    })._unsafeUnwrap();
+    expect(fake.writePath).toBe('nft');
+    expect((await fake.apply(before))._unsafeUnwrap().path).toBe('nft');
+    const mismatch = createNftablesBackend({ transport: new FakeNft(), writePath: 'netlink' });
+    expect(mismatch._unsafeUnwrapErr().kind).toBe('rejected');
+  });
+
+  it('sends what it cannot encode through nft instead, with a warning', async () => {
+    const transport = createNftCliTransport({ netns })._unsafeUnwrap();
+    const writer = createCommandWriter({ table: 'lbkit', transport, path: 'netlink', netns });
+    try {
+      (await writer.write([{ verb: 'add', object: 'table' }]))._unsafeUnwrap();
+      // A map outside the rendered dialect: the encoder refuses it, nft gets the text (and fails).
+      const odd = await writer.write([
+        {
+          verb: 'add',
+          object: 'element',
+          map: 'other4',
+          elements: [{ map: 'other4', key: ['192.0.2.1'] }],
+        },
+      ]);
+      expect(odd._unsafeUnwrapErr().message).toMatch(/No such file or directory/); // nft's words
+      const ok = (await writer.write([{ verb: 'delete', object: 'table' }]))._unsafeUnwrap();
+      expect(ok).toEqual({ path: 'netlink', warnings: [] });
+    } finally {
+      writer.close();
+      transport.close();
+    }
+  });
+});

@@ -1,0 +1,155 @@
+import type { DesiredState } from '@lbkit/core';
+import { NetnsLab } from '@lbkit/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { benchState } from '../../bench/services.js';
+import type { NftCommand } from '../render/commands.js';
+import { renderChangePlan, renderRuleset, renderRulesetCommands } from '../render/index.js';
+import type { NftablesRenderOptions } from '../render/options.js';
+import { CHANGES, FULL } from '../testing/golden-cases.js';
+import { openNfnetlink } from '../transport/nfnetlink-batch.js';
+import { encodeBatch } from '../transport/nft-batch-encode.js';
+import { createNftCliTransport } from '../transport/nft-cli.js';
+import { describeBatch } from '../transport/nl-describe.js';
+import { kernelSkip } from './kernel-env.js';
+import { captureNftBatch, withoutCacheSetIds } from './nft-capture.js';
+
+const skip = kernelSkip(['nft', 'strace']);
+
+interface WireCase {
+  readonly name: string;
+  /** Applied with nft in both namespaces first (changes); undefined for full rulesets. */
+  readonly previous?: DesiredState;
+  readonly commands: readonly NftCommand[];
+  readonly script: string;
+  readonly options: NftablesRenderOptions;
+}
+
+const fullCase = (
+  name: string,
+  desired: DesiredState,
+  options: NftablesRenderOptions = {},
+): WireCase => ({
+  name,
+  commands: renderRulesetCommands(desired, options)._unsafeUnwrap(),
+  script: renderRuleset(desired, options)._unsafeUnwrap(),
+  options,
+});
+
+const CASES: readonly WireCase[] = [
+  ...FULL.map((c) => fullCase(c.name, c.desired, c.options)),
+  ...CHANGES.map((c): WireCase => {
+    const plan = renderChangePlan(c.previous, c.next, c.options)._unsafeUnwrap();
+    return { name: c.name, previous: c.previous, ...plan, options: c.options ?? {} };
+  }),
+  // 1,000 services: element commands split over several messages, indexes past 2,048.
+  fullCase(
+    '1000 services',
+    benchState(1000, '192.0.2.10', ['198.51.100.11', '198.51.100.12', '198.51.100.13']),
+  ),
+];
+
+/** `nft -j list ruleset` without handles (they differ between two namespaces). */
+const listing = (doc: unknown): string =>
+  JSON.stringify(doc, (k, v) => (k === 'handle' || k === 'metainfo' ? undefined : v));
+
+describe.skipIf(skip)(`netlink batches${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  const lab = new NetnsLab('lbkn');
+  let viaNft = '';
+  let viaNetlink = '';
+  beforeAll(async () => {
+    viaNft = await lab.add('wnft');
+    viaNetlink = await lab.add('wnl');
+  });
+  afterAll(async () => {
+    await lab.destroy();
+  });
+
+  for (const c of CASES) {
+    it(`${c.name}: our batch is nft's, and both list the same`, async () => {
+      const nft = createNftCliTransport({ netns: viaNft })._unsafeUnwrap();
+      const ours = createNftCliTransport({ netns: viaNetlink })._unsafeUnwrap();
+      const socket = openNfnetlink({ netns: viaNetlink })._unsafeUnwrap();
+      try {
+        for (const t of [nft, ours]) (await t.run('flush ruleset\n'))._unsafeUnwrap();
+        if (c.previous) {
+          const prev = renderRuleset(c.previous, c.options)._unsafeUnwrap();
+          for (const t of [nft, ours]) (await t.run(prev))._unsafeUnwrap();
+        }
+        const theirs = captureNftBatch(viaNft, c.script);
+        const batch = encodeBatch(c.options.table ?? 'lbkit', c.commands, { ackLast: false });
+        // Every header field, attribute type and payload byte, message by message.
+        expect(describeBatch(batch._unsafeUnwrap().bytes)).toBe(
+          withoutCacheSetIds(describeBatch(theirs)),
+        );
+        const sent = encodeBatch(c.options.table ?? 'lbkit', c.commands, { firstSeq: 1 });
+        socket.send(sent._unsafeUnwrap())._unsafeUnwrap();
+        const a = listing((await nft.json('list ruleset'))._unsafeUnwrap());
+        const b = listing((await ours.json('list ruleset'))._unsafeUnwrap());
+        expect(b).toBe(a);
+      } finally {
+        socket.close();
+        nft.close();
+        ours.close();
+      }
+    });
+  }
+
+  it('a batch the kernel refuses changes nothing, and the socket keeps working', async () => {
+    const cli = createNftCliTransport({ netns: viaNetlink })._unsafeUnwrap();
+    const socket = openNfnetlink({ netns: viaNetlink })._unsafeUnwrap();
+    try {
+      const desired = FULL[0]!.desired;
+      (await cli.run(renderRuleset(desired)._unsafeUnwrap()))._unsafeUnwrap();
+      const before = listing((await cli.json('list ruleset'))._unsafeUnwrap());
+      const refused = encodeBatch(
+        'lbkit',
+        [
+          {
+            verb: 'delete',
+            object: 'element',
+            map: 'flows4',
+            elements: [{ map: 'flows4', key: ['192.0.2.10', 'tcp', 80, '192.0.2.11', 80] }],
+          },
+          {
+            verb: 'add',
+            object: 'element',
+            map: 'backends4_tcp_99',
+            elements: [
+              { map: 'backends4_tcp_99', key: ['192.0.2.10', 80, 0], value: ['192.0.2.11', 80] },
+            ],
+          },
+        ],
+        { firstSeq: 100 },
+      )._unsafeUnwrap();
+      const result = socket.send(refused);
+      expect(result._unsafeUnwrapErr().kind).toBe('rejected');
+      expect(result._unsafeUnwrapErr().message).toMatch(/message 2 of 2: errno 2 \(ENOENT\)/);
+      expect(listing((await cli.json('list ruleset'))._unsafeUnwrap())).toBe(before);
+      // A missing element is refused too; then a good batch still goes through.
+      const missing = encodeBatch(
+        'lbkit',
+        [
+          {
+            verb: 'delete',
+            object: 'element',
+            map: 'flows4',
+            elements: [{ map: 'flows4', key: ['192.0.2.99', 'tcp', 80, '192.0.2.11', 80] }],
+          },
+        ],
+        { firstSeq: 200 },
+      )._unsafeUnwrap();
+      expect(socket.send(missing)._unsafeUnwrapErr().message).toMatch(/ENOENT/);
+      expect(listing((await cli.json('list ruleset'))._unsafeUnwrap())).toBe(before);
+      const good = encodeBatch('lbkit', [{ verb: 'delete', object: 'table' }], { firstSeq: 300 });
+      socket.send(good._unsafeUnwrap())._unsafeUnwrap();
+      expect((await cli.json('list ruleset'))._unsafeUnwrap()).toEqual({
+        nftables: [expect.anything()],
+      });
+      socket.close();
+      expect(socket.send(good._unsafeUnwrap())._unsafeUnwrapErr().kind).toBe('closed');
+    } finally {
+      socket.close();
+      cli.close();
+    }
+  });
+});

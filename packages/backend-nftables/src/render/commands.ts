@@ -1,0 +1,140 @@
+/**
+ * The commands lbkit sends to nf_tables, as data. Rendering produces these;
+ * `print.ts` turns them into nft text (goldens, the nft transports, FakeNft)
+ * and `transport/nft-batch-encode.ts` into ONE netlink batch. Both are made
+ * from the same commands, so the text and the wire can never disagree.
+ *
+ * Every rule is one of a few fixed templates (`RuleSpec`): the dialect is
+ * closed on purpose, which is what lets the encoder reproduce exactly what nft
+ * would send for the same text (checked byte for byte in the tests).
+ * @module
+ */
+import type { IpFamily, Protocol } from '@lbkit/core';
+
+/** One component of an element key or value: an address (canonical text), `tcp`/`udp`, a port or a slot. */
+export type ElementPart = string | number;
+
+/** A verdict-map value: `goto <chain>`. */
+export interface GotoVerdict {
+  readonly goto: string;
+}
+
+/** One element we emit: `<key> [: <value>]` in set or map `map`. */
+export interface RenderedElement {
+  readonly map: string;
+  /** Key components in order (`vip . vport . slot`, `vip . tcp . vport`, ...). */
+  readonly key: readonly ElementPart[];
+  /** Absent for set elements. */
+  readonly value?: readonly ElementPart[] | GotoVerdict;
+}
+
+/**
+ * A set or map we declare. Its name fixes its layout (`elementLayout` in the
+ * encoder): `services<f>` (`addr . inet_proto . inet_service : verdict`),
+ * `flows<f>` (`addr . inet_proto . inet_service . addr . inet_service`, element
+ * counters), `backends<f>_<proto>_<shard>` (`typeof <ip> daddr . <proto>
+ * dport . numgen inc mod 2 : <ip> daddr . <proto> dport`).
+ */
+export type SetDecl =
+  | { readonly kind: 'services'; readonly name: string; readonly family: IpFamily }
+  | {
+      readonly kind: 'flows';
+      readonly name: string;
+      readonly family: IpFamily;
+      readonly counter: boolean;
+    }
+  | {
+      readonly kind: 'backends';
+      readonly name: string;
+      readonly family: IpFamily;
+      readonly protocol: Protocol;
+    };
+
+/** The hook of a base chain (policy is always `accept`). */
+export interface ChainHook {
+  readonly type: 'nat' | 'filter';
+  readonly hook: 'prerouting' | 'output' | 'postrouting' | 'forward';
+  /** A number, or nft's named nat priorities (`dstnat` = -100, `srcnat` = 100). */
+  readonly priority: number | 'dstnat' | 'srcnat';
+}
+
+/** A chain we declare: a base chain (with `hook`) or a regular one. */
+export interface ChainDecl {
+  readonly name: string;
+  readonly hook?: ChainHook;
+}
+
+/** How a service rule picks a slot: `numgen inc|random mod K` or `jhash <ip> saddr mod K seed S`. */
+export type Selector =
+  | { readonly kind: 'numgen'; readonly mode: 'inc' | 'random'; readonly modulus: number }
+  | { readonly kind: 'jhash'; readonly modulus: number; readonly seed: number };
+
+/**
+ * Every rule we emit, as a template and its parameters.
+ * - `dispatch`: `<ip> daddr . meta l4proto . th dport vmap @<map>`
+ * - `flow`: `meta l4proto <p> ct original <ip> daddr . meta l4proto . ct original
+ *   proto-dst . <dst> @<set>` where `<dst>` is `<ip> daddr . <p> dport`
+ *   (`match: 'translated'`, nat postrouting) or `ct reply <ip> saddr . ct reply
+ *   proto-src` (`match: 'reply'`, filter forward); then `masquerade`, `meta mark
+ *   set <mark>`, or nothing.
+ * - `dnat`: `meta l4proto <p> [counter] dnat <ip> to <ip> daddr . <p> dport .
+ *   <selector> map @<map>`
+ * - `empty`: `drop`, `meta l4proto tcp reject with tcp reset`, or `reject with
+ *   icmpx port-unreachable` (udp).
+ */
+export type RuleSpec =
+  | { readonly kind: 'dispatch'; readonly family: IpFamily; readonly map: string }
+  | {
+      readonly kind: 'flow';
+      readonly family: IpFamily;
+      readonly protocol: Protocol;
+      readonly match: 'translated' | 'reply';
+      readonly set: string;
+      readonly then: 'none' | 'masquerade' | { readonly mark: number };
+    }
+  | {
+      readonly kind: 'dnat';
+      readonly family: IpFamily;
+      readonly protocol: Protocol;
+      readonly counter: boolean;
+      readonly selector: Selector;
+      readonly map: string;
+    }
+  | { readonly kind: 'empty'; readonly protocol: Protocol; readonly verdict: 'reject' | 'drop' };
+
+/** `add|delete element` on one set or map: one command, many elements. */
+export interface ElementOp {
+  readonly verb: 'add' | 'delete';
+  readonly object: 'element';
+  readonly map: string;
+  /** The elements, in emit order (a `delete` ignores their values). */
+  readonly elements: readonly RenderedElement[];
+}
+
+/** One command of a transaction, on the instance's table (`inet <table>`). */
+export type NftCommand =
+  | { readonly verb: 'add' | 'delete'; readonly object: 'table' }
+  | { readonly verb: 'add'; readonly object: 'set'; readonly set: SetDecl }
+  | { readonly verb: 'add'; readonly object: 'chain'; readonly chain: ChainDecl }
+  | { readonly verb: 'delete' | 'flush'; readonly object: 'chain'; readonly name: string }
+  | {
+      readonly verb: 'add';
+      readonly object: 'rule';
+      readonly chain: string;
+      readonly rule: RuleSpec;
+    }
+  | ElementOp;
+
+/** Groups elements into one op per map (in first-seen order). */
+export function groupElements(
+  verb: 'add' | 'delete',
+  elements: readonly RenderedElement[],
+): ElementOp[] {
+  const byMap = new Map<string, RenderedElement[]>();
+  for (const e of elements) {
+    const list = byMap.get(e.map);
+    if (list) list.push(e);
+    else byMap.set(e.map, [e]);
+  }
+  return [...byMap].map(([map, list]) => ({ verb, object: 'element', map, elements: list }));
+}

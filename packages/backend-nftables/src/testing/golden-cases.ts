@@ -1,0 +1,105 @@
+/**
+ * The golden cases of the renderer: every scheduler, empty services, IPv6,
+ * UDP, port translation, every option, and the incremental changes. Shared by
+ * the text goldens (`render/golden.test.ts`) and the netlink wire test
+ * (`kernel/netlink-wire.kernel.test.ts`), so both cover the same ground.
+ * @module
+ */
+import type { DesiredState } from '@lbkit/core';
+import type { NftablesRenderOptions } from '../render/options.js';
+import { A, B, C, dest, state, svc, web } from './fixtures.js';
+
+/** A full ruleset case: `testdata/<name>.nft`. */
+export interface FullCase {
+  readonly name: string;
+  readonly desired: DesiredState;
+  readonly options?: NftablesRenderOptions;
+}
+/** An incremental change case: `testdata/<name>.nft`, applied on top of `previous`. */
+export interface ChangeCase {
+  readonly name: string;
+  readonly previous: DesiredState;
+  readonly next: DesiredState;
+  readonly options?: NftablesRenderOptions;
+}
+
+const v6 = svc('web6', '2001:db8::10', 80, [
+  dest('A', '2001:db8::11'),
+  dest('B', '2001:db8::12', 8080),
+]);
+const dns = svc(
+  'dns',
+  '192.0.2.53',
+  53,
+  [dest('A', '192.0.2.11', 53), dest('B', '192.0.2.12', 53)],
+  {
+    protocol: 'udp',
+  },
+);
+const other = svc('mail', '192.0.2.25', 25, [
+  dest('A', '192.0.2.21', 25),
+  dest('B', '192.0.2.22', 25),
+]);
+const weighted = [
+  dest('A', '192.0.2.11', 80, 3),
+  dest('B', '192.0.2.12', 80, 1),
+  dest('C', '192.0.2.13', 80, 2),
+];
+
+export const FULL: readonly FullCase[] = [
+  { name: 'rr', desired: state(web()) },
+  { name: 'wrr', desired: state(web(weighted, { scheduler: 'wrr' })) },
+  { name: 'wrr-equal', desired: state(web([A, B, C], { scheduler: 'wrr' })) },
+  { name: 'random', desired: state(web(weighted, { scheduler: 'random' })) },
+  { name: 'sh', desired: state(web([A, B, C], { scheduler: 'sh' })) },
+  { name: 'mh', desired: state(web([A, B, C], { scheduler: 'mh' })), options: { mhTableSize: 13 } },
+  { name: 'empty-reject-tcp', desired: state(web([])) },
+  {
+    name: 'empty-reject-udp',
+    desired: state(svc('dns', '192.0.2.53', 53, [], { protocol: 'udp' })),
+  },
+  {
+    name: 'empty-drop',
+    desired: state(web([dest('A', '192.0.2.11', 80, 0)], { whenEmpty: 'drop' })),
+  },
+  { name: 'ipv6', desired: state(v6) },
+  {
+    name: 'ipv6-sh-udp',
+    desired: state(
+      svc('web6', '2001:db8::10', 80, [dest('A', '2001:db8::11'), dest('B', '2001:db8::12')], {
+        scheduler: 'sh',
+      }),
+      svc('dns6', '2001:db8::53', 53, [dest('A', '2001:db8::11', 53)], {
+        protocol: 'udp',
+        scheduler: 'random',
+      }),
+    ),
+  },
+  { name: 'udp', desired: state(dns) },
+  {
+    name: 'port-translation',
+    desired: state(web([dest('A', '192.0.2.11', 8080), dest('B', '192.0.2.12', 8081)])),
+  },
+  { name: 'forward-mark', desired: state(web()), options: { forwardMark: 333444555 } },
+  { name: 'masquerade', desired: state(web()), options: { masquerade: true } },
+  { name: 'output-hook', desired: state(web()), options: { hooks: { output: true } } },
+  { name: 'no-counters', desired: state(web()), options: { counters: false, masquerade: true } },
+  { name: 'mixed', desired: state(dns, other, web(), v6), options: { table: 'lb-test' } },
+];
+
+export const CHANGES: readonly ChangeCase[] = [
+  { name: 'change-flip', previous: state(dns, web()), next: state(dns, web([A, C])) },
+  { name: 'change-add-service', previous: state(web()), next: state(web(), other) },
+  { name: 'change-remove-service', previous: state(web(), other), next: state(web()) },
+  {
+    name: 'change-drain',
+    previous: state(web()),
+    next: state(web([A, dest('B', '192.0.2.12', 80, 0), C])),
+  },
+  {
+    name: 'change-weights',
+    previous: state(web([A, B, C], { scheduler: 'wrr' })),
+    next: state(web(weighted, { scheduler: 'wrr' })),
+  },
+  { name: 'change-all-down', previous: state(web()), next: state(web([])) },
+];

@@ -1,0 +1,148 @@
+/**
+ * `NftCommand`s as ONE nf_tables netlink batch: `NFNL_MSG_BATCH_BEGIN`, one
+ * message per command (element commands may take several), `NFNL_MSG_BATCH_END`.
+ * The kernel runs a batch as one transaction and aborts all of it on any
+ * error. Every message is what nft 1.0.6 sends for the same command text
+ * (flags, attribute order, set ids; checked byte for byte against nft in the
+ * tests), except that only the last message asks for an acknowledgement: the
+ * kernel reports every failing message anyway, and one ACK at the end tells
+ * that the batch was processed without thousands of ACKs to read. Pure.
+ * @module
+ */
+import type { BackendError } from '@lbkit/core';
+import { err, ok, type Result } from 'neverthrow';
+import type { ChainDecl, NftCommand } from '../render/commands.js';
+import { type AddressCache, encodeElementOp } from './nft-element-encode.js';
+import { encodeRuleExpressions } from './nft-rule-encode.js';
+import { encodeSetAttributes } from './nft-set-encode.js';
+import { NlWriter } from './nl-writer.js';
+import { NFNL, NFPROTO_INET, NFT, NFT_VALUE, NFTA, NLMSG } from './uapi.js';
+
+/** An encoded batch: the bytes to send and what to wait for. */
+export interface NftBatch {
+  readonly bytes: Uint8Array;
+  /** Sequence number of `NFNL_MSG_BATCH_BEGIN` (errors about the whole batch carry it). */
+  readonly beginSeq: number;
+  /** Sequence number of the last command message (the one that asks for an ACK); `undefined` when empty. */
+  readonly lastSeq: number | undefined;
+  /** Number of command messages (without begin/end). */
+  readonly messages: number;
+}
+
+/** Options of `encodeBatch`. */
+export interface EncodeBatchOptions {
+  /** Sequence number of the batch begin; messages follow it. Default 0. */
+  readonly firstSeq?: number;
+  /** Set `NLM_F_ACK` on the last command message. Default true (false: exactly nft's flags). */
+  readonly ackLast?: boolean;
+}
+
+const HOOKS: Readonly<Record<NonNullable<ChainDecl['hook']>['hook'], number>> = {
+  prerouting: NFT_VALUE.HOOK_PRE_ROUTING,
+  forward: NFT_VALUE.HOOK_FORWARD,
+  output: NFT_VALUE.HOOK_LOCAL_OUT,
+  postrouting: NFT_VALUE.HOOK_POST_ROUTING,
+};
+const PRIORITIES = { dstnat: -100, srcnat: 100 } as const;
+
+const msgType = (msg: number): number => (NFNL.SUBSYS_NFTABLES << 8) | msg;
+const CREATE = NLMSG.F_REQUEST | NLMSG.F_CREATE;
+
+function encodeChain(w: NlWriter, table: string, chain: ChainDecl): void {
+  w.str(NFTA.CHAIN_TABLE, table);
+  w.str(NFTA.CHAIN_NAME, chain.name);
+  if (!chain.hook) return;
+  const { type, hook, priority } = chain.hook;
+  w.str(NFTA.CHAIN_TYPE, type);
+  w.be32(NFTA.CHAIN_POLICY, NFT_VALUE.NF_ACCEPT);
+  const nest = w.open(NFTA.CHAIN_HOOK);
+  w.be32(NFTA.HOOK_HOOKNUM, HOOKS[hook]);
+  w.be32(NFTA.HOOK_PRIORITY, typeof priority === 'number' ? priority : PRIORITIES[priority]);
+  w.close(nest);
+}
+
+/** A generous first buffer size, so a large batch is written without regrowing. */
+function estimateBytes(commands: readonly NftCommand[]): number {
+  let elements = 0;
+  for (const c of commands) if (c.object === 'element') elements += c.elements.length;
+  return 4096 + commands.length * 640 + elements * 96;
+}
+
+/**
+ * Encodes `commands` on table `inet <table>` as one batch. Fails with
+ * `unsupported` when an element does not fit its map's layout or names an
+ * unknown map (the caller then sends the same commands as nft text).
+ */
+export function encodeBatch(
+  table: string,
+  commands: readonly NftCommand[],
+  options: EncodeBatchOptions = {},
+): Result<NftBatch, BackendError> {
+  const w = new NlWriter(estimateBytes(commands));
+  let seq = options.firstSeq ?? 0;
+  const beginSeq = seq++;
+  w.end(w.begin(NFNL.MSG_BATCH_BEGIN, NLMSG.F_REQUEST, beginSeq, 0, NFNL.SUBSYS_NFTABLES));
+  const setIds = new Map<string, number>();
+  const addresses: AddressCache = new Map();
+  let messages = 0;
+  const nextSeq = (): number => {
+    messages++;
+    return seq++;
+  };
+  const message = (msg: number, flags: number, body: () => void): void => {
+    const start = w.begin(msgType(msg), flags, nextSeq(), NFPROTO_INET, 0);
+    body();
+    w.end(start);
+  };
+  for (const c of commands) {
+    switch (c.object) {
+      case 'table':
+        message(c.verb === 'add' ? NFT.MSG_NEWTABLE : NFT.MSG_DELTABLE, NLMSG.F_REQUEST, () => {
+          w.str(NFTA.TABLE_NAME, table);
+          if (c.verb === 'add') w.be32(NFTA.TABLE_FLAGS, 0);
+        });
+        break;
+      case 'set': {
+        const id = setIds.get(c.set.name) ?? setIds.size + 1;
+        setIds.set(c.set.name, id);
+        message(NFT.MSG_NEWSET, CREATE, () => encodeSetAttributes(w, table, c.set, id));
+        break;
+      }
+      case 'chain':
+        if (c.verb === 'add')
+          message(NFT.MSG_NEWCHAIN, CREATE, () => encodeChain(w, table, c.chain));
+        else if (c.verb === 'delete') {
+          message(NFT.MSG_DELCHAIN, NLMSG.F_REQUEST, () => {
+            w.str(NFTA.CHAIN_TABLE, table);
+            w.str(NFTA.CHAIN_NAME, c.name);
+          });
+        } else {
+          // flush chain = delete every rule of the chain
+          message(NFT.MSG_DELRULE, NLMSG.F_REQUEST, () => {
+            w.str(NFTA.RULE_TABLE, table);
+            w.str(NFTA.RULE_CHAIN, c.name);
+          });
+        }
+        break;
+      case 'rule':
+        message(NFT.MSG_NEWRULE, CREATE | NFT_VALUE.NLM_F_APPEND, () => {
+          w.str(NFTA.RULE_TABLE, table);
+          w.str(NFTA.RULE_CHAIN, c.chain);
+          const list = w.open(NFTA.RULE_EXPRESSIONS);
+          encodeRuleExpressions(w, c.rule, setIds);
+          w.close(list);
+        });
+        break;
+      case 'element': {
+        const setId = setIds.get(c.map);
+        const done = encodeElementOp(w, c, { table, setId, addresses, nextSeq });
+        if (done.isErr()) return err(done.error);
+        break;
+      }
+    }
+  }
+  const lastSeq = messages > 0 ? seq - 1 : undefined;
+  if (lastSeq !== undefined && (options.ackLast ?? true)) w.flagLastMessage(NLMSG.F_ACK);
+  w.end(w.begin(NFNL.MSG_BATCH_END, NLMSG.F_REQUEST, seq, 0, NFNL.SUBSYS_NFTABLES));
+  return ok({ bytes: w.bytesWritten(), beginSeq, lastSeq, messages });
+}
