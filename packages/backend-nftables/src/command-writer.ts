@@ -11,6 +11,7 @@ import type { NftCommand } from './render/commands.js';
 import { printCommands } from './render/print.js';
 import { type NfnetlinkSocket, openNfnetlink } from './transport/nfnetlink-batch.js';
 import { encodeBatch } from './transport/nft-batch-encode.js';
+import { NlWriter } from './transport/nl-writer.js';
 import type { NftTransport } from './transport/transport.js';
 
 /** How an apply's commands reach the kernel. */
@@ -55,6 +56,8 @@ export function createCommandWriter(options: CommandWriterOptions): CommandWrite
   /** `undefined` = not opened yet; `false` = netlink not used. */
   let socket: NfnetlinkSocket | false | undefined = options.path === 'netlink' ? undefined : false;
   let seq = (Date.now() & 0x3fffffff) >>> 0;
+  /** One buffer for every batch (each is sent before the next is encoded). */
+  const buffer = new NlWriter(64 * 1024);
 
   const viaNft = async (
     commands: readonly NftCommand[],
@@ -75,7 +78,7 @@ export function createCommandWriter(options: CommandWriterOptions): CommandWrite
           warnings.push(`netlink unavailable, using nft: ${opened.error.message}`);
       }
       if (socket === false) return viaNft(commands, warnings);
-      const batch = encodeBatch(table, commands, { firstSeq: seq });
+      const batch = encodeBatch(table, commands, { firstSeq: seq, writer: buffer });
       if (batch.isErr()) {
         warnings.push(`netlink: ${batch.error.message}; sent through nft`);
         return viaNft(commands, warnings);

@@ -125,16 +125,39 @@ export type NftCommand =
     }
   | ElementOp;
 
+/** Collects elements into one op per map, maps in first-seen order. */
+export class ElementGrouper {
+  private readonly byMap = new Map<string, RenderedElement[]>();
+
+  /** Adds elements in emit order. */
+  add(elements: readonly RenderedElement[]): void {
+    let list: RenderedElement[] | undefined;
+    let listMap = '';
+    for (const e of elements) {
+      if (list === undefined || e.map !== listMap) {
+        listMap = e.map;
+        list = this.byMap.get(listMap);
+        if (!list) {
+          list = [];
+          this.byMap.set(listMap, list);
+        }
+      }
+      list.push(e);
+    }
+  }
+
+  /** The ops, one per map. */
+  ops(verb: 'add' | 'delete'): ElementOp[] {
+    return [...this.byMap].map(([map, list]) => ({ verb, object: 'element', map, elements: list }));
+  }
+}
+
 /** Groups elements into one op per map (in first-seen order). */
 export function groupElements(
   verb: 'add' | 'delete',
   elements: readonly RenderedElement[],
 ): ElementOp[] {
-  const byMap = new Map<string, RenderedElement[]>();
-  for (const e of elements) {
-    const list = byMap.get(e.map);
-    if (list) list.push(e);
-    else byMap.set(e.map, [e]);
-  }
-  return [...byMap].map(([map, list]) => ({ verb, object: 'element', map, elements: list }));
+  const grouper = new ElementGrouper();
+  grouper.add(elements);
+  return grouper.ops(verb);
 }

@@ -141,10 +141,11 @@ export function renderService(
   const elements: RenderedElement[] = [];
   const live = dests.filter((x) => x.d.weight > 0);
   const map = serviceBackendMap(service.name, family, protocol, options.backendShards);
+  // One value per live destination, shared by all its slots (they are read-only).
+  const targets = live.map((x) => [x.address, x.d.port] as const);
   const addSlots = (slots: readonly number[]): void => {
     for (let slot = 0; slot < slots.length; slot++) {
-      const x = live[slots[slot]!]!;
-      elements.push({ map, key: [vaddr, port, slot], value: [x.address, x.d.port] });
+      elements.push({ map, key: [vaddr, port, slot], value: targets[slots[slot]!]! });
     }
   };
   let selector: Selector;

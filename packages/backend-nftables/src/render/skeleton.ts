@@ -1,7 +1,6 @@
 import type { IpFamily, Protocol } from '@lbkit/core';
 import { CHAIN, MAP } from '../names.js';
-import type { ChainDecl, NftCommand, RenderedElement, SetDecl } from './commands.js';
-import { groupElements } from './commands.js';
+import { type ChainDecl, ElementGrouper, type NftCommand, type SetDecl } from './commands.js';
 import type { ResolvedRenderOptions } from './options.js';
 import type { RenderedService } from './service.js';
 
@@ -90,13 +89,13 @@ export function servicesAddCommands(services: Iterable<RenderedService>): NftCom
   const maps = new Map<string, NftCommand>();
   const chains: NftCommand[] = [];
   const rules: NftCommand[] = [];
-  const elements: RenderedElement[] = [];
+  const elements = new ElementGrouper();
   for (const svc of services) {
     if (!maps.has(svc.backendMap.name)) maps.set(svc.backendMap.name, addSet(svc.backendMap));
     chains.push(addChain({ name: svc.chain }));
     for (const rule of svc.rules)
       rules.push({ verb: 'add', object: 'rule', chain: svc.chain, rule });
-    for (const e of svc.elements) elements.push(e);
+    elements.add(svc.elements);
   }
-  return [...maps.values(), ...chains, ...rules, ...groupElements('add', elements)];
+  return [...maps.values(), ...chains, ...rules, ...elements.ops('add')];
 }

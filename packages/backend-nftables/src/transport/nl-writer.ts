@@ -27,6 +27,11 @@ export class NlWriter {
     return this.at;
   }
 
+  /** Makes room for `total` bytes from the start, so writing that much never regrows. */
+  reserveTotal(total: number): void {
+    if (total > this.at) this.reserve(total - this.at);
+  }
+
   private reserve(n: number): void {
     if (this.at + n <= this.buf.length) return;
     let size = this.buf.length * 2;
@@ -130,6 +135,13 @@ export class NlWriter {
   bytes(type: number, bytes: Uint8Array): void {
     const at = this.attr(type, bytes.length);
     this.buf.set(bytes, at);
+  }
+
+  /** Appends bytes already laid out as attributes (4-byte aligned), e.g. a cached nest. */
+  raw(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.at);
+    this.at += bytes.length;
   }
 
   /** An empty nest (`counter`, `masq` data). */
