@@ -114,6 +114,34 @@ describe('backend state helpers', () => {
 });
 
 describe('diffStates', () => {
+  it('shares unchanged objects between states and still finds every change', () => {
+    const many = Array.from({ length: 50 }, (_, i) =>
+      svc(`s${String(i).padStart(2, '0')}`, 1000 + i, [['d1', 1]]),
+    );
+    const before = state(...many);
+    expect(diffStates(undefined, before).changed).toHaveLength(50);
+    // In place: one service replaced by a changed copy, everything else shared.
+    const flipped = [...many];
+    flipped[20] = { ...many[20]!, destinations: [] };
+    expect(diffStates(before, state(...flipped)).changed).toEqual(['s20']);
+    // The same objects in another order: nothing changed (the new order is sorted first).
+    const shuffled = [...many].reverse();
+    expect(diffStates(before, state(...shuffled)).changed).toEqual([]);
+    // A swap of two neighbours inside shared objects is noticed as unsorted, not trusted.
+    const swapped = [...many];
+    [swapped[10], swapped[11]] = [swapped[11]!, swapped[10]!];
+    swapped[30] = { ...many[30]!, scheduler: 'sh' };
+    expect(diffStates(before, state(...swapped)).changed).toEqual(['s30']);
+    // s02 moved to the front, s00 gone: s01 sits where it was, its neighbour did not.
+    const moved = [many[2]!, many[1]!, ...many.slice(3)];
+    expect(diffStates(before, state(...moved)).changed).toEqual(['s00']);
+    // Added and removed around shared objects.
+    const added = [...many.slice(0, 5), svc('s04b', 2000, [['d1', 1]]), ...many.slice(6)];
+    expect(diffStates(before, state(...added)).changed).toEqual(['s04b', 's05']);
+    // A copy with equal fields is unchanged too (field by field).
+    expect(diffStates(before, state(...many.map((m) => ({ ...m })))).changed).toEqual([]);
+  });
+
   it('keeps only the services a change touches, also with unsorted input', () => {
     const web = svc('web', 80, [
       ['d1', 1],

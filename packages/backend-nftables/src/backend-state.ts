@@ -50,22 +50,48 @@ export interface StateDelta {
 const byName = (a: DesiredService, b: DesiredService): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
-const sortedByName = (services: readonly DesiredService[]): readonly DesiredService[] => {
+/** Service lists known to be sorted by name (checked or sorted here before). */
+const verifiedSorted = new WeakSet<readonly DesiredService[]>();
+
+/**
+ * `services` sorted by name: the array itself when it already is. `reference`
+ * (a verified-sorted list, e.g. the previous state) lets the check skip
+ * positions where both lists hold the same objects as their neighbours there:
+ * their order is the reference's. Unchanged services shared between states
+ * (immutable updates) thus cost a pointer comparison, not a string comparison.
+ */
+function sortedByName(
+  services: readonly DesiredService[],
+  reference: readonly DesiredService[] = [],
+): readonly DesiredService[] {
+  if (verifiedSorted.has(services)) return services;
+  const trusted = verifiedSorted.has(reference);
   for (let i = 1; i < services.length; i++) {
-    if (byName(services[i - 1]!, services[i]!) > 0) return [...services].sort(byName);
+    const prev = services[i - 1]!;
+    const cur = services[i]!;
+    if (trusted && cur === reference[i] && prev === reference[i - 1]) continue;
+    if (byName(prev, cur) > 0) {
+      const sorted = [...services].sort(byName);
+      verifiedSorted.add(sorted);
+      return sorted;
+    }
   }
+  verifiedSorted.add(services);
   return services;
-};
+}
 
 /**
  * Splits a change into the services it touches with one merge walk over both
  * name-sorted lists (O(N) cheap comparisons, no maps, no serialisation), so
- * that rendering and applying cost only what changed. `previous` undefined =
+ * that rendering and applying cost only what changed. Services that are the
+ * same objects in both states cost a pointer comparison each. States are
+ * treated as immutable (as `DesiredState` is readonly): an array or service
+ * changed in place after an apply is not noticed. `previous` undefined =
  * everything in `next` is new.
  */
 export function diffStates(previous: DesiredState | undefined, next: DesiredState): StateDelta {
   const a = sortedByName(previous?.services ?? []);
-  const b = sortedByName(next.services);
+  const b = sortedByName(next.services, a);
   const gone: DesiredService[] = [];
   const come: DesiredService[] = [];
   const changed: string[] = [];
@@ -74,6 +100,12 @@ export function diffStates(previous: DesiredState | undefined, next: DesiredStat
   while (i < a.length || j < b.length) {
     const x = a[i];
     const y = b[j];
+    if (x !== undefined && x === y) {
+      // The same object in both states: unchanged, no comparison needed.
+      i++;
+      j++;
+      continue;
+    }
     const order = x === undefined ? 1 : y === undefined ? -1 : byName(x, y);
     if (order < 0) {
       gone.push(x!);
