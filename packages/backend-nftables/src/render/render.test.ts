@@ -14,6 +14,14 @@ describe('renderRuleset validation', () => {
     ['weight', state(web([dest('A', '192.0.2.11', 80, 70000)]))],
     ['duplicate destination', state(web([A, dest('A', '192.0.2.12')]))],
     ['duplicate key', state(web(), svc('web2', '192.0.2.10', 80, [B]))],
+    [
+      'duplicate key (same VIP, other spelling)',
+      state(
+        svc('v6a', '2001:db8::10', 80, [dest('A', '2001:db8::11')]),
+        svc('v6b', '2001:DB8:0::10', 80, [dest('A', '2001:db8::11')]),
+      ),
+    ],
+    ['duplicate endpoint', state(web([A, dest('Z', '192.0.2.11')]))],
   ])('rejects an invalid %s with a BackendError', (_what, desired) => {
     expect(renderRuleset(desired)._unsafeUnwrapErr().kind).toBe('rejected');
   });

@@ -18,16 +18,19 @@ export function renderServices(
   const out = new Map<string, RenderedService>();
   const keys = new Map<string, string>();
   const memo: AddressMemo = new Map();
-  const sorted = [...desired.services].sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-  );
+  const byName = (a: { name: string }, b: { name: string }): number =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  const given = desired.services;
+  const isSorted = given.every((s, i) => i === 0 || byName(given[i - 1]!, s) <= 0);
+  const sorted = isSorted ? given : [...given].sort(byName);
   for (const service of sorted) {
     const rendered = renderService(service, options, memo);
     if (rendered.isErr()) return err(rendered.error);
     if (out.has(service.name)) {
       return err({ kind: 'rejected', message: `duplicate service name ${service.name}` });
     }
-    const key = `${service.key.vip}|${service.key.protocol}|${service.key.port}`;
+    // The kernel's key: canonical VIP (2001:DB8::1 and 2001:db8::1 are one service key).
+    const key = `${rendered.value.vip}|${service.key.protocol}|${service.key.port}`;
     const other = keys.get(key);
     if (other !== undefined) {
       return err({

@@ -21,6 +21,8 @@ export interface RenderedService {
   readonly family: IpFamily;
   readonly protocol: Protocol;
   readonly chain: string;
+  /** The VIP in canonical form (the kernel's view of the service key). */
+  readonly vip: string;
   /** The backend map shard holding this service's slots (`backends4_tcp_17`). */
   readonly backendMap: SetDecl;
   /**
@@ -121,19 +123,18 @@ export function renderService(
   const family = vip.family;
   const vaddr = vip.canonical;
   const dests: { d: DesiredDestination; address: string }[] = [];
-  const seenNames = new Set<string>();
-  const seenEndpoints = new Set<string>();
   for (const d of service.destinations) {
     const address = checkDestination(d, family, service.name, memo);
     if (address.isErr()) return err(address.error);
-    const endpoint = `${address.value} . ${d.port}`;
-    if (seenNames.has(d.name) || seenEndpoints.has(endpoint)) {
+    // A handful of destinations per service: a scan beats allocating sets.
+    const twin = dests.find(
+      (x) => x.d.name === d.name || (x.address === address.value && x.d.port === d.port),
+    );
+    if (twin) {
       return err(
         backendError('rejected', `service ${service.name}: duplicate destination ${d.name}`),
       );
     }
-    seenNames.add(d.name);
-    seenEndpoints.add(endpoint);
     dests.push({ d, address: address.value });
   }
 
@@ -189,6 +190,7 @@ export function renderService(
     family,
     protocol,
     chain,
+    vip: vaddr,
     backendMap: { kind: 'backends', name: map, family, protocol },
     rules,
     elements,
