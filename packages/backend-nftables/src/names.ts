@@ -27,12 +27,22 @@ export const CHAIN = {
   postrouting: 'postrouting',
   /** filter forward at priority -10: `forwardMark` for balanced traffic. */
   forward: 'forward',
+  /** Regular chain: `meta l4proto tcp reject with tcp reset` (a TCP service without destination). */
+  emptyRejectTcp: 'empty_reject_tcp',
+  /** Regular chain: `reject with icmpx port-unreachable` (a UDP service without destination). */
+  emptyRejectUdp: 'empty_reject_udp',
 } as const;
 
 /** Fixed map names, per IP family. */
 export const MAP = {
-  /** `daddr . l4proto . dport : verdict` -> `goto svc_<name>`. */
+  /** `daddr . l4proto . dport : verdict` -> `jump svc_<name>`. */
   services: { 4: 'services4', 6: 'services6' },
+  /**
+   * `daddr . l4proto . dport : verdict` -> the empty verdict of each service
+   * (`goto empty_reject_tcp|udp` or `drop`), looked up after `services<f>`:
+   * reached only when the service chain found no destination and returned.
+   */
+  empty: { 4: 'empty4', 6: 'empty6' },
   /**
    * Prefix of the backend maps `<prefix>_<shard>` (see `backendMapName`):
    * `vip . vport . slot : addr . port` per family and protocol, one element per

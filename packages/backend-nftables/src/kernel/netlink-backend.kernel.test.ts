@@ -77,6 +77,68 @@ describe.skipIf(skip)(`backend writing through netlink${skip ? ` (skipped: ${ski
     reader.close();
   });
 
+  it('reads back what it wrote: destinations, weights, empty verdicts, counters', async () => {
+    const ten = state(
+      svc('a_rr', '192.0.2.10', 80, [dest('A', '198.51.100.1'), dest('B', '198.51.100.2', 8080)]),
+      svc(
+        'b_wrr',
+        '192.0.2.10',
+        81,
+        [
+          dest('A', '198.51.100.1', 81, 2),
+          dest('B', '198.51.100.2', 81, 4),
+          dest('C', '198.51.100.3', 81, 10),
+        ],
+        { scheduler: 'wrr' },
+      ),
+      svc(
+        'c_sh',
+        '192.0.2.10',
+        82,
+        [dest('A', '198.51.100.1', 82), dest('B', '198.51.100.2', 82)],
+        { scheduler: 'sh' },
+      ),
+      svc(
+        'd_mh',
+        '192.0.2.10',
+        83,
+        [dest('A', '198.51.100.1', 83), dest('B', '198.51.100.2', 83)],
+        { scheduler: 'mh' },
+      ),
+      svc('f_empty', '192.0.2.10', 85, [], { whenEmpty: 'drop' }),
+      svc('g_empty', '192.0.2.10', 86, []),
+      svc('h_udp', '192.0.2.10', 53, [dest('A', '198.51.100.1', 53)], {
+        protocol: 'udp',
+        whenEmpty: 'drop',
+      }),
+      svc('i_v6', '2001:db8::10', 80, [dest('A', '2001:db8:1::1'), dest('B', '2001:db8:1::2')]),
+    );
+    const backend = createNftablesBackend({ netns, conntrack: false })._unsafeUnwrap();
+    expect((await backend.apply(ten))._unsafeUnwrap().path).toBe('netlink');
+    const read = (await backend.read())._unsafeUnwrap().services;
+    const byName = new Map(read.map((s) => [s.name, s]));
+    const dests = (name: string) =>
+      byName.get(name)?.destinations.map((d) => `${d.address}:${d.port} w${d.weight}`);
+    expect([...byName.keys()].sort()).toEqual(ten.services.map((s) => s.name).sort());
+    expect(dests('a_rr')).toEqual(['198.51.100.1:80 w1', '198.51.100.2:8080 w1']);
+    expect(dests('b_wrr')).toEqual([
+      '198.51.100.1:81 w1',
+      '198.51.100.2:81 w2',
+      '198.51.100.3:81 w5',
+    ]);
+    expect(dests('i_v6')).toEqual(['2001:db8:1::1:80 w1', '2001:db8:1::2:80 w1']);
+    expect(byName.get('d_mh')?.scheduler).toBe('jhash');
+    // Empty verdicts, for empty services and for the others (from empty4/6).
+    expect(byName.get('f_empty')).toMatchObject({ whenEmpty: 'drop', destinations: [] });
+    expect(byName.get('g_empty')).toMatchObject({ whenEmpty: 'reject', destinations: [] });
+    expect(byName.get('a_rr')?.whenEmpty).toBe('reject');
+    expect(byName.get('h_udp')?.whenEmpty).toBe('drop');
+    // Counters: the service's on its dispatch element, the destinations' on flows4/6.
+    expect(byName.get('a_rr')).toMatchObject({ packets: 0, bytes: 0 });
+    expect(byName.get('a_rr')?.destinations[0]).toMatchObject({ packets: 0, bytes: 0 });
+    (await backend.close())._unsafeUnwrap();
+  });
+
   it('writes through nft with writePath nft or a fake transport', async () => {
     const backend = createNftablesBackend({
       netns,

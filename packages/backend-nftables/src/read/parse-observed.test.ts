@@ -98,7 +98,7 @@ describe('parseObservedState', () => {
   });
 });
 
-describe('parseObservedState on a ruleset rendered by renderRuleset (listed by nft 1.0.6)', () => {
+describe('parseObservedState on a table of an earlier lbkit layout (named counters, one backends map; listed by nft 1.0.6)', () => {
   const rendered = JSON.parse(
     readFileSync(new URL('./testdata/rendered.json', import.meta.url), 'utf8'),
   ) as unknown;

@@ -14,7 +14,7 @@ const elementId = (e: RenderedElement): string => `${e.map}\u0000${partsText(e.k
 
 /** Maps whose elements reference other objects come first when deleting. */
 const deleteRank = (map: string): number =>
-  map.startsWith('services') ? 0 : map.startsWith('flows') ? 1 : 2;
+  map.startsWith('services') || map.startsWith('empty') ? 0 : map.startsWith('flows') ? 1 : 2;
 const byDeleteOrder = (a: RenderedElement, b: RenderedElement): number =>
   deleteRank(a.map) - deleteRank(b.map);
 

@@ -14,10 +14,10 @@ import type { IpFamily, Protocol } from '@lbkit/core';
 /** One component of an element key or value: an address (canonical text), `tcp`/`udp`, a port or a slot. */
 export type ElementPart = string | number;
 
-/** A verdict-map value: `goto <chain>`. */
-export interface GotoVerdict {
-  readonly goto: string;
-}
+/** A verdict-map value: `jump <chain>`, `goto <chain>` or `drop`. */
+export type Verdict =
+  | { readonly kind: 'jump' | 'goto'; readonly chain: string }
+  | { readonly kind: 'drop' };
 
 /** One element we emit: `<key> [: <value>]` in set or map `map`. */
 export interface RenderedElement {
@@ -25,18 +25,24 @@ export interface RenderedElement {
   /** Key components in order (`vip . vport . slot`, `vip . tcp . vport`, ...). */
   readonly key: readonly ElementPart[];
   /** Absent for set elements. */
-  readonly value?: readonly ElementPart[] | GotoVerdict;
+  readonly value?: readonly ElementPart[] | Verdict;
 }
 
 /**
  * A set or map we declare. Its name fixes its layout (`elementLayout` in the
- * encoder): `services<f>` (`addr . inet_proto . inet_service : verdict`),
- * `flows<f>` (`addr . inet_proto . inet_service . addr . inet_service`, element
- * counters), `backends<f>_<proto>_<shard>` (`typeof <ip> daddr . <proto>
- * dport . numgen inc mod 2 : <ip> daddr . <proto> dport`).
+ * encoder): `services<f>` and `empty<f>` (dispatch maps, `addr . inet_proto .
+ * inet_service : verdict`), `flows<f>` (`addr . inet_proto . inet_service .
+ * addr . inet_service`), `backends<f>_<proto>_<shard>` (`typeof <ip> daddr .
+ * <proto> dport . numgen inc mod 2 : <ip> daddr . <proto> dport`). `counter`:
+ * every element counts the packets that match it.
  */
 export type SetDecl =
-  | { readonly kind: 'services'; readonly name: string; readonly family: IpFamily }
+  | {
+      readonly kind: 'dispatch';
+      readonly name: string;
+      readonly family: IpFamily;
+      readonly counter: boolean;
+    }
   | {
       readonly kind: 'flows';
       readonly name: string;
@@ -78,9 +84,10 @@ export type Selector =
  *   proto-src` (`match: 'reply'`, filter forward); then `masquerade`, `meta mark
  *   set <mark>`, or nothing.
  * - `dnat`: `meta l4proto <p> [counter] dnat <ip> to <ip> daddr . <p> dport .
- *   <selector> map @<map>`
- * - `empty`: `drop`, `meta l4proto tcp reject with tcp reset`, or `reject with
- *   icmpx port-unreachable` (udp).
+ *   <selector> map @<map>` (the counter comes before the lookup: it counts
+ *   every new flow of the service, also those that find no destination)
+ * - `empty`: `meta l4proto tcp reject with tcp reset` or `reject with icmpx
+ *   port-unreachable` (the rules of the shared empty chains).
  */
 export type RuleSpec =
   | { readonly kind: 'dispatch'; readonly family: IpFamily; readonly map: string }
@@ -100,7 +107,7 @@ export type RuleSpec =
       readonly selector: Selector;
       readonly map: string;
     }
-  | { readonly kind: 'empty'; readonly protocol: Protocol; readonly verdict: 'reject' | 'drop' };
+  | { readonly kind: 'empty'; readonly protocol: Protocol };
 
 /** `add|delete element` on one set or map: one command, many elements. */
 export interface ElementOp {

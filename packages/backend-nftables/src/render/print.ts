@@ -13,6 +13,7 @@ import type {
   RuleSpec,
   Selector,
   SetDecl,
+  Verdict,
 } from './commands.js';
 
 /** `ip` / `ip6` keyword of a family. */
@@ -59,7 +60,6 @@ export function ruleText(rule: RuleSpec): string {
       return `meta l4proto ${p} ${counter}dnat ${ipk} to ${ipk} daddr . ${p} dport . ${selector} map @${rule.map}`;
     }
     case 'empty':
-      if (rule.verdict === 'drop') return 'drop';
       return rule.protocol === 'tcp'
         ? 'meta l4proto tcp reject with tcp reset'
         : 'reject with icmpx port-unreachable';
@@ -69,8 +69,10 @@ export function ruleText(rule: RuleSpec): string {
 function setText(set: SetDecl, t: string): string {
   const addr = addrType(set.family);
   switch (set.kind) {
-    case 'services':
-      return `add map ${t} ${set.name} { type ${addr} . inet_proto . inet_service : verdict ; }`;
+    case 'dispatch': {
+      const counter = set.counter ? ' counter ;' : '';
+      return `add map ${t} ${set.name} { type ${addr} . inet_proto . inet_service : verdict ;${counter} }`;
+    }
     case 'flows': {
       const counter = set.counter ? ' counter ;' : '';
       return `add set ${t} ${set.name} { type ${addr} . inet_proto . inet_service . ${addr} . inet_service ;${counter} }`;
@@ -92,10 +94,14 @@ function chainText(chain: ChainDecl): string {
 /** `a . b . c` text of element parts. */
 export const partsText = (parts: readonly (string | number)[]): string => parts.join(' . ');
 
-/** The value text of an element (`addr . port`, `goto chain`), or `undefined` for a set element. */
+/** `jump chain`, `goto chain`, `drop`. */
+export const verdictText = (v: Verdict): string =>
+  v.kind === 'drop' ? 'drop' : `${v.kind} ${v.chain}`;
+
+/** The value text of an element (`addr . port`, `jump chain`), or `undefined` for a set element. */
 export function elementValueText(e: RenderedElement): string | undefined {
   if (e.value === undefined) return undefined;
-  return 'goto' in e.value ? `goto ${e.value.goto}` : partsText(e.value);
+  return 'kind' in e.value ? verdictText(e.value) : partsText(e.value);
 }
 
 /** The nft text of one element op. */

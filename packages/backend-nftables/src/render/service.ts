@@ -9,8 +9,15 @@ import {
   parseAddress,
 } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
-import { JHASH_SEED, MAP, serviceBackendMap, serviceChainName, validateName } from '../names.js';
-import type { RenderedElement, RuleSpec, Selector, SetDecl } from './commands.js';
+import {
+  CHAIN,
+  JHASH_SEED,
+  MAP,
+  serviceBackendMap,
+  serviceChainName,
+  validateName,
+} from '../names.js';
+import type { RenderedElement, RuleSpec, Selector, SetDecl, Verdict } from './commands.js';
 import { maglevTable } from './maglev.js';
 import type { ResolvedRenderOptions } from './options.js';
 import { slotPlan } from './slots.js';
@@ -25,14 +32,17 @@ export interface RenderedService {
   readonly vip: string;
   /** The backend map shard holding this service's slots (`backends4_tcp_17`). */
   readonly backendMap: SetDecl;
-  /**
-   * Rules of the service chain, in order: the dnat rule (with the service's
-   * anonymous counter) and the empty verdict.
-   */
+  /** Rules of the service chain: the one dnat rule. */
   readonly rules: readonly RuleSpec[];
-  /** Elements in shared maps and sets (backend slots, flows, dispatch), in emit order. */
+  /** Elements in shared maps and sets (backend slots, flows, dispatch, empty verdict), in emit order. */
   readonly elements: readonly RenderedElement[];
 }
+
+/** The empty verdict of a service: a shared reject chain for its protocol, or `drop`. */
+const emptyVerdict = (whenEmpty: 'reject' | 'drop', protocol: Protocol): Verdict =>
+  whenEmpty === 'drop'
+    ? { kind: 'drop' }
+    : { kind: 'goto', chain: protocol === 'tcp' ? CHAIN.emptyRejectTcp : CHAIN.emptyRejectUdp };
 
 /** Parsed addresses by text, shared by the services of one render (addresses repeat). */
 export type AddressMemo = Map<string, ParsedAddress | undefined>;
@@ -169,22 +179,19 @@ export function renderService(
           };
     addSlots(plan.slots);
   }
-  // Rule 1 never depends on which destinations are live: a map miss (no slot,
-  // the service is empty) ends the rule and rule 2 gives the empty verdict.
-  const rules: RuleSpec[] = [
-    { kind: 'dnat', family, protocol, counter: options.counters, selector, map },
-    { kind: 'empty', protocol, verdict: service.whenEmpty },
-  ];
+  // The rule never depends on which destinations are live: a map miss (no
+  // slot: the service is empty) ends it, the chain returns to the dispatch
+  // chain, and the service's element in empty<f> gives the empty verdict.
+  const counter = options.counters;
+  const rules: RuleSpec[] = [{ kind: 'dnat', family, protocol, counter, selector, map }];
   // Every configured (vip, destination) pair, drained ones included: the
   // per-destination counters, masquerade and forwardMark match on it.
   for (const x of dests) {
     elements.push({ map: MAP.flows[family], key: [vaddr, protocol, port, x.address, x.d.port] });
   }
-  elements.push({
-    map: MAP.services[family],
-    key: [vaddr, protocol, port],
-    value: { goto: chain },
-  });
+  const key = [vaddr, protocol, port];
+  elements.push({ map: MAP.services[family], key, value: { kind: 'jump', chain } });
+  elements.push({ map: MAP.empty[family], key, value: emptyVerdict(service.whenEmpty, protocol) });
   return ok({
     name: service.name,
     family,

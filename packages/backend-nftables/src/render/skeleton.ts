@@ -18,19 +18,34 @@ const addSet = (set: SetDecl): NftCommand => ({ verb: 'add', object: 'set', set 
 export function skeletonCommands(options: ResolvedRenderOptions): NftCommand[] {
   const out: NftCommand[] = [];
   for (const family of FAMILIES) {
-    out.push(addSet({ kind: 'services', name: MAP.services[family], family }));
+    out.push(addSet({ kind: 'dispatch', name: MAP.services[family], family, counter: false }));
+  }
+  for (const family of FAMILIES) {
+    out.push(addSet({ kind: 'dispatch', name: MAP.empty[family], family, counter: false }));
   }
   for (const family of FAMILIES) {
     out.push(addSet({ kind: 'flows', name: MAP.flows[family], family, counter: options.counters }));
   }
+  // The empty verdicts: a service without destination goes here (via empty<f>).
+  for (const [name, protocol] of [
+    [CHAIN.emptyRejectTcp, 'tcp'],
+    [CHAIN.emptyRejectUdp, 'udp'],
+  ] as const) {
+    out.push(addChain({ name }));
+    out.push({ verb: 'add', object: 'rule', chain: name, rule: { kind: 'empty', protocol } });
+  }
+  // `jump` to the service chain; when it finds no destination it returns, and
+  // the service's empty verdict is looked up next: never a fall-through.
   const dispatch = (chain: string): void => {
-    for (const family of FAMILIES) {
-      out.push({
-        verb: 'add',
-        object: 'rule',
-        chain,
-        rule: { kind: 'dispatch', family, map: MAP.services[family] },
-      });
+    for (const maps of [MAP.services, MAP.empty]) {
+      for (const family of FAMILIES) {
+        out.push({
+          verb: 'add',
+          object: 'rule',
+          chain,
+          rule: { kind: 'dispatch', family, map: maps[family] },
+        });
+      }
     }
   };
   if (options.hooks.prerouting) {

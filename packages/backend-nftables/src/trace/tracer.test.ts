@@ -173,6 +173,24 @@ describe('trace', () => {
     expect(moved).toBeLessThanOrEqual(3);
   });
 
+  it('a jumped-to chain without verdict returns; a goto does not', () => {
+    const table = (verdict: 'jump' | 'goto') =>
+      [
+        'add table inet t',
+        'add map inet t m { type ipv4_addr . inet_proto . inet_service : verdict ; }',
+        'add map inet t d { type ipv4_addr . inet_proto . inet_service : verdict ; }',
+        'add chain inet t none',
+        'add chain inet t pre { type nat hook prerouting priority dstnat ; policy accept ; }',
+        'add rule inet t pre ip daddr . meta l4proto . th dport vmap @m',
+        'add rule inet t pre ip daddr . meta l4proto . th dport vmap @d',
+        `add element inet t m { 192.0.2.10 . tcp . 80 : ${verdict} none }`,
+        'add element inet t d { 192.0.2.10 . tcp . 80 : drop }',
+        '',
+      ].join('\n');
+    expect(trace(table('jump'), pkt())._unsafeUnwrap()).toEqual({ verdict: 'drop' });
+    expect(trace(table('goto'), pkt())._unsafeUnwrap()).toEqual({ verdict: 'accept' });
+  });
+
   it('fails on a rule it does not understand instead of guessing', () => {
     const s = `${renderRuleset(state(web()))._unsafeUnwrap()}add rule inet lbkit prerouting tcp flags syn accept\n`;
     expect(trace(s, pkt({ dport: 81 }))._unsafeUnwrapErr().kind).toBe('parse');

@@ -75,7 +75,8 @@ const DISPATCH = /^(ip6?) daddr \. meta l4proto \. th dport vmap @(\S+)$/;
 const DNAT =
   /^meta l4proto (tcp|udp) (?:counter )?dnat (ip6?) to (ip6?) daddr \. (tcp|udp) dport \. (numgen (?:inc|random) mod (\d+)|jhash (ip6?) saddr mod (\d+) seed (0x[0-9a-f]+)) map @(\S+)$/;
 
-type Step = TraceResult | 'continue' | { readonly goto: string };
+/** A rule's outcome: a final result, go on, or a verdict that enters another chain. */
+type Step = TraceResult | 'continue' | { readonly enter: 'goto' | 'jump'; readonly chain: string };
 
 function evalRule(ctx: Ctx, rule: string): Result<Step, BackendError> {
   const { p, t } = ctx;
@@ -91,8 +92,8 @@ function evalRule(ctx: Ctx, rule: string): Result<Step, BackendError> {
     if (!map) return err(backendError('parse', `unknown map ${m[2]}`));
     const v = map.elements.get(`${ctx.daddr} . ${p.protocol} . ${p.dport}`);
     if (v === undefined) return ok('continue');
-    const g = /^(?:goto|jump) (\S+)$/.exec(v);
-    if (g) return ok({ goto: g[1]! });
+    const g = /^(goto|jump) (\S+)$/.exec(v);
+    if (g) return ok({ enter: g[1] as 'goto' | 'jump', chain: g[2]! });
     if (v === 'drop' || v === 'accept') return ok({ verdict: v });
     return err(backendError('parse', `unknown verdict ${v}`));
   }
@@ -129,7 +130,13 @@ function runChain(
     if (step.isErr()) return err(step.error);
     const s = step.value;
     if (s === 'continue') continue;
-    if ('goto' in s) return runChain(ctx, s.goto, depth + 1);
+    if ('enter' in s) {
+      // goto: the target's outcome is this chain's; jump: a target that ends
+      // without a verdict returns here and the next rule runs.
+      const inner = runChain(ctx, s.chain, depth + 1);
+      if (inner.isErr() || inner.value !== undefined || s.enter === 'goto') return inner;
+      continue;
+    }
     return ok(s);
   }
   return ok(undefined);

@@ -5,7 +5,7 @@
  * 4-byte register: `ipv4_addr` 4 bytes network order, `ipv6_addr` 16 bytes,
  * `inet_service` 2 bytes network order + 2 zero bytes, `inet_proto` 1 byte + 3
  * zero bytes, the slot number (`numgen`/`jhash` result, a 32-bit integer) in
- * HOST byte order. Like libnftnl, one op becomes as many messages as needed to
+ * HOST byte order; verdicts `jump`/`goto` + chain, or `drop`. Like libnftnl, one op becomes as many messages as needed to
  * keep each elements nest within 65,535 bytes (a netlink attribute length is
  * 16 bits); element nests are numbered 1, 2, ... across the op's messages. Pure.
  * @module
@@ -27,10 +27,10 @@ export interface ElementLayout {
 
 /** The layout of a map we render, from its name; `undefined` for any other name. */
 export function elementLayout(map: string): ElementLayout | undefined {
-  const m = /^(services|flows|backends)([46])(?:_(?:tcp|udp)_\d+)?$/.exec(map);
+  const m = /^(services|empty|flows|backends)([46])(?:_(?:tcp|udp)_\d+)?$/.exec(map);
   if (!m) return undefined;
   const addr: ElementField = m[2] === '4' ? 'ipv4_addr' : 'ipv6_addr';
-  if (m[1] === 'services' && map.length === 9) {
+  if ((m[1] === 'services' || m[1] === 'empty') && !map.includes('_')) {
     return { key: [addr, 'inet_proto', 'inet_service'], data: 'verdict' };
   }
   if (m[1] === 'flows' && map.length === 6) {
@@ -52,6 +52,8 @@ const FIELD_BYTES: Readonly<Record<ElementField, number>> = {
 const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = { tcp: 6, udp: 17 };
 /** Host byte order of this machine (the kernel's, since we talk to the local kernel). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** `NF_DROP` (`<linux/netfilter.h>`): a `drop` verdict has a code and no chain. */
+const NF_DROP = 0;
 /** Largest payload of one netlink attribute (`nla_len` is 16 bits). */
 const MAX_NEST = 0xffff;
 
@@ -120,12 +122,15 @@ function writeElement(
     if (value === undefined) return false;
     const data = w.open(NFT.SET_ELEM_DATA);
     if (layout.data === 'verdict') {
-      if (!('goto' in value)) return false;
+      if (!('kind' in value)) return false;
       const verdict = w.open(NFT.DATA_VERDICT);
-      w.be32(NFT.VERDICT_CODE, NFT.GOTO);
-      w.str(NFT.VERDICT_CHAIN, value.goto);
+      if (value.kind === 'drop') w.be32(NFT.VERDICT_CODE, NF_DROP);
+      else {
+        w.be32(NFT.VERDICT_CODE, value.kind === 'jump' ? NFT.JUMP : NFT.GOTO);
+        w.str(NFT.VERDICT_CHAIN, value.chain);
+      }
       w.close(verdict);
-    } else if ('goto' in value || !writeConcat(w, layout.data, value, addresses)) return false;
+    } else if ('kind' in value || !writeConcat(w, layout.data, value, addresses)) return false;
     w.close(data);
   }
   w.close(elem);

@@ -148,18 +148,6 @@ export function reject(w: NlWriter, type: number, code: number): void {
   });
 }
 
-/** `[ immediate reg 0 <verdict> ]` (`drop`, `accept`). */
-export function immediateVerdict(w: NlWriter, code: number): void {
-  expression(w, 'immediate', () => {
-    w.be32(NFTA.IMMEDIATE_DREG, 0);
-    const data = w.open(NFTA.IMMEDIATE_DATA);
-    const verdict = w.open(NFT.DATA_VERDICT);
-    w.be32(NFT.VERDICT_CODE, code);
-    w.close(verdict);
-    w.close(data);
-  });
-}
-
 /** `[ immediate reg <dreg> <value> ]` for a 32-bit value in host byte order (a mark). */
 export function immediateU32(w: NlWriter, dreg: number, value: number): void {
   expression(w, 'immediate', () => {

@@ -127,8 +127,7 @@ export function encodeRuleExpressions(w: NlWriter, rule: RuleSpec, setIds: SetId
       return;
     }
     case 'empty':
-      if (rule.verdict === 'drop') x.immediateVerdict(w, V.NF_DROP);
-      else if (rule.protocol === 'tcp') {
+      if (rule.protocol === 'tcp') {
         matchL4proto(w, 'tcp');
         x.reject(w, V.REJECT_TCP_RST, 0);
       } else x.reject(w, V.REJECT_ICMPX_UNREACH, V.ICMPX_PORT_UNREACH);

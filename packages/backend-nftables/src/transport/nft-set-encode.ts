@@ -85,7 +85,7 @@ function shapeOf(set: SetDecl): SetShape {
   const addr = addrType(set.family);
   const a = addrLen(set.family);
   switch (set.kind) {
-    case 'services':
+    case 'dispatch':
       return {
         flags: NFT_VALUE.SET_MAP,
         keyType: concatType([addr, U.TYPE_INET_PROTOCOL, U.TYPE_INET_SERVICE]),
@@ -96,7 +96,7 @@ function shapeOf(set: SetDecl): SetShape {
           [U.UDATA_SET_KEY_TYPEOF, concatTypeof([])],
           noInterval,
         ]),
-        counter: false,
+        counter: set.counter,
       };
     case 'flows':
       return {
@@ -134,7 +134,7 @@ function shapeOf(set: SetDecl): SetShape {
 
 const shapes = new Map<string, SetShape>();
 const cachedShape = (set: SetDecl): SetShape => {
-  const key = `${set.kind}/${set.family}/${set.kind === 'backends' ? set.protocol : ''}/${set.kind === 'flows' && set.counter}`;
+  const key = `${set.kind}/${set.family}/${set.kind === 'backends' ? set.protocol : set.counter}`;
   let shape = shapes.get(key);
   if (!shape) {
     shape = shapeOf(set);

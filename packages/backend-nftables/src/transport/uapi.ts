@@ -104,6 +104,7 @@ export const NFT = {
   VERDICT_CODE: 1,
   VERDICT_CHAIN: 2,
   /** `enum nft_verdicts`. */
+  JUMP: -3,
   GOTO: -4,
   /** `NLA_F_NESTED`. */
   NLA_F_NESTED: 0x8000,
