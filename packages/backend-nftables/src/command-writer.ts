@@ -21,7 +21,10 @@ export type WritePath = 'netlink' | 'nft';
 export interface Written {
   /** The path that carried the commands. */
   readonly path: WritePath;
-  /** Problems that did not fail the write (e.g. netlink unusable, nft used instead). */
+  /**
+   * Problems that did not fail the write (e.g. netlink unusable, nft used
+   * instead), including those of earlier writes that failed.
+   */
   readonly warnings: readonly string[];
 }
 
@@ -56,39 +59,40 @@ export function createCommandWriter(options: CommandWriterOptions): CommandWrite
   /** `undefined` = not opened yet; `false` = netlink not used. */
   let socket: NfnetlinkSocket | false | undefined = options.path === 'netlink' ? undefined : false;
   let seq = (Date.now() & 0x3fffffff) >>> 0;
+  /** Warnings not reported yet: a failed write keeps them for the next one that succeeds. */
+  const pending: string[] = [];
   /** One buffer for every batch (each is sent before the next is encoded). */
   const buffer = new NlWriter(64 * 1024);
 
+  const done = (path: WritePath): Result<Written, BackendError> =>
+    ok({ path, warnings: pending.splice(0) });
   const viaNft = async (
     commands: readonly NftCommand[],
-    warnings: string[],
   ): Promise<Result<Written, BackendError>> => {
     const ran = await transport.run(printCommands(commands, table));
-    return ran.isErr() ? err(ran.error) : ok({ path: 'nft', warnings });
+    return ran.isErr() ? err(ran.error) : done('nft');
   };
 
   return {
     path: options.path,
     async write(commands) {
-      const warnings: string[] = [];
       if (socket === undefined) {
         const opened = openNfnetlink(options.netns === undefined ? {} : { netns: options.netns });
         socket = opened.isOk() ? opened.value : false;
-        if (opened.isErr())
-          warnings.push(`netlink unavailable, using nft: ${opened.error.message}`);
+        if (opened.isErr()) pending.push(`netlink unavailable, using nft: ${opened.error.message}`);
       }
-      if (socket === false) return viaNft(commands, warnings);
+      if (socket === false) return viaNft(commands);
       const batch = encodeBatch(table, commands, { firstSeq: seq, writer: buffer });
       if (batch.isErr()) {
-        warnings.push(`netlink: ${batch.error.message}; sent through nft`);
-        return viaNft(commands, warnings);
+        pending.push(`netlink: ${batch.error.message}; sent through nft`);
+        return viaNft(commands);
       }
       seq = (seq + batch.value.messages + 2) & 0x3fffffff;
       const sent = socket.send(batch.value);
-      if (sent.isOk()) return ok({ path: 'netlink', warnings });
+      if (sent.isOk()) return done('netlink');
       if (sent.error.kind === 'unsupported') {
-        warnings.push(`netlink: ${sent.error.message}; sent through nft`);
-        return viaNft(commands, warnings);
+        pending.push(`netlink: ${sent.error.message}; sent through nft`);
+        return viaNft(commands);
       }
       return err(sent.error);
     },

@@ -2,7 +2,7 @@ import type { DesiredState } from '@lbkit/core';
 import { NetnsLab } from '@lbkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchState } from '../../bench/services.js';
-import type { NftCommand } from '../render/commands.js';
+import { groupElements, type NftCommand } from '../render/commands.js';
 import { renderChangePlan, renderRuleset, renderRulesetCommands } from '../render/index.js';
 import type { NftablesRenderOptions } from '../render/options.js';
 import { CHANGES, FULL } from '../testing/golden-cases.js';
@@ -101,24 +101,15 @@ describe.skipIf(skip)(`netlink batches${skip ? ` (skipped: ${skip})` : ''}`, () 
       const desired = FULL[0]!.desired;
       (await cli.run(renderRuleset(desired)._unsafeUnwrap()))._unsafeUnwrap();
       const before = listing((await cli.json('list ruleset'))._unsafeUnwrap());
+      const flow = (vip: string) => ({ map: 'flows4', key: [vip, 'tcp', 80, '192.0.2.11', 80] });
+      const slot = {
+        map: 'backends4_tcp_99',
+        key: ['192.0.2.10', 80, 0],
+        value: ['192.0.2.11', 80],
+      };
       const refused = encodeBatch(
         'lbkit',
-        [
-          {
-            verb: 'delete',
-            object: 'element',
-            map: 'flows4',
-            elements: [{ map: 'flows4', key: ['192.0.2.10', 'tcp', 80, '192.0.2.11', 80] }],
-          },
-          {
-            verb: 'add',
-            object: 'element',
-            map: 'backends4_tcp_99',
-            elements: [
-              { map: 'backends4_tcp_99', key: ['192.0.2.10', 80, 0], value: ['192.0.2.11', 80] },
-            ],
-          },
-        ],
+        [...groupElements('delete', [flow('192.0.2.10')]), ...groupElements('add', [slot])],
         { firstSeq: 100 },
       )._unsafeUnwrap();
       const result = socket.send(refused);
@@ -126,18 +117,9 @@ describe.skipIf(skip)(`netlink batches${skip ? ` (skipped: ${skip})` : ''}`, () 
       expect(result._unsafeUnwrapErr().message).toMatch(/message 2 of 2: errno 2 \(ENOENT\)/);
       expect(listing((await cli.json('list ruleset'))._unsafeUnwrap())).toBe(before);
       // A missing element is refused too; then a good batch still goes through.
-      const missing = encodeBatch(
-        'lbkit',
-        [
-          {
-            verb: 'delete',
-            object: 'element',
-            map: 'flows4',
-            elements: [{ map: 'flows4', key: ['192.0.2.99', 'tcp', 80, '192.0.2.11', 80] }],
-          },
-        ],
-        { firstSeq: 200 },
-      )._unsafeUnwrap();
+      const missing = encodeBatch('lbkit', groupElements('delete', [flow('192.0.2.99')]), {
+        firstSeq: 200,
+      })._unsafeUnwrap();
       expect(socket.send(missing)._unsafeUnwrapErr().message).toMatch(/ENOENT/);
       expect(listing((await cli.json('list ruleset'))._unsafeUnwrap())).toBe(before);
       const good = encodeBatch('lbkit', [{ verb: 'delete', object: 'table' }], { firstSeq: 300 });
