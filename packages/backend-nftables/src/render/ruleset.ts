@@ -9,6 +9,7 @@ import {
 import { printCommands, tableRef } from './print.js';
 import { type AddressMemo, type RenderedService, renderService } from './service.js';
 import { servicesAddCommands, skeletonCommands } from './skeleton.js';
+import { sortedByName } from './sorted-services.js';
 
 /** Renders every service (sorted by name); the first failure wins. */
 export function renderServices(
@@ -18,11 +19,7 @@ export function renderServices(
   const out = new Map<string, RenderedService>();
   const keys = new Map<string, string>();
   const memo: AddressMemo = new Map();
-  const byName = (a: { name: string }, b: { name: string }): number =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-  const given = desired.services;
-  const isSorted = given.every((s, i) => i === 0 || byName(given[i - 1]!, s) <= 0);
-  const sorted = isSorted ? given : [...given].sort(byName);
+  const sorted = sortedByName(desired.services);
   for (const service of sorted) {
     const rendered = renderService(service, options, memo);
     if (rendered.isErr()) return err(rendered.error);
