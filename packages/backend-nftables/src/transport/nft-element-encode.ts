@@ -14,7 +14,7 @@ import { type BackendError, backendError, parseIpv4, parseIpv6 } from '@lbkit/co
 import { err, ok, type Result } from 'neverthrow';
 import type { ElementOp, ElementPart, RenderedElement } from '../render/commands.js';
 import type { NlWriter } from './nl-writer.js';
-import { NFNL, NFPROTO_INET, NFT, NFTA, NLMSG } from './uapi.js';
+import { HOST_LITTLE_ENDIAN, IPPROTO, NFNL, NFPROTO_INET, NFT, NFTA, NLMSG } from './uapi.js';
 
 /** One component type of a key or value we emit. */
 export type ElementField = 'ipv4_addr' | 'ipv6_addr' | 'inet_proto' | 'inet_service' | 'slot';
@@ -49,9 +49,6 @@ const FIELD_BYTES: Readonly<Record<ElementField, number>> = {
   inet_service: 4,
   slot: 4,
 };
-const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = { tcp: 6, udp: 17 };
-/** Host byte order of this machine (the kernel's, since we talk to the local kernel). */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** `NF_DROP` (`<linux/netfilter.h>`): a `drop` verdict has a code and no chain. */
 const NF_DROP = 0;
 /** Largest payload of one netlink attribute (`nla_len` is 16 bits). */
@@ -85,7 +82,7 @@ function writeConcat(
       if (bytes === undefined || bytes.length !== FIELD_BYTES[field]) return false;
       w.put(at, bytes);
     } else if (field === 'inet_proto') {
-      const n = typeof part === 'string' ? PROTOCOL_NUMBERS[part] : undefined;
+      const n = part === 'tcp' || part === 'udp' ? IPPROTO[part] : undefined;
       if (n === undefined) return false;
       w.putU32(at, n << 24, false);
     } else if (field === 'inet_service') {
@@ -97,7 +94,7 @@ function writeConcat(
       if (typeof part !== 'number' || !Number.isInteger(part) || part < 0 || part > 0xffffffff) {
         return false;
       }
-      w.putU32(at, part, LITTLE_ENDIAN);
+      w.putU32(at, part, HOST_LITTLE_ENDIAN);
     }
     at += FIELD_BYTES[field];
   }

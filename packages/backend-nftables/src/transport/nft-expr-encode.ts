@@ -5,9 +5,7 @@
  * @module
  */
 import type { NlWriter } from './nl-writer.js';
-import { NFT, NFT_VALUE, NFTA } from './uapi.js';
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+import { HOST_LITTLE_ENDIAN, NFT, NFT_VALUE, NFTA } from './uapi.js';
 
 /** Writes one `NFTA_LIST_ELEM { NFTA_EXPR_NAME, NFTA_EXPR_DATA { body } }`. */
 function expression(w: NlWriter, name: string, body: () => void): void {
@@ -154,7 +152,7 @@ export function immediateU32(w: NlWriter, dreg: number, value: number): void {
     w.be32(NFTA.IMMEDIATE_DREG, dreg);
     const data = w.open(NFTA.IMMEDIATE_DATA);
     const at = w.value(NFT.DATA_VALUE, 4);
-    w.putU32(at, value, LITTLE_ENDIAN);
+    w.putU32(at, value, HOST_LITTLE_ENDIAN);
     w.close(data);
   });
 }

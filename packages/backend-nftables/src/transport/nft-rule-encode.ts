@@ -13,7 +13,7 @@ import type { IpFamily, Protocol } from '@lbkit/core';
 import type { RuleSpec } from '../render/commands.js';
 import * as x from './nft-expr-encode.js';
 import type { NlWriter } from './nl-writer.js';
-import { NFT_VALUE as V } from './uapi.js';
+import { IPPROTO, NFT_VALUE as V } from './uapi.js';
 
 /** Register name of 32-bit slot `slot` of a concatenation (nft's numbering). */
 export const reg = (slot: number): number => (slot % 4 === 0 ? 1 + slot / 4 : 8 + slot);
@@ -23,8 +23,6 @@ export const reg = (slot: number): number => (slot % 4 === 0 ? 1 + slot / 4 : 8 
  * inside a dnat concatenation (NFT_REG32_07 / NFT_REG32_10).
  */
 const JHASH_SOURCE_REG: Readonly<Record<IpFamily, number>> = { 4: 15, 6: 18 };
-
-const PROTO_NUMBER: Readonly<Record<Protocol, number>> = { tcp: 6, udp: 17 };
 
 /** Per family: address width in 32-bit slots, header offsets, nfproto, ct keys. */
 const FAMILY = {
@@ -56,7 +54,7 @@ const DPORT_OFFSET = 2;
 /** `meta l4proto <p>` */
 const matchL4proto = (w: NlWriter, p: Protocol): void => {
   x.meta(w, V.META_L4PROTO, 1);
-  x.cmpEqByte(w, 1, PROTO_NUMBER[p]);
+  x.cmpEqByte(w, 1, IPPROTO[p]);
 };
 /** The implicit `meta nfproto ipv4|ipv6` nft adds before `ip|ip6 ...` in an inet table. */
 const matchNfproto = (w: NlWriter, family: IpFamily): void => {

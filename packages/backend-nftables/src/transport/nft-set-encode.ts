@@ -7,16 +7,14 @@
 import type { IpFamily, Protocol } from '@lbkit/core';
 import type { SetDecl } from '../render/commands.js';
 import type { NlWriter } from './nl-writer.js';
-import { NFT_VALUE, NFTA, NFT_USER as U } from './uapi.js';
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+import { HOST_LITTLE_ENDIAN, NFT_VALUE, NFTA, NFT_USER as U } from './uapi.js';
 
 /** A user-data TLV (libnftnl `nftnl_udata`: u8 type, u8 length, value; no padding). */
 type Udata = readonly [type: number, value: Uint8Array | readonly Udata[]];
 
 const u32 = (n: number): Uint8Array => {
   const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n, LITTLE_ENDIAN);
+  new DataView(b.buffer).setUint32(0, n, HOST_LITTLE_ENDIAN);
   return b;
 };
 

@@ -72,6 +72,16 @@ export const NFNL = {
   GENMSG_LEN: 4,
 } as const;
 
+/** `IPPROTO_TCP`, `IPPROTO_UDP` (`<netinet/in.h>`): `inet_proto` values and `meta l4proto` operands. */
+export const IPPROTO = { tcp: 6, udp: 17 } as const;
+
+/**
+ * This machine's byte order is little-endian: nf_tables keeps 32-bit integers
+ * (slot numbers, marks) and nft's user data in HOST order, and we talk to the
+ * local kernel.
+ */
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** `NFPROTO_INET` from `<linux/netfilter.h>`: the family of an `inet` table. */
 export const NFPROTO_INET = 1;
 
