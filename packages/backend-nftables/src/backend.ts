@@ -19,7 +19,7 @@ import { type ConntrackCleaner, createConntrackToolCleaner } from './conntrack.j
 import { parseObservedState } from './read/parse-observed.js';
 import {
   type NftCommand,
-  renderChangePlan,
+  renderChangeCommands,
   renderDeleteTable,
   renderRulesetCommands,
   resolveRenderOptions,
@@ -145,8 +145,7 @@ export function createNftablesBackend(
     let commands: Result<readonly NftCommand[], BackendError>;
     if (full) commands = renderRulesetCommands(desired, renderOptions);
     else if (delta.changed.length === 0) commands = ok([]);
-    else
-      commands = renderChangePlan(delta.previous, delta.next, renderOptions).map((p) => p.commands);
+    else commands = renderChangeCommands(delta.previous, delta.next, renderOptions);
     if (commands.isErr()) return err(commands.error);
     let operations = commands.value.length;
     const warnings: string[] = [];

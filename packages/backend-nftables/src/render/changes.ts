@@ -1,11 +1,7 @@
 import type { BackendError, DesiredState } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
 import { groupElements, type NftCommand, type RenderedElement, type RuleSpec } from './commands.js';
-import {
-  type NftablesRenderOptions,
-  type ResolvedRenderOptions,
-  resolveRenderOptions,
-} from './options.js';
+import { type NftablesRenderOptions, resolveRenderOptions } from './options.js';
 import { elementValueText, partsText, printCommands, ruleText } from './print.js';
 import { renderServices } from './ruleset.js';
 import type { RenderedService } from './service.js';
@@ -79,8 +75,27 @@ export function renderChanges(
 }
 
 /**
- * `renderChanges` as commands (the same change as data, for the netlink path)
- * and their script. Same failure modes as `renderRuleset`.
+ * The change as commands only (what the netlink path sends; no text is
+ * printed). Same failure modes as `renderRuleset`.
+ */
+export function renderChangeCommands(
+  previous: DesiredState,
+  next: DesiredState,
+  options: NftablesRenderOptions = {},
+): Result<NftCommand[], BackendError> {
+  const resolved = resolveRenderOptions(options);
+  if (resolved.isErr()) return err(resolved.error);
+  const opts = resolved.value;
+  const before = renderServices(previous, opts);
+  if (before.isErr()) return err(before.error);
+  const after = renderServices(next, opts);
+  if (after.isErr()) return err(after.error);
+  return ok(changeCommands(before.value, after.value));
+}
+
+/**
+ * `renderChanges` as commands (the same change as data) and their script.
+ * Same failure modes as `renderRuleset`.
  */
 export function renderChangePlan(
   previous: DesiredState,
@@ -89,19 +104,16 @@ export function renderChangePlan(
 ): Result<ChangePlan, BackendError> {
   const resolved = resolveRenderOptions(options);
   if (resolved.isErr()) return err(resolved.error);
-  const opts = resolved.value;
-  const before = renderServices(previous, opts);
-  if (before.isErr()) return err(before.error);
-  const after = renderServices(next, opts);
-  if (after.isErr()) return err(after.error);
-  return ok(changePlan(before.value, after.value, opts));
+  return renderChangeCommands(previous, next, options).map((commands) => ({
+    commands,
+    script: printCommands(commands, resolved.value.table),
+  }));
 }
 
-function changePlan(
+function changeCommands(
   before: ReadonlyMap<string, RenderedService>,
   after: ReadonlyMap<string, RenderedService>,
-  opts: ResolvedRenderOptions,
-): ChangePlan {
+): NftCommand[] {
   const stale: RenderedElement[] = [];
   const fresh: RenderedElement[] = [];
   const chainsGone: NftCommand[] = [];
@@ -150,5 +162,5 @@ function changePlan(
     ...rules,
     ...groupElements('add', fresh),
   ];
-  return { commands, script: printCommands(commands, opts.table) };
+  return commands;
 }

@@ -3,7 +3,12 @@
  * @module
  */
 export * from '../names.js';
-export { type ChangePlan, renderChangePlan, renderChanges } from './changes.js';
+export {
+  type ChangePlan,
+  renderChangeCommands,
+  renderChangePlan,
+  renderChanges,
+} from './changes.js';
 export * from './commands.js';
 export { fnv1a32, type MaglevEntry, maglevTable } from './maglev.js';
 export {
