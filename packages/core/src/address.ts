@@ -29,12 +29,17 @@ export function parseIpv4(text: string): Uint8Array | undefined {
   return bytes;
 }
 
-function parseGroups(text: string): number[] | undefined {
+/**
+ * Hex groups of one side of `::`. An embedded IPv4 tail (`::ffff:192.0.2.1`)
+ * is the last 32 bits of the WHOLE address, so only the side that ends the
+ * address may have one (`allowV4Tail`): `1.2.3.4::` is not an address.
+ */
+function parseGroups(text: string, allowV4Tail: boolean): number[] | undefined {
   if (text === '') return [];
   const groups: number[] = [];
   const parts = text.split(':');
   for (const [i, part] of parts.entries()) {
-    if (i === parts.length - 1 && part.includes('.')) {
+    if (allowV4Tail && i === parts.length - 1 && part.includes('.')) {
       const v4 = parseIpv4(part);
       if (!v4) return undefined;
       groups.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
@@ -51,11 +56,12 @@ export function parseIpv6(text: string): Uint8Array | undefined {
   if (text.length > 45 || !text.includes(':')) return undefined;
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
-  const head = parseGroups(halves[0]!);
-  const tail = halves.length === 2 ? parseGroups(halves[1]!) : [];
+  const compressed = halves.length === 2;
+  const head = parseGroups(halves[0]!, !compressed);
+  const tail = compressed ? parseGroups(halves[1]!, true) : [];
   if (!head || !tail) return undefined;
   const missing = 8 - head.length - tail.length;
-  if (halves.length === 2 ? missing < 1 : missing !== 0) return undefined;
+  if (compressed ? missing < 1 : missing !== 0) return undefined;
   const groups = [...head, ...new Array<number>(missing).fill(0), ...tail];
   const bytes = new Uint8Array(16);
   for (const [i, g] of groups.entries()) {
