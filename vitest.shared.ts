@@ -6,6 +6,7 @@ const src = (path: string): string => fileURLToPath(new URL(path, import.meta.ur
 export const workspaceAliases = [
   { find: /^@lbkit\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
   { find: /^@lbkit\/core$/, replacement: src('./packages/core/src/index.ts') },
+  { find: /^@lbkit\/netlink$/, replacement: src('./packages/netlink/src/index.ts') },
   { find: /^@lbkit\/probes$/, replacement: src('./packages/probes/src/index.ts') },
   {
     find: /^@lbkit\/backend-nftables\/testing$/,

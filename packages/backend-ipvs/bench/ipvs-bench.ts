@@ -3,9 +3,11 @@
  * the kernel VM by `index.ts` when the host has none). Everything happens in a
  * throwaway network namespace `lbkv<pid>-bench`.
  */
+
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { DesiredService, DesiredState } from '@lbkit/core';
+import { enterNetworkNamespace } from '@lbkit/netlink';
 import type { ResultAsync } from 'neverthrow';
 import { type BenchTable, percentile } from '../../../scripts/bench-table.js';
 import { createIpvsBackend } from '../src/backend/ipvs-backend.js';
@@ -13,7 +15,6 @@ import { createMemoryOwnershipStore } from '../src/backend/ownership.js';
 import type { IpvsClient, IpvsError } from '../src/client/client.js';
 import { createIpvsClient } from '../src/client/netlink-client.js';
 import type { DestinationConfig, ServiceConfig, ServiceId } from '../src/client/types.js';
-import { enterNetworkNamespace } from '../src/netlink/socket.js';
 import { IPVSADM } from '../src/testing/ipvsadm.js';
 
 const execFileAsync = promisify(execFile);

@@ -1,84 +1,14 @@
 /**
- * Kernel constants for netlink, generic netlink and IPVS, copied as values from
+ * Kernel constants of IPVS (netlink and generic netlink ones are in `@lbkit/netlink`), copied as values from
  * the Linux UAPI headers (Debian package `linux-libc-dev`). Each object names
  * its source header. Nothing else in this package spells a kernel number.
  */
-
-/** `<linux/socket.h>`, `<linux/net.h>`, `<linux/netlink.h>`, `<sched.h>`, `<asm-generic/socket.h>`. */
-export const SOCKET = {
-  AF_NETLINK: 16,
-  AF_INET: 2,
-  AF_INET6: 10,
-  SOCK_RAW: 3,
-  SOCK_CLOEXEC: 0o2000000,
-  NETLINK_GENERIC: 16,
-  SOL_SOCKET: 1,
-  SO_RCVBUF: 8,
-  SO_SNDBUF: 7,
-  SO_RCVTIMEO: 20,
-  SOL_NETLINK: 270,
-  NETLINK_EXT_ACK: 11,
-  NETLINK_CAP_ACK: 10,
-  MSG_TRUNC: 0x20,
-  CLONE_NEWNET: 0x40000000,
-} as const;
 
 /** `<linux/in.h>`: IP protocol numbers used by IPVS services. */
 export const IPPROTO = {
   TCP: 6,
   UDP: 17,
   SCTP: 132,
-} as const;
-
-/** `<linux/netlink.h>`: message header flags and control message types. */
-export const NLM = {
-  F_REQUEST: 0x01,
-  F_MULTI: 0x02,
-  F_ACK: 0x04,
-  F_ECHO: 0x08,
-  F_DUMP_INTR: 0x10,
-  F_ROOT: 0x100,
-  F_MATCH: 0x200,
-  F_DUMP: 0x300,
-  F_EXCL: 0x200,
-  F_CREATE: 0x400,
-  /** In an NLMSG_ERROR ack: the request was not echoed back (NETLINK_CAP_ACK). */
-  F_CAPPED: 0x100,
-  /** In an NLMSG_ERROR ack: extended ack TLVs follow. */
-  F_ACK_TLVS: 0x200,
-  NOOP: 0x1,
-  ERROR: 0x2,
-  DONE: 0x3,
-  OVERRUN: 0x4,
-  /** sizeof(struct nlmsghdr) */
-  HDRLEN: 16,
-  /** NLMSG_ALIGNTO and NLA_ALIGNTO */
-  ALIGNTO: 4,
-  /** sizeof(struct nlattr) */
-  NLA_HDRLEN: 4,
-  NLA_F_NESTED: 0x8000,
-  NLA_F_NET_BYTEORDER: 0x4000,
-  NLA_TYPE_MASK: 0x3fff,
-} as const;
-
-/** `<linux/netlink.h>` enum nlmsgerr_attrs: extended ack attributes. */
-export const NLMSGERR_ATTR = {
-  MSG: 1,
-  OFFS: 2,
-} as const;
-
-/** `<linux/genetlink.h>`: generic netlink header and the `nlctrl` family. */
-export const GENL = {
-  /** sizeof(struct genlmsghdr) */
-  HDRLEN: 4,
-  ID_CTRL: 0x10,
-  CTRL_VERSION: 2,
-  CTRL_CMD_GETFAMILY: 3,
-  CTRL_ATTR_FAMILY_ID: 1,
-  CTRL_ATTR_FAMILY_NAME: 2,
-  CTRL_ATTR_VERSION: 3,
-  CTRL_ATTR_HDRSIZE: 4,
-  CTRL_ATTR_MAXATTR: 5,
 } as const;
 
 /** `<linux/ip_vs.h>`: generic netlink family name, version and commands. */
@@ -209,25 +139,4 @@ export const IP_VS_TUNNEL_TYPE = {
 export const IP_VS_LIMITS = {
   SCHEDNAME_MAXLEN: 16,
   PENAME_MAXLEN: 16,
-} as const;
-
-/** `<asm-generic/errno-base.h>`, `<asm-generic/errno.h>`: errno values the client classifies. */
-export const ERRNO = {
-  EPERM: 1,
-  ENOENT: 2,
-  ESRCH: 3,
-  EINTR: 4,
-  EIO: 5,
-  EAGAIN: 11,
-  ENOMEM: 12,
-  EACCES: 13,
-  EBUSY: 16,
-  EEXIST: 17,
-  ERANGE: 34,
-  ENODEV: 19,
-  EINVAL: 22,
-  ENOBUFS: 105,
-  EOPNOTSUPP: 95,
-  EPROTONOSUPPORT: 93,
-  EAFNOSUPPORT: 97,
 } as const;

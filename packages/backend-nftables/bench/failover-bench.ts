@@ -2,11 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Balancer, createBalancer, type HealthSettings } from '@lbkit/core';
 import { LAB } from '@lbkit/core/testing';
+import { enterNetworkNamespace } from '@lbkit/netlink';
 import { createProbe } from '@lbkit/probes';
 import type { BenchRow, BenchTable } from '../../../scripts/bench-table.js';
 import { percentile } from '../../../scripts/bench-table.js';
 import { createNftablesBackend } from '../src/backend.js';
-import { enterNetns } from '../src/kernel/enter-netns.js';
 import type { TrafficLab } from '../src/kernel/traffic-lab.js';
 import { labWebService } from '../src/kernel/web-service.js';
 
@@ -81,7 +81,8 @@ async function trial(
  * Beside it, the vendor's settings (20 s interval, fall 1) with the same engine.
  */
 export async function failoverTable(lab: TrafficLab, servers: ChildProcess[]): Promise<BenchTable> {
-  const leave = enterNetns(lab.lbNs);
+  const back = enterNetworkNamespace(lab.lbNs)._unsafeUnwrap();
+  const leave = () => back()._unsafeUnwrap();
   const rows: BenchRow[] = [];
   try {
     const fast: Trial[] = [];

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type BackendError, backendError, type ServiceKey } from '@lbkit/core';
+import { NETNS_NAME } from '@lbkit/netlink';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
-import { NETNS_NAME } from './transport/netns-switch.js';
 
 /** UDP flows of one service that went to one destination (now gone from it). */
 export interface StaleUdpFlows {

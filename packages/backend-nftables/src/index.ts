@@ -17,7 +17,6 @@ export * from './render/index.js';
 export * from './trace/index.js';
 export * from './transport/detect.js';
 export * from './transport/libnftables.js';
-export { NETNS_NAME } from './transport/netns-switch.js';
 export * from './transport/nfnetlink-batch.js';
 export {
   type EncodeBatchOptions,

@@ -5,6 +5,7 @@
  * (keepalived's DNS_CHECK) drives membership: stopping one server removes it,
  * restarting it brings it back.
  */
+
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -15,9 +16,9 @@ import {
   dnsmasqNameServerArgv,
   LAB,
 } from '@lbkit/core/testing';
+import { enterNetworkNamespace } from '@lbkit/netlink';
 import { createProbe } from '@lbkit/probes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enterNetworkNamespace } from '../netlink/socket.js';
 import { ipvsadmList } from '../testing/ipvsadm.js';
 import { FAST_HEALTH, until, vmSkipReason } from '../testing/vm.js';
 import { createIpvsBackend } from './ipvs-backend.js';

@@ -3,12 +3,13 @@
  * each in its own namespace (createBalancerLab, prefix lbkv). Servers are
  * `busybox httpd` answering their own name; the client is `busybox wget`.
  */
+
 import type { DesiredService, Service } from '@lbkit/core';
 import { createBalancer } from '@lbkit/core';
 import { type BalancerLab, createBalancerLab, LAB } from '@lbkit/core/testing';
+import { enterNetworkNamespace } from '@lbkit/netlink';
 import { createProbe } from '@lbkit/probes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enterNetworkNamespace } from '../netlink/socket.js';
 import { ipvsadmList } from '../testing/ipvsadm.js';
 import {
   FAST_HEALTH,

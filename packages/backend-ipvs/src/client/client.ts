@@ -1,5 +1,5 @@
+import type { NetlinkError } from '@lbkit/netlink';
 import type { ResultAsync } from 'neverthrow';
-import type { NetlinkError } from '../netlink/errors.js';
 import type {
   DestinationConfig,
   DestinationId,

@@ -1,8 +1,7 @@
+import { encodeMessage, NLM } from '@lbkit/netlink';
 import { describe, expect, it } from 'vitest';
-import { encodeMessage } from '../netlink/message.js';
 import { createFakeIpvs } from '../testing/fake-ipvs.js';
 import { createFakeNetlinkKernel } from '../testing/fake-netlink-kernel.js';
-import { NLM } from '../uapi.js';
 import { createIpvsClient } from './netlink-client.js';
 import type { DestinationConfig, ServiceConfig, ServiceId } from './types.js';
 

@@ -1,3 +1,14 @@
+import {
+  createNetlinkConnection,
+  type NetlinkConnection,
+  type NetlinkMessage,
+  type NetlinkSocket,
+  type NetlinkSocketOptions,
+  netlinkError,
+  openNetlinkSocket,
+  type RequestMode,
+  resolveFamily,
+} from '@lbkit/netlink';
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
 import {
   decodeDestinationReply,
@@ -6,19 +17,6 @@ import {
   encodeRequest,
   type IpvsRequest,
 } from '../codec/request.js';
-import {
-  createNetlinkConnection,
-  type NetlinkConnection,
-  type RequestMode,
-} from '../netlink/connection.js';
-import { netlinkError } from '../netlink/errors.js';
-import { resolveFamily } from '../netlink/genl.js';
-import type { NetlinkMessage } from '../netlink/message.js';
-import {
-  type NetlinkSocketOptions,
-  type NetlinkTransport,
-  openNetlinkSocket,
-} from '../netlink/socket.js';
 import { IPVS_CMD, IPVS_GENL } from '../uapi.js';
 import type { IpvsClient, IpvsError } from './client.js';
 import { formatDestinationId, formatServiceId } from './types.js';
@@ -29,7 +27,7 @@ export interface IpvsClientOptions extends Omit<NetlinkSocketOptions, 'protocol'
    * Test seam: a transport to use instead of opening an AF_NETLINK socket (e.g.
    * `createFakeNetlinkKernel` from `@lbkit/backend-ipvs/testing`). Default: a real socket.
    */
-  readonly transport?: NetlinkTransport;
+  readonly transport?: NetlinkSocket;
 }
 
 const toAsync = <T>(result: Result<T, IpvsError>): ResultAsync<T, IpvsError> =>
@@ -115,9 +113,9 @@ export function createIpvsClient(
   options: IpvsClientOptions = {},
 ): ResultAsync<IpvsClient, IpvsError> {
   const { transport, ...socketOptions } = options;
-  const opened: Promise<Result<NetlinkTransport, IpvsError>> = transport
+  const opened: Promise<Result<NetlinkSocket, IpvsError>> = transport
     ? Promise.resolve(ok(transport))
-    : openNetlinkSocket(socketOptions);
+    : Promise.resolve(openNetlinkSocket(socketOptions));
   return new ResultAsync(opened).andThen((t) => {
     const connection = createNetlinkConnection(t);
     const family = resolveFamily(connection, IPVS_GENL.NAME);

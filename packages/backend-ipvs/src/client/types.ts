@@ -1,4 +1,4 @@
-import type { NlAttr } from '../netlink/attributes.js';
+import type { NlAttr } from '@lbkit/netlink';
 
 /**
  * The IPVS model, in the style of cloudflare/ipvs: identity (`ServiceId`,

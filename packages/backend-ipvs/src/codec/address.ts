@@ -1,8 +1,7 @@
 import { formatIpv4, formatIpv6, parseAddress } from '@lbkit/core';
+import { type NetlinkError, netlinkError, SOCKET } from '@lbkit/netlink';
 import { err, ok, type Result } from 'neverthrow';
 import type { Family } from '../client/types.js';
-import { type NetlinkError, netlinkError } from '../netlink/errors.js';
-import { SOCKET } from '../uapi.js';
 
 /** Size of `union nf_inet_addr`: the kernel always sends 16 bytes, v4 in the first 4. */
 export const INET_ADDR_BYTES = 16;

@@ -1,6 +1,5 @@
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
+  assertBytesEqual,
   attrBe16,
   attrBytes,
   attrNest,
@@ -8,10 +7,12 @@ import {
   attrU16,
   attrU32,
   encodeAttributes,
-} from '../netlink/attributes.js';
+  SOCKET,
+} from '@lbkit/netlink';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { arbDestination, arbDestinationConfig, arbDestinationId } from '../testing/arbitraries.js';
-import { assertBytesEqual } from '../testing/hexdump-diff.js';
-import { IPVS_CMD_ATTR as CMD, IPVS_DEST_ATTR as DEST, IP_VS_CONN_F, SOCKET } from '../uapi.js';
+import { IPVS_CMD_ATTR as CMD, IPVS_DEST_ATTR as DEST, IP_VS_CONN_F } from '../uapi.js';
 import {
   decodeDestinationAttributes,
   encodeDestinationEntry,

@@ -1,12 +1,3 @@
-import { err, ok, type Result } from 'neverthrow';
-import type {
-  DestinationConfig,
-  DestinationId,
-  Family,
-  ForwardMethod,
-  IpvsDestination,
-  TunnelConfig,
-} from '../client/types.js';
 import {
   type AttrSpec,
   attrBe16,
@@ -16,13 +7,23 @@ import {
   attrU16,
   attrU32,
   decodeAttributes,
+  type NetlinkError,
   type NlAttr,
+  netlinkError,
   readBe16,
   readU8,
   readU16,
   readU32,
-} from '../netlink/attributes.js';
-import { type NetlinkError, netlinkError } from '../netlink/errors.js';
+} from '@lbkit/netlink';
+import { err, ok, type Result } from 'neverthrow';
+import type {
+  DestinationConfig,
+  DestinationId,
+  Family,
+  ForwardMethod,
+  IpvsDestination,
+  TunnelConfig,
+} from '../client/types.js';
 import { IP_VS_CONN_F, IP_VS_TUNNEL_TYPE, IPVS_CMD_ATTR, IPVS_DEST_ATTR } from '../uapi.js';
 import { afToFamily, decodeInetAddress, encodeInetAddress, familyToAf } from './address.js';
 import { decodeStats, entryTail } from './stats.js';

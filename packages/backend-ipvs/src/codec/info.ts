@@ -1,13 +1,14 @@
-import { err, ok, type Result } from 'neverthrow';
-import type { IpvsInfo } from '../client/types.js';
 import {
   type AttrSpec,
   attrU32,
   decodeAttributes,
   indexAttributes,
+  type NetlinkError,
+  netlinkError,
   readU32,
-} from '../netlink/attributes.js';
-import { type NetlinkError, netlinkError } from '../netlink/errors.js';
+} from '@lbkit/netlink';
+import { err, ok, type Result } from 'neverthrow';
+import type { IpvsInfo } from '../client/types.js';
 import { IPVS_INFO_ATTR } from '../uapi.js';
 
 /** `0x010201` -> `1.2.1` (NVERSION in ip_vs.h). */

@@ -1,6 +1,6 @@
+import { encodeAttributes } from '@lbkit/netlink';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeAttributes } from '../netlink/attributes.js';
 import {
   arbDestinationConfig,
   arbDestinationId,

@@ -1,3 +1,12 @@
+import {
+  type AttrSpec,
+  decodeAttributes,
+  decodeGenl,
+  encodeAttributes,
+  encodeGenl,
+  type NetlinkError,
+  netlinkError,
+} from '@lbkit/netlink';
 import { err, ok, type Result } from 'neverthrow';
 import type {
   DestinationConfig,
@@ -8,9 +17,6 @@ import type {
   ServiceConfig,
   ServiceId,
 } from '../client/types.js';
-import { type AttrSpec, decodeAttributes, encodeAttributes } from '../netlink/attributes.js';
-import { type NetlinkError, netlinkError } from '../netlink/errors.js';
-import { decodeGenl, encodeGenl } from '../netlink/message.js';
 import { IPVS_CMD, IPVS_CMD_ATTR, IPVS_DEST_ATTR, IPVS_GENL, IPVS_SVC_ATTR } from '../uapi.js';
 import {
   decodeDestinationAttributes,

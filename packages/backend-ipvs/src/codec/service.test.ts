@@ -1,7 +1,5 @@
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import type { IpvsService } from '../client/types.js';
 import {
+  assertBytesEqual,
   attrBe16,
   attrBe32,
   attrBytes,
@@ -10,16 +8,13 @@ import {
   attrU16,
   attrU32,
   encodeAttributes,
-} from '../netlink/attributes.js';
-import { arbService, arbServiceConfig, arbServiceId } from '../testing/arbitraries.js';
-import { assertBytesEqual } from '../testing/hexdump-diff.js';
-import {
-  IPVS_CMD_ATTR as CMD,
-  IP_VS_SVC_F,
-  IPPROTO,
   SOCKET,
-  IPVS_SVC_ATTR as SVC,
-} from '../uapi.js';
+} from '@lbkit/netlink';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { IpvsService } from '../client/types.js';
+import { arbService, arbServiceConfig, arbServiceId } from '../testing/arbitraries.js';
+import { IPVS_CMD_ATTR as CMD, IP_VS_SVC_F, IPPROTO, IPVS_SVC_ATTR as SVC } from '../uapi.js';
 import { encodeFlagsStruct } from './flags.js';
 import { decodeServiceAttributes, encodeServiceEntry, encodeServiceRequest } from './service.js';
 

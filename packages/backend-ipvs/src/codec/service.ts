@@ -1,11 +1,3 @@
-import { err, ok, type Result } from 'neverthrow';
-import {
-  type IpvsProtocol,
-  type IpvsService,
-  isFwmarkService,
-  type ServiceConfig,
-  type ServiceId,
-} from '../client/types.js';
 import {
   type AttrSpec,
   attrBe16,
@@ -16,14 +8,23 @@ import {
   attrU16,
   attrU32,
   decodeAttributes,
+  type NetlinkError,
   type NlAttr,
+  netlinkError,
   readBe16,
   readBe32,
   readString,
   readU16,
   readU32,
-} from '../netlink/attributes.js';
-import { type NetlinkError, netlinkError } from '../netlink/errors.js';
+} from '@lbkit/netlink';
+import { err, ok, type Result } from 'neverthrow';
+import {
+  type IpvsProtocol,
+  type IpvsService,
+  isFwmarkService,
+  type ServiceConfig,
+  type ServiceId,
+} from '../client/types.js';
 import { IP_VS_LIMITS, IPPROTO, IPVS_CMD_ATTR, IPVS_SVC_ATTR } from '../uapi.js';
 import { afToFamily, decodeInetAddress, encodeInetAddress, familyToAf } from './address.js';
 import {

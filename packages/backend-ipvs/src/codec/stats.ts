@@ -1,5 +1,3 @@
-import { err, ok, type Result } from 'neverthrow';
-import type { IpvsStats } from '../client/types.js';
 import {
   type AttrSpec,
   attrBytes,
@@ -8,10 +6,12 @@ import {
   attrU64,
   decodeAttributes,
   indexAttributes,
+  type NetlinkError,
   readU32,
   readU64,
-} from '../netlink/attributes.js';
-import type { NetlinkError } from '../netlink/errors.js';
+} from '@lbkit/netlink';
+import { err, ok, type Result } from 'neverthrow';
+import type { IpvsStats } from '../client/types.js';
 import { IPVS_STATS_ATTR } from '../uapi.js';
 
 const FIELDS: ReadonlyArray<readonly [keyof IpvsStats, number]> = [

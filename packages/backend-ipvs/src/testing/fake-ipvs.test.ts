@@ -1,7 +1,7 @@
+import { hexdumpDiff } from '@lbkit/netlink';
 import { describe, expect, it } from 'vitest';
 import type { ServiceId } from '../client/types.js';
 import { createFakeIpvs } from './fake-ipvs.js';
-import { hexdumpDiff } from './hexdump-diff.js';
 
 const svc: ServiceId = { family: 4, protocol: 'udp', address: '192.0.2.53', port: 53 };
 const cfg = { scheduler: 'rr', flags: [], timeout: 0, netmask: 32 };

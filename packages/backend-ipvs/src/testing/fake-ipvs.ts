@@ -1,3 +1,4 @@
+import { ERRNO, errnoError } from '@lbkit/netlink';
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
 import type { IpvsClient, IpvsError } from '../client/client.js';
 import {
@@ -14,8 +15,6 @@ import { validateDestination } from '../codec/destination.js';
 import { normalizeFlags } from '../codec/flags.js';
 import { validateServiceConfig, validateServiceId } from '../codec/service.js';
 import { ZERO_STATS } from '../codec/stats.js';
-import { errnoError } from '../netlink/errors.js';
-import { ERRNO } from '../uapi.js';
 
 /** Scheduler modules a stock kernel ships (ip_vs_*.ko). */
 export const KERNEL_SCHEDULERS: readonly string[] = [

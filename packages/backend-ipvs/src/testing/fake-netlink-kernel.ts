@@ -1,3 +1,24 @@
+import {
+  attrString,
+  attrU16,
+  attrU32,
+  decodeAttributes,
+  decodeGenl,
+  decodeMessages,
+  ERRNO,
+  encodeAck,
+  encodeAttributes,
+  encodeGenl,
+  encodeMessage,
+  errnoError,
+  GENL,
+  indexAttributes,
+  type NetlinkMessage,
+  type NetlinkSocket,
+  NLM,
+  netlinkError,
+  readString,
+} from '@lbkit/netlink';
 import { err, ok, type Result } from 'neverthrow';
 import type { IpvsError } from '../client/client.js';
 import {
@@ -7,26 +28,7 @@ import {
   encodeServiceReply,
   type IpvsRequest,
 } from '../codec/request.js';
-import {
-  attrString,
-  attrU16,
-  attrU32,
-  decodeAttributes,
-  encodeAttributes,
-  indexAttributes,
-  readString,
-} from '../netlink/attributes.js';
-import { errnoError, netlinkError } from '../netlink/errors.js';
-import {
-  decodeGenl,
-  decodeMessages,
-  encodeAck,
-  encodeGenl,
-  encodeMessage,
-  type NetlinkMessage,
-} from '../netlink/message.js';
-import type { NetlinkTransport } from '../netlink/socket.js';
-import { ERRNO, GENL, IPVS_CMD, IPVS_GENL, NLM } from '../uapi.js';
+import { IPVS_CMD, IPVS_GENL } from '../uapi.js';
 import type { FakeIpvs } from './fake-ipvs.js';
 
 /** Options for `createFakeNetlinkKernel`. */
@@ -39,8 +41,8 @@ export interface FakeNetlinkKernelOptions {
   readonly noIpvs?: boolean;
 }
 
-/** A `NetlinkTransport` answering like the kernel, backed by a `FakeIpvs`. */
-export interface FakeNetlinkKernel extends NetlinkTransport {
+/** A `NetlinkSocket` answering like the kernel, backed by a `FakeIpvs`. */
+export interface FakeNetlinkKernel extends NetlinkSocket {
   /** Every datagram the client sent, raw (for byte-exact fixture tests). */
   readonly sent: readonly Uint8Array[];
   /** Datagrams queued for `receive()`. */

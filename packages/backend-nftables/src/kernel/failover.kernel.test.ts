@@ -1,10 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { type Balancer, createBalancer } from '@lbkit/core';
 import { LAB } from '@lbkit/core/testing';
+import { enterNetworkNamespace } from '@lbkit/netlink';
 import { createProbe } from '@lbkit/probes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNftablesBackend } from '../backend.js';
-import { enterNetns } from './enter-netns.js';
 import { kernelSkip } from './kernel-env.js';
 import { createTrafficLab, type TrafficLab } from './traffic-lab.js';
 import { labWebService } from './web-service.js';
@@ -36,7 +36,8 @@ describe.skipIf(skip)(
     beforeAll(async () => {
       lab = await createTrafficLab('lbkn', 3);
       servers = await lab.startNameServers([80]);
-      leave = enterNetns(lab.lbNs);
+      const back = enterNetworkNamespace(lab.lbNs)._unsafeUnwrap();
+      leave = () => back()._unsafeUnwrap();
       const backend = createNftablesBackend({ netns: lab.lbNs })._unsafeUnwrap();
       balancer = createBalancer({ services: [web], backend, probes: createProbe });
       (await balancer.start())._unsafeUnwrap();

@@ -1,8 +1,8 @@
 import { type BackendError, backendError } from '@lbkit/core';
+import { type NetnsSwitch, openNetnsSwitch } from '@lbkit/netlink';
 import koffi from 'koffi';
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
 import { classifyNftError, parseNftJson } from './classify.js';
-import { type NetnsSwitch, openNetnsSwitch } from './netns-switch.js';
 import type { NftTransport } from './transport.js';
 import { LIBNFTABLES_CANDIDATES, NFT_CTX_DEFAULT, NFT_CTX_OUTPUT } from './uapi.js';
 
@@ -92,7 +92,9 @@ export function createLibnftablesTransport(
   let netns: NetnsSwitch | undefined;
   if (options.netns !== undefined) {
     const opened = openNetnsSwitch(options.netns);
-    if (opened.isErr()) return err(opened.error);
+    if (opened.isErr()) {
+      return err(backendError('unavailable', `libnftables: ${opened.error.message}`));
+    }
     netns = opened.value;
   }
   const inNs = <T>(fn: () => T): T => (netns ? netns.run(fn) : fn());

@@ -9,7 +9,9 @@
  * that the batch was processed without thousands of ACKs to read. Pure.
  * @module
  */
+
 import type { BackendError } from '@lbkit/core';
+import { NLM } from '@lbkit/netlink';
 import { err, ok, type Result } from 'neverthrow';
 import type { ChainDecl, NftCommand, RuleSpec } from '../render/commands.js';
 import { ruleText } from '../render/print.js';
@@ -17,7 +19,7 @@ import { type AddressCache, encodeElementOp } from './nft-element-encode.js';
 import { encodeRuleExpressions } from './nft-rule-encode.js';
 import { encodeSetAttributes } from './nft-set-encode.js';
 import { NlWriter } from './nl-writer.js';
-import { NFNL, NFPROTO_INET, NFT, NFT_VALUE, NFTA, NLMSG } from './uapi.js';
+import { NFNL, NFPROTO_INET, NFT, NFT_VALUE, NFTA } from './uapi.js';
 
 /** An encoded batch: the bytes to send and what to wait for. */
 export interface NftBatch {
@@ -52,7 +54,7 @@ const HOOKS: Readonly<Record<NonNullable<ChainDecl['hook']>['hook'], number>> = 
 const PRIORITIES = { dstnat: -100, srcnat: 100 } as const;
 
 const msgType = (msg: number): number => (NFNL.SUBSYS_NFTABLES << 8) | msg;
-const CREATE = NLMSG.F_REQUEST | NLMSG.F_CREATE;
+const CREATE = NLM.F_REQUEST | NLM.F_CREATE;
 
 function encodeChain(w: NlWriter, table: string, chain: ChainDecl): void {
   w.str(NFTA.CHAIN_TABLE, table);
@@ -96,7 +98,7 @@ export function encodeBatch(
   w.reserveTotal(estimateBatchBytes(commands));
   let seq = options.firstSeq ?? 0;
   const beginSeq = seq++;
-  w.end(w.begin(NFNL.MSG_BATCH_BEGIN, NLMSG.F_REQUEST, beginSeq, 0, NFNL.SUBSYS_NFTABLES));
+  w.end(w.begin(NFNL.MSG_BATCH_BEGIN, NLM.F_REQUEST, beginSeq, 0, NFNL.SUBSYS_NFTABLES));
   const setIds = new Map<string, number>();
   const addresses: AddressCache = new Map();
   let messages = 0;
@@ -129,7 +131,7 @@ export function encodeBatch(
   for (const c of commands) {
     switch (c.object) {
       case 'table':
-        message(c.verb === 'add' ? NFT.MSG_NEWTABLE : NFT.MSG_DELTABLE, NLMSG.F_REQUEST, () => {
+        message(c.verb === 'add' ? NFT.MSG_NEWTABLE : NFT.MSG_DELTABLE, NLM.F_REQUEST, () => {
           w.str(NFTA.TABLE_NAME, table);
           if (c.verb === 'add') w.be32(NFTA.TABLE_FLAGS, 0);
         });
@@ -144,20 +146,20 @@ export function encodeBatch(
         if (c.verb === 'add')
           message(NFT.MSG_NEWCHAIN, CREATE, () => encodeChain(w, table, c.chain));
         else if (c.verb === 'delete') {
-          message(NFT.MSG_DELCHAIN, NLMSG.F_REQUEST, () => {
+          message(NFT.MSG_DELCHAIN, NLM.F_REQUEST, () => {
             w.str(NFTA.CHAIN_TABLE, table);
             w.str(NFTA.CHAIN_NAME, c.name);
           });
         } else {
           // flush chain = delete every rule of the chain
-          message(NFT.MSG_DELRULE, NLMSG.F_REQUEST, () => {
+          message(NFT.MSG_DELRULE, NLM.F_REQUEST, () => {
             w.str(NFTA.RULE_TABLE, table);
             w.str(NFTA.RULE_CHAIN, c.name);
           });
         }
         break;
       case 'rule':
-        message(NFT.MSG_NEWRULE, CREATE | NFT_VALUE.NLM_F_APPEND, () => {
+        message(NFT.MSG_NEWRULE, CREATE | NLM.F_APPEND, () => {
           w.str(NFTA.RULE_TABLE, table);
           w.str(NFTA.RULE_CHAIN, c.chain);
           w.raw(expressions(c.rule));
@@ -172,7 +174,7 @@ export function encodeBatch(
     }
   }
   const lastSeq = messages > 0 ? seq - 1 : undefined;
-  if (lastSeq !== undefined && (options.ackLast ?? true)) w.flagLastMessage(NLMSG.F_ACK);
-  w.end(w.begin(NFNL.MSG_BATCH_END, NLMSG.F_REQUEST, seq, 0, NFNL.SUBSYS_NFTABLES));
+  if (lastSeq !== undefined && (options.ackLast ?? true)) w.flagLastMessage(NLM.F_ACK);
+  w.end(w.begin(NFNL.MSG_BATCH_END, NLM.F_REQUEST, seq, 0, NFNL.SUBSYS_NFTABLES));
   return ok({ bytes: w.bytesWritten(), beginSeq, lastSeq, messages });
 }

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { type BackendError, backendError } from '@lbkit/core';
+import { NETNS_NAME } from '@lbkit/netlink';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import { classifyNftError, firstLine, parseNftJson } from './classify.js';
-import { NETNS_NAME } from './netns-switch.js';
 import type { NftTransport } from './transport.js';
 
 /** Options for `createNftCliTransport`. */

@@ -10,11 +10,13 @@
  * 16 bits); element nests are numbered 1, 2, ... across the op's messages. Pure.
  * @module
  */
+
 import { type BackendError, backendError, parseIpv4, parseIpv6 } from '@lbkit/core';
+import { NLM } from '@lbkit/netlink';
 import { err, ok, type Result } from 'neverthrow';
 import type { ElementOp, ElementPart, RenderedElement } from '../render/commands.js';
 import type { NlWriter } from './nl-writer.js';
-import { HOST_LITTLE_ENDIAN, IPPROTO, NFNL, NFPROTO_INET, NFT, NFTA, NLMSG } from './uapi.js';
+import { HOST_LITTLE_ENDIAN, IPPROTO, NFNL, NFPROTO_INET, NFT, NFTA } from './uapi.js';
 
 /** One component type of a key or value we emit. */
 export type ElementField = 'ipv4_addr' | 'ipv6_addr' | 'inet_proto' | 'inet_service' | 'slot';
@@ -159,7 +161,7 @@ export function encodeElementOp(
   if (op.elements.length === 0) return ok(undefined);
   const add = op.verb === 'add';
   const type = (NFNL.SUBSYS_NFTABLES << 8) | (add ? NFT.MSG_NEWSETELEM : NFT.MSG_DELSETELEM);
-  const flags = NLMSG.F_REQUEST | (add ? NLMSG.F_CREATE : 0);
+  const flags = NLM.F_REQUEST | (add ? NLM.F_CREATE : 0);
   const opStart = w.length;
   let message = 0;
   let nest = 0;

@@ -6,7 +6,8 @@
  * never reads them, and nft leaves stale bytes there). Pure.
  * @module
  */
-import { NFNL, NFT, NLMSG } from './uapi.js';
+import { NLM } from '@lbkit/netlink';
+import { NFNL, NFT } from './uapi.js';
 
 const MESSAGE_NAMES: Readonly<Record<number, string>> = {
   [NFT.MSG_NEWTABLE]: 'NEWTABLE',
@@ -74,9 +75,9 @@ export function describeBatch(bytes: Uint8Array, options: DescribeOptions = {}):
   const withoutSeq = options.withoutSeq ?? true;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out: string[] = [];
-  for (let at = 0; at + NLMSG.HDRLEN <= bytes.length; ) {
+  for (let at = 0; at + NLM.HDRLEN <= bytes.length; ) {
     const len = view.getUint32(at, true);
-    if (len < NLMSG.HDRLEN || at + len > bytes.length) {
+    if (len < NLM.HDRLEN || at + len > bytes.length) {
       out.push(`! bad message length ${len} at ${at}`);
       break;
     }
@@ -91,13 +92,13 @@ export function describeBatch(bytes: Uint8Array, options: DescribeOptions = {}):
           : type >> 8 === NFNL.SUBSYS_NFTABLES
             ? (MESSAGE_NAMES[type & 0xff] ?? `NFT_${type & 0xff}`)
             : `TYPE_${type}`;
-    const family = bytes[at + NLMSG.HDRLEN]!;
-    const res = view.getUint16(at + NLMSG.HDRLEN + 2, false);
+    const family = bytes[at + NLM.HDRLEN]!;
+    const res = view.getUint16(at + NLM.HDRLEN + 2, false);
     const seqText = withoutSeq ? '' : ` seq=${seq}`;
     out.push(
       `${name} flags=0x${flags.toString(16).padStart(4, '0')}${seqText} family=${family} res=${res}`,
     );
-    const body = bytes.subarray(at + NLMSG.HDRLEN + NFNL.GENMSG_LEN, at + len);
+    const body = bytes.subarray(at + NLM.HDRLEN + NFNL.GENMSG_LEN, at + len);
     describeAttributes(body, 1, out);
     at += (len + 3) & ~3;
   }

@@ -5,7 +5,8 @@
  * allocation per attribute. Pure (no I/O).
  * @module
  */
-import { NFNL, NFT, NLMSG } from './uapi.js';
+import { NLM } from '@lbkit/netlink';
+import { NFNL, NFT } from './uapi.js';
 
 const align4 = (n: number): number => (n + 3) & ~3;
 
@@ -47,7 +48,7 @@ export class NlWriter {
    * (`family`, version 0, big-endian `resId`). Returns its offset for `end`.
    */
   begin(type: number, flags: number, seq: number, family: number, resId: number): number {
-    this.reserve(NLMSG.HDRLEN + NFNL.GENMSG_LEN);
+    this.reserve(NLM.HDRLEN + NFNL.GENMSG_LEN);
     const start = this.at;
     const v = this.view;
     v.setUint16(start + 4, type, true);
@@ -57,7 +58,7 @@ export class NlWriter {
     this.buf[start + 16] = family;
     this.buf[start + 17] = NFNL.NFNETLINK_V0;
     v.setUint16(start + 18, resId, false);
-    this.at = start + NLMSG.HDRLEN + NFNL.GENMSG_LEN;
+    this.at = start + NLM.HDRLEN + NFNL.GENMSG_LEN;
     this.last = start;
     return start;
   }

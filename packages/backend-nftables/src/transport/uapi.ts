@@ -16,9 +16,6 @@ export const NFT_CTX_OUTPUT = {
 /** `NFT_CTX_DEFAULT` flag of `nft_ctx_new`, from `<nftables/libnftables.h>`. */
 export const NFT_CTX_DEFAULT = 0;
 
-/** `CLONE_NEWNET` namespace type for `setns(2)`, from `<linux/sched.h>`. */
-export const CLONE_NEWNET = 0x40000000;
-
 /** Where libnftables 1 lives on Debian/Ubuntu (package `libnftables1`). */
 export const LIBNFTABLES_CANDIDATES = [
   'libnftables.so.1',
@@ -27,38 +24,6 @@ export const LIBNFTABLES_CANDIDATES = [
   '/usr/lib64/libnftables.so.1',
   '/usr/lib/libnftables.so.1',
 ] as const;
-
-/** Where `ip netns add` keeps named network namespaces (iproute2). */
-export const NETNS_RUN_DIR = '/var/run/netns';
-
-/** `NETLINK_NETFILTER` protocol of `socket(AF_NETLINK, ...)`, from `<linux/netlink.h>` (linux-libc-dev). */
-export const NETLINK_NETFILTER = 12;
-
-/** Socket-level constants from `<linux/socket.h>`, `<asm/socket.h>`, `<linux/netlink.h>` (x86_64/aarch64). */
-export const SOCK = {
-  AF_NETLINK: 16,
-  SOCK_RAW: 3,
-  SOCK_CLOEXEC: 0o2000000,
-  SOL_SOCKET: 1,
-  SO_SNDBUF: 7,
-  SO_RCVBUF: 8,
-  /** `SO_SNDBUFFORCE`: like `SO_SNDBUF` but above `net.core.wmem_max` (needs CAP_NET_ADMIN). */
-  SO_SNDBUFFORCE: 32,
-  SO_RCVTIMEO: 20,
-  SOL_NETLINK: 270,
-  /** `NETLINK_CAP_ACK`: error replies do not echo the request payload. */
-  NETLINK_CAP_ACK: 10,
-} as const;
-
-/** `struct nlmsghdr` types and flags, from `<linux/netlink.h>`. */
-export const NLMSG = {
-  HDRLEN: 16,
-  ERROR: 2,
-  DONE: 3,
-  F_REQUEST: 0x1,
-  F_ACK: 0x4,
-  F_CREATE: 0x400,
-} as const;
 
 /** From `<linux/netfilter/nfnetlink.h>` (linux-libc-dev). */
 export const NFNL = {
@@ -254,8 +219,6 @@ export const NFT_VALUE = {
   HOOK_FORWARD: 2,
   HOOK_LOCAL_OUT: 3,
   HOOK_POST_ROUTING: 4,
-  /** `NLM_F_APPEND` (`<linux/netlink.h>`): rules go to the end of their chain. */
-  NLM_F_APPEND: 0x800,
 } as const;
 
 /**

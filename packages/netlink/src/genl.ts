@@ -1,5 +1,4 @@
 import { err, ok, type Result } from 'neverthrow';
-import { GENL } from '../uapi.js';
 import {
   type AttrSpec,
   attrString,
@@ -12,6 +11,7 @@ import {
 import type { NetlinkConnection } from './connection.js';
 import { type NetlinkError, netlinkError } from './errors.js';
 import { decodeGenl, encodeGenl } from './message.js';
+import { GENL } from './uapi.js';
 
 /** A resolved generic netlink family. */
 export interface GenlFamily {

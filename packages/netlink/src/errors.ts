@@ -1,4 +1,4 @@
-import { ERRNO } from '../uapi.js';
+import { ERRNO } from './uapi.js';
 
 /**
  * Why a netlink or IPVS request failed.

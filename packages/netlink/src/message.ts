@@ -1,7 +1,7 @@
 import { err, ok, type Result } from 'neverthrow';
-import { GENL, NLM, NLMSGERR_ATTR } from '../uapi.js';
 import { align, decodeAttributes, indexAttributes, readString } from './attributes.js';
 import { type NetlinkError, netlinkError } from './errors.js';
+import { GENL, NLM, NLMSGERR_ATTR } from './uapi.js';
 
 /** One netlink message (struct nlmsghdr + payload), `<linux/netlink.h>`. */
 export interface NetlinkMessage {

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertBytesEqual } from '../testing/hexdump-diff.js';
-import { NLM } from '../uapi.js';
 import { attrString, encodeAttributes } from './attributes.js';
+import { assertBytesEqual } from './hexdump-diff.js';
 import {
   decodeAck,
   decodeDone,
@@ -12,6 +11,7 @@ import {
   encodeGenl,
   encodeMessage,
 } from './message.js';
+import { NLM } from './uapi.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 

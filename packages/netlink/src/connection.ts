@@ -1,5 +1,4 @@
 import { err, ok, type Result } from 'neverthrow';
-import { NLM } from '../uapi.js';
 import { errnoError, type NetlinkError, netlinkError } from './errors.js';
 import {
   decodeAck,
@@ -8,7 +7,8 @@ import {
   encodeMessage,
   type NetlinkMessage,
 } from './message.js';
-import type { NetlinkTransport } from './socket.js';
+import type { NetlinkSocket } from './socket.js';
+import { NLM } from './uapi.js';
 
 /** How a request expects its answer. */
 export type RequestMode =
@@ -21,7 +21,7 @@ export type RequestMode =
 const MAX_DATAGRAMS = 100_000;
 
 /**
- * Request/response over a `NetlinkTransport`: stamps sequence numbers, sends,
+ * Request/response over a `NetlinkSocket`: stamps sequence numbers, sends,
  * and reads until the request's ACK, error or NLMSG_DONE. Replies with another
  * sequence number (left over from an earlier timed-out request) are skipped.
  * Synchronous: one request is in flight at a time by construction.
@@ -40,9 +40,9 @@ export interface NetlinkConnection {
   close(): void;
 }
 
-/** Wraps a transport. `firstSeq` (default: time-based) makes fixtures deterministic. */
+/** Wraps a socket. `firstSeq` (default: time-based) makes fixtures deterministic. */
 export function createNetlinkConnection(
-  transport: NetlinkTransport,
+  socket: NetlinkSocket,
   firstSeq: number = Math.floor(Date.now() / 1000) & 0x7fffffff,
 ): NetlinkConnection {
   let seq = firstSeq >>> 0;
@@ -60,14 +60,14 @@ export function createNetlinkConnection(
     seq = (seq + 1) >>> 0;
     const mySeq = seq;
     const flags = NLM.F_REQUEST | (mode === 'dump' ? NLM.F_DUMP : NLM.F_ACK) | extraFlags;
-    const sent = transport.send(
-      encodeMessage({ type, flags, seq: mySeq, pid: transport.portId, payload }),
+    const sent = socket.send(
+      encodeMessage({ type, flags, seq: mySeq, pid: socket.portId, payload }),
     );
     requests++;
     if (sent.isErr()) return err({ ...sent.error, operation: operation ?? 'send' });
     const data: NetlinkMessage[] = [];
     for (let i = 0; i < MAX_DATAGRAMS; i++) {
-      const datagram = transport.receive();
+      const datagram = socket.receive();
       if (datagram.isErr()) return err({ ...datagram.error, ...(operation ? { operation } : {}) });
       const messages = decodeMessages(datagram.value);
       if (messages.isErr()) return err({ ...messages.error, ...(operation ? { operation } : {}) });
@@ -108,7 +108,7 @@ export function createNetlinkConnection(
     },
     close() {
       closed = true;
-      transport.close();
+      socket.close();
     },
   };
 }

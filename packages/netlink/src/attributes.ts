@@ -1,6 +1,6 @@
 import { err, ok, type Result } from 'neverthrow';
-import { NLM } from '../uapi.js';
 import { type NetlinkError, netlinkError } from './errors.js';
+import { NLM } from './uapi.js';
 
 /**
  * Netlink attributes (struct nlattr, `<linux/netlink.h>`): a 4-byte header

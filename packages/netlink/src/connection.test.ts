@@ -1,13 +1,13 @@
 import { err, ok } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
-import { NLM } from '../uapi.js';
 import { createNetlinkConnection } from './connection.js';
 import { netlinkError } from './errors.js';
 import { decodeMessages, encodeAck, encodeMessage } from './message.js';
-import type { NetlinkTransport } from './socket.js';
+import type { NetlinkSocket } from './socket.js';
+import { NLM } from './uapi.js';
 
 /** A transport that answers each request with the datagrams `script(seq)` returns. */
-function scripted(script: (seq: number) => Uint8Array[]): NetlinkTransport & { sent: number } {
+function scripted(script: (seq: number) => Uint8Array[]): NetlinkSocket & { sent: number } {
   const queue: Uint8Array[] = [];
   const t = {
     portId: 7,

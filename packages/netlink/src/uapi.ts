@@ -1,0 +1,118 @@
+/**
+ * Kernel constants of the netlink layer, copied as values from the Linux UAPI
+ * headers (Debian package `linux-libc-dev`) and glibc. Each object names its
+ * source header. Families (IPVS, nf_tables) keep their own `uapi.ts`.
+ * @module
+ */
+
+/** `<linux/socket.h>`, `<linux/net.h>`, `<linux/netlink.h>`, `<sched.h>`, `<asm-generic/socket.h>`. */
+export const SOCKET = {
+  AF_UNIX: 1,
+  AF_INET: 2,
+  AF_INET6: 10,
+  AF_NETLINK: 16,
+  SOCK_STREAM: 1,
+  SOCK_RAW: 3,
+  SOCK_CLOEXEC: 0o2000000,
+  /** `NETLINK_NETFILTER`: nfnetlink (nf_tables, conntrack). */
+  NETLINK_NETFILTER: 12,
+  NETLINK_GENERIC: 16,
+  SOL_SOCKET: 1,
+  SO_SNDBUF: 7,
+  SO_RCVBUF: 8,
+  /** `SO_PEERCRED`: pid, uid, gid of the peer of a unix socket. */
+  SO_PEERCRED: 17,
+  SO_RCVTIMEO: 20,
+  /** `SO_SNDBUFFORCE`: like `SO_SNDBUF` but above `net.core.wmem_max` (needs CAP_NET_ADMIN). */
+  SO_SNDBUFFORCE: 32,
+  SOL_NETLINK: 270,
+  /** `NETLINK_CAP_ACK`: error replies do not echo the request payload. */
+  NETLINK_CAP_ACK: 10,
+  /** `NETLINK_EXT_ACK`: error replies carry the kernel's reason text. */
+  NETLINK_EXT_ACK: 11,
+  MSG_TRUNC: 0x20,
+  /** `MSG_DONTWAIT` (`<bits/socket.h>`). */
+  MSG_DONTWAIT: 0x40,
+  CLONE_NEWNET: 0x40000000,
+} as const;
+
+/** `<linux/netlink.h>`: message header flags and control message types. */
+export const NLM = {
+  F_REQUEST: 0x01,
+  F_MULTI: 0x02,
+  F_ACK: 0x04,
+  F_ECHO: 0x08,
+  F_DUMP_INTR: 0x10,
+  F_ROOT: 0x100,
+  F_MATCH: 0x200,
+  F_DUMP: 0x300,
+  F_EXCL: 0x200,
+  F_CREATE: 0x400,
+  /** `NLM_F_APPEND`: add to the end of the object list. */
+  F_APPEND: 0x800,
+  /** In an NLMSG_ERROR ack: the request was not echoed back (NETLINK_CAP_ACK). */
+  F_CAPPED: 0x100,
+  /** In an NLMSG_ERROR ack: extended ack TLVs follow. */
+  F_ACK_TLVS: 0x200,
+  NOOP: 0x1,
+  ERROR: 0x2,
+  DONE: 0x3,
+  OVERRUN: 0x4,
+  /** sizeof(struct nlmsghdr) */
+  HDRLEN: 16,
+  /** NLMSG_ALIGNTO and NLA_ALIGNTO */
+  ALIGNTO: 4,
+  /** sizeof(struct nlattr) */
+  NLA_HDRLEN: 4,
+  NLA_F_NESTED: 0x8000,
+  NLA_F_NET_BYTEORDER: 0x4000,
+  NLA_TYPE_MASK: 0x3fff,
+} as const;
+
+/** `<linux/netlink.h>` enum nlmsgerr_attrs: extended ack attributes. */
+export const NLMSGERR_ATTR = {
+  MSG: 1,
+  OFFS: 2,
+} as const;
+
+/** `<linux/genetlink.h>`: generic netlink header and the `nlctrl` family. */
+export const GENL = {
+  /** sizeof(struct genlmsghdr) */
+  HDRLEN: 4,
+  ID_CTRL: 0x10,
+  CTRL_VERSION: 2,
+  CTRL_CMD_GETFAMILY: 3,
+  CTRL_ATTR_FAMILY_ID: 1,
+  CTRL_ATTR_FAMILY_NAME: 2,
+  CTRL_ATTR_VERSION: 3,
+  CTRL_ATTR_HDRSIZE: 4,
+  CTRL_ATTR_MAXATTR: 5,
+} as const;
+
+/** `<asm-generic/errno-base.h>`, `<asm-generic/errno.h>`: errno values this layer names. */
+export const ERRNO = {
+  EPERM: 1,
+  ENOENT: 2,
+  ESRCH: 3,
+  EINTR: 4,
+  EIO: 5,
+  EAGAIN: 11,
+  ENOMEM: 12,
+  EACCES: 13,
+  EBUSY: 16,
+  EEXIST: 17,
+  ENODEV: 19,
+  EINVAL: 22,
+  ERANGE: 34,
+  ELOOP: 40,
+  EMSGSIZE: 90,
+  EPROTONOSUPPORT: 93,
+  EOPNOTSUPP: 95,
+  EAFNOSUPPORT: 97,
+  EADDRINUSE: 98,
+  ECONNREFUSED: 111,
+  ENOBUFS: 105,
+} as const;
+
+/** Where `ip netns add` keeps named network namespaces (iproute2). */
+export const NETNS_RUN_DIR = '/run/netns';
