@@ -1,8 +1,8 @@
 import type { DesiredState } from '@lbkit/core';
 import type { BenchRow, BenchTable } from '../../../scripts/bench-table.js';
 import { percentile } from '../../../scripts/bench-table.js';
-import { createNftablesBackend } from '../src/backend.js';
-import { naive } from '../src/kernel/naive-layout.js';
+import { createNftablesBackend } from '../src/backend/backend.js';
+import { naive } from '../src/lab/naive-layout.js';
 import { createLibnftablesTransport } from '../src/transport/libnftables.js';
 import { createNftCliTransport } from '../src/transport/nft-cli.js';
 import type { NftTransport } from '../src/transport/transport.js';

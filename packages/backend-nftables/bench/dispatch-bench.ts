@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { BenchTable } from '../../../scripts/bench-table.js';
 import { percentile } from '../../../scripts/bench-table.js';
-import { createNftablesBackend } from '../src/backend.js';
-import type { TrafficLab } from '../src/kernel/traffic-lab.js';
+import { createNftablesBackend } from '../src/backend/backend.js';
+import type { TrafficLab } from '../src/lab/traffic-lab.js';
 import { createNftCliTransport } from '../src/transport/nft-cli.js';
 import { benchState, servicePort } from './services.js';
 

@@ -6,11 +6,11 @@ import { enterNetworkNamespace } from '@lbkit/netlink';
 import { createProbe } from '@lbkit/probes';
 import type { BenchRow, BenchTable } from '../../../scripts/bench-table.js';
 import { percentile } from '../../../scripts/bench-table.js';
-import { createNftablesBackend } from '../src/backend.js';
-import type { TrafficLab } from '../src/kernel/traffic-lab.js';
-import { labWebService } from '../src/kernel/web-service.js';
+import { createNftablesBackend } from '../src/backend/backend.js';
+import type { TrafficLab } from '../src/lab/traffic-lab.js';
+import { labWebService } from '../src/lab/web-service.js';
 
-const nameServer = fileURLToPath(new URL('../src/kernel/lab/name-server.mjs', import.meta.url));
+const nameServer = fileURLToPath(new URL('../src/lab/name-server.mjs', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const service = labWebService;

@@ -7,7 +7,7 @@
 
 import { canUseNetns } from '@lbkit/core/testing';
 import type { BenchTable } from '../../../scripts/bench-table.js';
-import { createTrafficLab } from '../src/kernel/traffic-lab.js';
+import { createTrafficLab } from '../src/lab/traffic-lab.js';
 import { applyTables } from './apply-bench.js';
 import { dispatchTable } from './dispatch-bench.js';
 import { failoverTable } from './failover-bench.js';

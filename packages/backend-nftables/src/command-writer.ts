@@ -10,9 +10,9 @@ import { err, ok, type Result } from 'neverthrow';
 import type { NftCommand } from './render/commands.js';
 import { printCommands } from './render/print.js';
 import { type NfnetlinkSocket, openNfnetlink } from './transport/nfnetlink-batch.js';
-import { encodeBatch } from './transport/nft-batch-encode.js';
-import { NlWriter } from './transport/nl-writer.js';
 import type { NftTransport } from './transport/transport.js';
+import { encodeBatch } from './wire/nft-batch-encode.js';
+import { NlWriter } from './wire/nl-writer.js';
 
 /** How an apply's commands reach the kernel. */
 export type WritePath = 'netlink' | 'nft';

@@ -5,29 +5,29 @@
  * @module @lbkit/backend-nftables
  */
 
-export * from './backend.js';
-export { diffStates, driftBetween, type StateDelta, sameService } from './backend-state.js';
-export type * from './backend-types.js';
+export * from './backend/backend.js';
+export type * from './backend/backend-types.js';
+export { diffStates, driftBetween, type StateDelta, sameService } from './backend/state-diff.js';
 export * from './command-writer.js';
-export * from './conntrack.js';
 export * from './read/nft-json.js';
 export * from './read/parse-dnat.js';
 export * from './read/parse-observed.js';
 export * from './render/index.js';
 export * from './trace/index.js';
+export * from './transport/conntrack-tool.js';
 export * from './transport/detect.js';
 export * from './transport/libnftables.js';
 export * from './transport/nfnetlink-batch.js';
+export * from './transport/nft-cli.js';
+export type { NftTransport } from './transport/transport.js';
 export {
   type EncodeBatchOptions,
   encodeBatch,
   type NftBatch,
-} from './transport/nft-batch-encode.js';
-export * from './transport/nft-cli.js';
+} from './wire/nft-batch-encode.js';
 export {
   type ElementField,
   type ElementLayout,
   elementLayout,
-} from './transport/nft-element-encode.js';
-export { describeBatch } from './transport/nl-describe.js';
-export type { NftTransport } from './transport/transport.js';
+} from './wire/nft-element-encode.js';
+export { describeBatch } from './wire/nl-describe.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createNftablesBackend } from '../backend.js';
+import { createNftablesBackend } from '../backend/backend.js';
 import { A, B, C, dest, FakeNft, state, svc, web } from '../testing/index.js';
 import { renderChangePlan, renderChanges } from './changes.js';
 import { printCommands } from './print.js';

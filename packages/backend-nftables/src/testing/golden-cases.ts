@@ -2,7 +2,7 @@
  * The golden cases of the renderer: every scheduler, empty services, IPv6,
  * UDP, port translation, every option, and the incremental changes. Shared by
  * the text goldens (`render/golden.test.ts`) and the netlink wire test
- * (`kernel/netlink-wire.kernel.test.ts`), so both cover the same ground.
+ * (`lab/netlink-wire.kernel.test.ts`), so both cover the same ground.
  * @module
  */
 import type { DesiredState } from '@lbkit/core';

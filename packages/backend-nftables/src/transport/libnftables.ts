@@ -2,9 +2,9 @@ import { type BackendError, backendError } from '@lbkit/core';
 import { type NetnsSwitch, openNetnsSwitch } from '@lbkit/netlink';
 import koffi from 'koffi';
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
+import { LIBNFTABLES_CANDIDATES, NFT_CTX_DEFAULT, NFT_CTX_OUTPUT } from '../wire/uapi.js';
 import { classifyNftError, parseNftJson } from './classify.js';
 import type { NftTransport } from './transport.js';
-import { LIBNFTABLES_CANDIDATES, NFT_CTX_DEFAULT, NFT_CTX_OUTPUT } from './uapi.js';
 
 /** Options for `createLibnftablesTransport`. */
 export interface LibnftablesTransportOptions {

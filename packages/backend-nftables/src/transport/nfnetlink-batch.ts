@@ -18,7 +18,7 @@ import {
   SOCKET,
 } from '@lbkit/netlink';
 import { err, ok, type Result } from 'neverthrow';
-import type { NftBatch } from './nft-batch-encode.js';
+import type { NftBatch } from '../wire/nft-batch-encode.js';
 
 /** A socket that applies nf_tables batches. */
 export interface NfnetlinkSocket {

@@ -1,8 +1,8 @@
 import type { ApplyReport, Backend, BackendError, ServiceKey } from '@lbkit/core';
 import type { ResultAsync } from 'neverthrow';
-import type { ConntrackCleaner } from './conntrack.js';
-import type { NftablesRenderOptions } from './render/index.js';
-import type { NftTransport } from './transport/transport.js';
+import type { NftablesRenderOptions } from '../render/index.js';
+import type { ConntrackCleaner } from '../transport/conntrack-tool.js';
+import type { NftTransport } from '../transport/transport.js';
 
 /** Options of `createNftablesBackend`: the render options plus how to reach the kernel. */
 export interface NftablesBackendOptions extends NftablesRenderOptions {

@@ -10,8 +10,8 @@ import {
   formatServiceKey,
   type ObservedState,
 } from '@lbkit/core';
-import type { StaleUdpFlows } from './conntrack.js';
-import { byName, sortedByName } from './render/sorted-services.js';
+import { byName, sortedByName } from '../render/sorted-services.js';
+import type { StaleUdpFlows } from '../transport/conntrack-tool.js';
 
 const sameDestinations = (
   a: DesiredService['destinations'],

@@ -1,6 +1,6 @@
 import { NetnsLab } from '@lbkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNftablesBackend } from '../backend.js';
+import { createNftablesBackend } from '../backend/backend.js';
 import { createCommandWriter } from '../command-writer.js';
 import { parseObservedState } from '../read/parse-observed.js';
 import { FakeNft } from '../testing/fake-nft.js';

@@ -6,7 +6,7 @@ import {
   diffStates,
   driftBetween,
   staleUdpFlows,
-} from './backend-state.js';
+} from './state-diff.js';
 
 const svc = (
   name: string,

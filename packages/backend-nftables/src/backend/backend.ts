@@ -7,16 +7,8 @@ import {
   type ObservedState,
 } from '@lbkit/core';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
-import { diffStates, driftBetween, staleUdpFlows } from './backend-state.js';
-import type {
-  NftablesApplyReport,
-  NftablesBackend,
-  NftablesBackendOptions,
-  NftablesStats,
-} from './backend-types.js';
-import { createCommandWriter, resolveWritePath } from './command-writer.js';
-import { type ConntrackCleaner, createConntrackToolCleaner } from './conntrack.js';
-import { parseObservedState } from './read/parse-observed.js';
+import { createCommandWriter, resolveWritePath } from '../command-writer.js';
+import { parseObservedState } from '../read/parse-observed.js';
 import {
   type NftCommand,
   renderChangeCommands,
@@ -25,9 +17,17 @@ import {
   resolveRenderOptions,
   serviceFromChain,
   TABLE_FAMILY,
-} from './render/index.js';
-import { detectTransport } from './transport/detect.js';
-import type { NftTransport } from './transport/transport.js';
+} from '../render/index.js';
+import { type ConntrackCleaner, createConntrackToolCleaner } from '../transport/conntrack-tool.js';
+import { detectTransport } from '../transport/detect.js';
+import type { NftTransport } from '../transport/transport.js';
+import type {
+  NftablesApplyReport,
+  NftablesBackend,
+  NftablesBackendOptions,
+  NftablesStats,
+} from './backend-types.js';
+import { diffStates, driftBetween, staleUdpFlows } from './state-diff.js';
 
 /** Default of `driftCheckInterval` (ms). */
 export const DEFAULT_DRIFT_CHECK_INTERVAL = 10_000;

@@ -1,5 +1,5 @@
 import { NetnsLab, runBackendConformance } from '@lbkit/core/testing';
-import { createNftablesBackend } from '../backend.js';
+import { createNftablesBackend } from '../backend/backend.js';
 import { parseObservedState } from '../read/parse-observed.js';
 import { createLibnftablesTransport } from '../transport/libnftables.js';
 import { createNftCliTransport } from '../transport/nft-cli.js';

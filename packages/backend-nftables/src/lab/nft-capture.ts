@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NFNL } from '../transport/uapi.js';
+import { NFNL } from '../wire/uapi.js';
 
 /** Every `sendmsg` payload of an strace log (`-e write=all` hex dump lines), in order. */
 export function sentPayloads(log: string): Uint8Array[] {

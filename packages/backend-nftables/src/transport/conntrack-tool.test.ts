@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conntrackDeleteArgs, createConntrackToolCleaner, parseDeleted } from './conntrack.js';
+import { conntrackDeleteArgs, createConntrackToolCleaner, parseDeleted } from './conntrack-tool.js';
 
 describe('conntrack cleaner (offline)', () => {
   it('builds the delete arguments for IPv4 and IPv6', () => {

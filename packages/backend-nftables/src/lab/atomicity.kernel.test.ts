@@ -1,8 +1,8 @@
 import type { DesiredState } from '@lbkit/core';
 import { LAB } from '@lbkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNftablesBackend } from '../backend.js';
-import type { NftablesBackend } from '../backend-types.js';
+import { createNftablesBackend } from '../backend/backend.js';
+import type { NftablesBackend } from '../backend/backend-types.js';
 import { createNftCliTransport } from '../transport/nft-cli.js';
 import { kernelSkip } from './kernel-env.js';
 import { naive } from './naive-layout.js';

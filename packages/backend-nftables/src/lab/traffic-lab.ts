@@ -8,9 +8,9 @@ import {
   type NetnsLab,
 } from '@lbkit/core/testing';
 
-const script = (name: string): string => fileURLToPath(new URL(`./lab/${name}`, import.meta.url));
+const script = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url));
 
-/** What the lab client (`lab/client.mjs`) is asked to do. */
+/** What the lab client (`client.mjs`) is asked to do. */
 export interface ClientSpec {
   readonly mode: 'tcp' | 'udp' | 'hold' | 'dns-udp' | 'dns-tcp';
   readonly host: string;
@@ -49,7 +49,7 @@ export interface HoldResult {
 export interface TrafficLab extends BalancerLab {
   /** Full name of the balancer namespace. */
   readonly lbNs: string;
-  /** Starts `lab/name-server.mjs` in every server (answers `s1`, `s2`...) on these ports. */
+  /** Starts `name-server.mjs` in every server (answers `s1`, `s2`...) on these ports. */
   startNameServers(ports: readonly number[]): Promise<ChildProcess[]>;
   /** Starts dnsmasq on port 53 in every server, TXT `health.load.balance` = `nameserver-N`. */
   startDnsmasq(): Promise<ChildProcess[]>;

@@ -7,9 +7,9 @@ import { renderChangePlan, renderRuleset, renderRulesetCommands } from '../rende
 import type { NftablesRenderOptions } from '../render/options.js';
 import { CHANGES, FULL } from '../testing/golden-cases.js';
 import { openNfnetlink } from '../transport/nfnetlink-batch.js';
-import { encodeBatch } from '../transport/nft-batch-encode.js';
 import { createNftCliTransport } from '../transport/nft-cli.js';
-import { describeBatch } from '../transport/nl-describe.js';
+import { encodeBatch } from '../wire/nft-batch-encode.js';
+import { describeBatch } from '../wire/nl-describe.js';
 import { kernelSkip } from './kernel-env.js';
 import { captureNftBatch, withoutCacheSetIds } from './nft-capture.js';
 

@@ -1,9 +1,9 @@
 import { backendError, type DesiredService, type DesiredState } from '@lbkit/core';
 import { errAsync, okAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
+import type { ConntrackCleaner, StaleUdpFlows } from '../transport/conntrack-tool.js';
+import type { NftTransport } from '../transport/transport.js';
 import { createNftablesBackend } from './backend.js';
-import type { ConntrackCleaner, StaleUdpFlows } from './conntrack.js';
-import type { NftTransport } from './transport/transport.js';
 
 /** Records scripts; reads back "no table"; can be told to refuse the next script. */
 function recordingTransport() {

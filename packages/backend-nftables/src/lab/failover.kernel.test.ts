@@ -4,7 +4,7 @@ import { LAB } from '@lbkit/core/testing';
 import { enterNetworkNamespace } from '@lbkit/netlink';
 import { createProbe } from '@lbkit/probes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNftablesBackend } from '../backend.js';
+import { createNftablesBackend } from '../backend/backend.js';
 import { kernelSkip } from './kernel-env.js';
 import { createTrafficLab, type TrafficLab } from './traffic-lab.js';
 import { labWebService } from './web-service.js';
@@ -101,7 +101,7 @@ describe.skipIf(skip)(
 
       servers[1] = lab.lab.spawn('s2', [
         process.execPath,
-        new URL('./lab/name-server.mjs', import.meta.url).pathname,
+        new URL('./name-server.mjs', import.meta.url).pathname,
         's2',
         '80',
       ]);

@@ -1,10 +1,10 @@
 import type { DesiredService, DesiredState } from '@lbkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { renderRuleset } from '../render/index.js';
+import { FakeNft, withoutEmptyShards } from '../testing/index.js';
+import { traceState } from '../trace/index.js';
 import { createNftablesBackend } from './backend.js';
-import { renderRuleset } from './render/index.js';
-import { FakeNft, withoutEmptyShards } from './testing/index.js';
-import { traceState } from './trace/index.js';
 
 const ADDRS = ['192.0.2.11', '192.0.2.12', '192.0.2.13', '192.0.2.14'];
 
