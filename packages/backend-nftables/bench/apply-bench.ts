@@ -3,8 +3,12 @@ import type { BenchRow, BenchTable } from '../../../scripts/bench-table.js';
 import { percentile } from '../../../scripts/bench-table.js';
 import { createNftablesBackend } from '../src/backend/backend.js';
 import { naive } from '../src/lab/naive-layout.js';
-import { createLibnftablesTransport } from '../src/transport/libnftables.js';
-import { createNftCliTransport } from '../src/transport/nft-cli.js';
+import { createDefaultTransport } from '../src/transport/default-transport.js';
+import { openNftCli } from '../src/transport/nft-cli.js';
+import {
+  createLibnftablesTransport,
+  createNftCliTransport,
+} from '../src/transport/text-transport.js';
 import type { NftTransport } from '../src/transport/transport.js';
 import { benchState, servicePort, withFlip } from './services.js';
 
@@ -32,29 +36,31 @@ const copied = (state: DesiredState): DesiredState => ({
   })),
 });
 
+type Path = 'netlink' | 'libnftables' | 'nft-cli';
+
+/** The transport of a path: the default one (netlink, nft text behind it), or nft text only. */
+const transportFor = (netns: string, path: Path): NftTransport =>
+  (path === 'netlink'
+    ? createDefaultTransport({ netns })
+    : path === 'libnftables'
+      ? createLibnftablesTransport({ netns })
+      : createNftCliTransport({ netns })
+  )._unsafeUnwrap();
+
 /**
- * One backend writing through `writePath` (`netlink`: raw batches, reads via
- * libnftables; `nft`: scripts through the `kind` transport): cold apply, flips,
- * then a second backend's full apply over the same table.
+ * One backend writing through `path` (`netlink`: raw batches; `libnftables` /
+ * `nft-cli`: the same commands as nft text): cold apply, flips, then a second
+ * backend's full apply over the same table.
  */
 async function measureOurs(
   netns: string,
-  kind: 'libnftables' | 'nft-cli',
+  writePath: Path,
   n: number,
   flipSamples: number,
-  writePath: 'netlink' | 'nft',
 ): Promise<Measured> {
-  const transport: NftTransport =
-    kind === 'libnftables'
-      ? createLibnftablesTransport({ netns })._unsafeUnwrap()
-      : createNftCliTransport({ netns })._unsafeUnwrap();
+  const transport = transportFor(netns, writePath);
   const create = () =>
-    createNftablesBackend({
-      transport,
-      driftCheckInterval: 1e12,
-      conntrack: false,
-      writePath,
-    })._unsafeUnwrap();
+    createNftablesBackend({ transport, driftCheckInterval: 0, conntrack: false })._unsafeUnwrap();
   const backend = create();
   const restarted = create();
   try {
@@ -103,16 +109,15 @@ async function measureOurs(
  * backend into a namespace without the table (closed and deleted after).
  */
 async function coldTrials(netns: string, n: number, trials: number): Promise<number[]> {
-  const transport = createLibnftablesTransport({ netns })._unsafeUnwrap();
+  const transport = transportFor(netns, 'netlink');
   const state = benchState(n, VIP, ADDRESSES);
   const out: number[] = [];
   try {
     for (let i = 0; i < trials; i++) {
       const backend = createNftablesBackend({
         transport,
-        driftCheckInterval: 1e12,
+        driftCheckInterval: 0,
         conntrack: false,
-        writePath: 'netlink',
       })._unsafeUnwrap();
       const t = performance.now();
       const report = (await backend.apply(state))._unsafeUnwrap();
@@ -129,7 +134,7 @@ async function coldTrials(netns: string, n: number, trials: number): Promise<num
 
 /** The vendor's way: one `nft` command (process) per rule; flips as flush + add. */
 async function measureNaive(netns: string, n: number, flipSamples: number) {
-  const cli = createNftCliTransport({ netns })._unsafeUnwrap();
+  const cli = openNftCli({ netns })._unsafeUnwrap();
   const t = 'lbkn_naive';
   try {
     const commands = [naive.table(t)];
@@ -178,10 +183,10 @@ export async function applyTables(netns: string): Promise<BenchTable[]> {
     return m.coldMs / m.commands;
   })();
   for (const n of sizes()) {
-    const nl = await measureOurs(netns, 'libnftables', n, 201, 'netlink');
+    const nl = await measureOurs(netns, 'netlink', n, 201);
     const colds = [nl.coldMs, ...(await coldTrials(netns, n, 4))];
-    const lib = await measureOurs(netns, 'libnftables', n, n >= 10_000 ? 21 : 201, 'nft');
-    const cli = await measureOurs(netns, 'nft-cli', n, n >= 10_000 ? 11 : 21, 'nft');
+    const lib = await measureOurs(netns, 'libnftables', n, n >= 10_000 ? 21 : 201);
+    const cli = await measureOurs(netns, 'nft-cli', n, n >= 10_000 ? 11 : 21);
     const measuredNaive = naiveSmall.get(n);
     const naiveCommands = 1 + 3 * n;
     cold.push({
@@ -217,7 +222,7 @@ export async function applyTables(netns: string): Promise<BenchTable[]> {
       title: 'cold apply: N services x 3 destinations, one transaction (target: 10,000 in < 1 s)',
       rows: cold,
       note:
-        'netlink = the default writePath: the whole table as ONE raw nf_tables batch; libnftables / nft CLI = writePath nft (the same commands as nft text).\n' +
+        'netlink = the default transport: the whole table as ONE raw nf_tables batch; libnftables / nft CLI = the text transports (the same commands as nft text).\n' +
         'replace = a second backend (a restart) replacing the table the first one left, in one transaction.\n' +
         "naive = the vendor script's way: one `nft` process per rule (table, then chain + dnat rule + linear dispatch rule per service).\n" +
         `Measured for N <= 100; above, extrapolated linearly from N = 100 (${perCommand.toFixed(1)} ms per command) — optimistic, the vendor's start-up is quadratic.`,
@@ -227,9 +232,9 @@ export async function applyTables(netns: string): Promise<BenchTable[]> {
         'one destination flip (3 -> 2 -> 3) of one service among N (target: median < 1 ms at N = 10,000, within 2x of N = 10)',
       rows: flip,
       note:
-        'backend.apply() wall time (render + diff + transaction), drift checks off (driftCheckInterval huge).\n' +
+        'backend.apply() wall time (render + diff + transaction); drift checks run apart from applies (none here).\n' +
         'Unchanged services are the same objects in both states (immutable updates); "fresh objects" = every service a new copy with equal fields (as core\'s plan() makes them), compared field by field.\n' +
-        'netlink = the default writePath: the flip as one raw nf_tables batch; libnftables / nft CLI = writePath nft.\n' +
+        'netlink = the default transport: the flip as one raw nf_tables batch; libnftables / nft CLI = the text transports.\n' +
         'naive = flush chain + add rule as two nft commands (not atomic), measured at N = 100 and shown for every N (its cost does not depend on N).',
     },
   ];

@@ -3,7 +3,7 @@ import type { BenchTable } from '../../../scripts/bench-table.js';
 import { percentile } from '../../../scripts/bench-table.js';
 import { createNftablesBackend } from '../src/backend/backend.js';
 import type { TrafficLab } from '../src/lab/traffic-lab.js';
-import { createNftCliTransport } from '../src/transport/nft-cli.js';
+import { openNftCli } from '../src/transport/nft-cli.js';
 import { benchState, servicePort } from './services.js';
 
 const VIP = '192.0.2.10';
@@ -131,7 +131,7 @@ export async function dispatchTable(lab: TrafficLab): Promise<BenchTable> {
     (await backend.apply(benchState(SERVICES, VIP, ADDRESSES, protocol)))._unsafeUnwrap();
     measured.push({ layout: 'lbkit vmap dispatch', load, r: await measure() });
     (await backend.close())._unsafeUnwrap();
-    const cli = createNftCliTransport({ netns: lab.lbNs })._unsafeUnwrap();
+    const cli = openNftCli({ netns: lab.lbNs })._unsafeUnwrap();
     (await cli.run(linearLayout('lbkn_linear', SERVICES, protocol)))._unsafeUnwrap();
     measured.push({ layout: 'naive: one linear rule per service', load, r: await measure() });
     (await cli.run('delete table ip lbkn_linear\n'))._unsafeUnwrap();

@@ -14,6 +14,13 @@ export const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 /** Default table name (family `inet`). */
 export const DEFAULT_TABLE = 'lbkit';
 
+/**
+ * The comment lbkit gives every table it creates (`NFTA_TABLE_USERDATA`,
+ * shown by `nft list`): a table without it was not made by lbkit and is
+ * never modified or deleted.
+ */
+export const TABLE_COMMENT = 'managed by lbkit';
+
 /** The table family: one `inet` table serves IPv4 and IPv6. */
 export const TABLE_FAMILY = 'inet';
 
@@ -71,6 +78,10 @@ export const MAP = {
  */
 export const backendMapName = (family: 4 | 6, protocol: 'tcp' | 'udp', shard: number): string =>
   `${MAP.backends[family][protocol]}_${shard}`;
+
+/** True for a backend map shard name (`backends4_tcp_17`): a change never deletes one. */
+export const isBackendMapName = (name: string): boolean =>
+  /^backends[46]_(tcp|udp)_\d+$/.test(name);
 
 /** FNV-1a 32-bit over the UTF-16 code units of `text`, from `basis` (shards, Maglev). */
 export function fnv1a32(text: string, basis = 0x811c9dc5): number {

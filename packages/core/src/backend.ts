@@ -13,6 +13,8 @@ export type BackendErrorKind =
   | 'parse'
   /** Some operations were applied and some not (IPVS: no transactions). */
   | 'partial'
+  /** Another live process manages the same kernel state (one daemon per table / IPVS instance). */
+  | 'busy'
   | 'closed'
   | 'internal';
 
@@ -49,6 +51,26 @@ export interface BackendCapabilities {
   readonly schedulers: readonly string[];
 }
 
+/** What a drift check found and did (`Backend.checkDrift`). */
+export interface DriftReport {
+  /**
+   * What differed between the kernel and the last applied state, one line
+   * each (`table inet lbkit is missing`, `chain svc_web: rules differ`);
+   * empty = in sync.
+   */
+  readonly found: readonly string[];
+  /** True when the backend rewrote what it owns (nftables: the whole table, in one transaction). */
+  readonly repaired: boolean;
+  /**
+   * How it knew: `generation` (the kernel's change counter had not moved since
+   * lbkit's own last commit: one request), `read` (the state was read back and
+   * compared), `none` (nothing applied yet: nothing to compare).
+   */
+  readonly method: 'generation' | 'read' | 'none';
+  /** Wall time in ms. */
+  readonly durationMs: number;
+}
+
 /** Options for `Backend.close()`. */
 export interface CloseOptions {
   /** Keep the kernel state (a restarting daemon must not cut traffic). Default false. */
@@ -66,6 +88,14 @@ export interface Backend {
   apply(desired: DesiredState): ResultAsync<ApplyReport, BackendError>;
   /** Independent read-back of what the kernel has now. */
   read(): ResultAsync<ObservedState, BackendError>;
+  /**
+   * Optional: compares the kernel with the last applied state and repairs what
+   * differs (someone flushed, deleted or edited it). The balancer calls it
+   * every `driftCheckIntervalMs`; never concurrently with `apply`.
+   */
+  checkDrift?(): ResultAsync<DriftReport, BackendError>;
+  /** How often `checkDrift` should run (ms); 0 or absent = never. */
+  readonly driftCheckIntervalMs?: number;
   close(options?: CloseOptions): ResultAsync<void, BackendError>;
 }
 

@@ -37,6 +37,10 @@ export interface NetlinkConnection {
   ): Result<NetlinkMessage[], NetlinkError>;
   /** Number of requests sent (for reports and benchmarks). */
   readonly requests: number;
+  /** The sequence number the next message would get (for batches sent beside requests). */
+  readonly nextSeq: number;
+  /** Skips `count` sequence numbers (used by a batch sent on the same socket). */
+  skip(count: number): void;
   close(): void;
 }
 
@@ -105,6 +109,12 @@ export function createNetlinkConnection(
     request,
     get requests() {
       return requests;
+    },
+    get nextSeq() {
+      return (seq + 1) >>> 0;
+    },
+    skip(count: number) {
+      seq = (seq + count) >>> 0;
     },
     close() {
       closed = true;

@@ -1,50 +1,48 @@
-import type { ApplyReport, Backend, BackendError, ServiceKey } from '@lbkit/core';
+import type { ApplyReport, Backend, BackendError, DriftReport, ServiceKey } from '@lbkit/core';
 import type { ResultAsync } from 'neverthrow';
-import type { NftablesRenderOptions } from '../render/index.js';
-import type { ConntrackCleaner } from '../transport/conntrack-tool.js';
+import type { NftablesRenderOptions } from '../render/options.js';
 import type { NftTransport } from '../transport/transport.js';
 
 /** Options of `createNftablesBackend`: the render options plus how to reach the kernel. */
 export interface NftablesBackendOptions extends NftablesRenderOptions {
   /**
-   * How scripts reach the kernel. Default: `detectTransport({ netns })`
-   * (libnftables through FFI, else the `nft` CLI). A transport passed in is
-   * not closed by `close()`; one the backend made is.
+   * How commands reach the kernel. Default: `createDefaultTransport({ table,
+   * netns })` (ONE raw nf_tables batch per apply on a netlink socket, nft text
+   * through libnftables or the `nft` CLI behind it). A transport passed in
+   * must act on the same table and is not closed by `close()`; one the
+   * backend made is.
    */
   readonly transport?: NftTransport;
   /**
-   * Named network namespace to act in (`ip netns add NAME`), for the default
-   * transport and conntrack cleaner. Default: the process's own namespace.
+   * Named network namespace to act in (`ip netns add NAME`), given once: the
+   * default transport, its conntrack cleanup and the lock all act there.
+   * Default: the process's own namespace.
    */
   readonly netns?: string;
   /**
-   * How often (ms) an apply first reads the table back and compares it with
-   * what was last applied; on a difference (someone edited or deleted the
-   * table) the apply rewrites the whole table instead of the changes. `0` =
-   * before every apply (each apply then costs O(services)). Default 10000.
+   * How often (ms) the balancer runs `checkDrift`: compares the table with
+   * what was applied and rewrites it in one transaction when someone flushed,
+   * deleted, dormanted or edited it. With the netlink transport a check that
+   * finds nothing new costs one `NFT_MSG_GETGEN` request (the kernel's
+   * generation id has not moved since lbkit's own commit); only after someone
+   * else's commit is the whole table read. `0` = never. Default 1000.
    */
   readonly driftCheckInterval?: number;
+  /** Delete conntrack entries of UDP flows whose destination left a service. Default true. */
+  readonly conntrack?: boolean;
   /**
-   * Deletes conntrack entries of UDP flows whose destination left a service.
-   * Default: the `conntrack` tool (in `netns`) when installed, else none.
-   * `false` disables it.
+   * Hold the per-table lock (an abstract unix socket `lbkit/nftables/inet/<table>`
+   * in the table's namespace, freed by the kernel when the process dies), so a
+   * second daemon on the same table fails with `busy`. Default: true when the
+   * backend makes its own transport, false when one is passed in.
    */
-  readonly conntrack?: ConntrackCleaner | false;
+  readonly lock?: boolean;
   /**
-   * How applies reach the kernel. `netlink`: every apply (first apply, changes,
-   * flips, repairs) is ONE raw nf_tables netlink batch, encoded from the same
-   * commands nft would be given (no nft parsing, no cache dump of every chain
-   * and set: a flip costs the same at 10 or 10,000 services, a cold apply of
-   * 10,000 services is a fraction of nft's time). `nft`: the same commands as
-   * nft text through `transport`. Default `netlink` when the transport is a
-   * real one (`libnftables`, `nft-cli`) in the same namespace as `netns`,
-   * else `nft`. What the netlink path cannot encode or send (unknown layout,
-   * socket unavailable, batch too large) goes through nft instead (reported in
-   * `warnings`). Reads (`read`, drift checks) always use the transport.
+   * Take over a table of the same name that lbkit did not create (no
+   * `managed by lbkit` comment). Default false: such a table is never
+   * modified or deleted, and applying to it fails with `rejected`.
    */
-  readonly writePath?: 'netlink' | 'nft';
-  /** Clock for drift scheduling (ms). Default `Date.now`. */
-  readonly now?: () => number;
+  readonly adoptTable?: boolean;
 }
 
 /** What an nftables apply did, beyond core's `ApplyReport`. */
@@ -52,17 +50,18 @@ export interface NftablesApplyReport extends ApplyReport {
   /** `full` = the whole table replaced in one transaction; `changes` = only changed services; `none`. */
   readonly mode: 'full' | 'changes' | 'none';
   /**
-   * Which path carried this apply: `netlink` (one raw nf_tables batch), `nft`
-   * (script through the transport), `none` (nothing sent).
+   * Which path carried this apply: `netlink` (one raw nf_tables batch),
+   * `libnftables` / `nft-cli` (the same commands as nft text), `fake`, or
+   * `none` (nothing sent).
    */
-  readonly path: 'netlink' | 'nft' | 'none';
-  /** Name of the transport used (`libnftables`, `nft-cli`, `fake`). */
+  readonly path: string;
+  /** Name of the transport used (`netlink+libnftables`, `nft-cli`, `fake`...). */
   readonly transport: string;
-  /** Differences found by the drift check before this apply (repaired by it). */
+  /** Why this apply had to rewrite the table (an incremental change the kernel refused). */
   readonly drift: readonly string[];
   /** UDP conntrack entries deleted after the change. */
   readonly conntrackDeleted: number;
-  /** Problems that did not fail the apply (e.g. the conntrack cleanup). */
+  /** Problems that did not fail the apply (the conntrack cleanup, a fallback to nft). */
   readonly warnings: readonly string[];
 }
 
@@ -88,15 +87,21 @@ export interface NftablesStats {
   readonly services: readonly ServiceStats[];
 }
 
-/** The nftables backend: core's `Backend` plus transport name, stats and drift. */
+/** The nftables backend: core's `Backend` plus transport name, stats and drift repair. */
 export interface NftablesBackend extends Backend {
-  /** Name of the transport in use: `libnftables`, `nft-cli` or `fake`. */
+  /** Name of the transport in use (`netlink+libnftables`, `nft-cli`, `fake`...). */
   readonly transport: string;
-  /** How applies are sent (see `NftablesBackendOptions.writePath`). */
-  readonly writePath: 'netlink' | 'nft';
+  /** `driftCheckInterval` as resolved (ms, 0 = never). */
+  readonly driftCheckIntervalMs: number;
   apply(desired: Parameters<Backend['apply']>[0]): ResultAsync<NftablesApplyReport, BackendError>;
   /** Counters per service and destination, read back from the table. */
   stats(): ResultAsync<NftablesStats, BackendError>;
-  /** Reads the table back now and returns its differences from the last applied state. */
-  checkDrift(): ResultAsync<readonly string[], BackendError>;
+  /**
+   * Compares the table with the last applied state (the table's existence,
+   * comment and flags, then, when the kernel's generation moved since lbkit's
+   * last verified commit, every chain, rule, set and element) and rewrites
+   * it in one transaction when anything differs. Fails with `rejected` when
+   * the table became someone else's (another comment): it is left alone.
+   */
+  checkDrift(): ResultAsync<DriftReport, BackendError>;
 }

@@ -4,23 +4,20 @@ import {
   backendError,
   type CloseOptions,
   type DesiredState,
+  type DriftReport,
   type ObservedState,
 } from '@lbkit/core';
+import { type AbstractLock, acquireAbstractLock } from '@lbkit/netlink';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
-import { createCommandWriter, resolveWritePath } from '../command-writer.js';
-import { parseObservedState } from '../read/parse-observed.js';
+import { TABLE_COMMENT } from '../names.js';
 import {
   type NftCommand,
   renderChangeCommands,
-  renderDeleteTable,
   renderRulesetCommands,
   resolveRenderOptions,
-  serviceFromChain,
-  TABLE_FAMILY,
 } from '../render/index.js';
-import { type ConntrackCleaner, createConntrackToolCleaner } from '../transport/conntrack-tool.js';
-import { detectTransport } from '../transport/detect.js';
-import type { NftTransport } from '../transport/transport.js';
+import { createDefaultTransport } from '../transport/default-transport.js';
+import type { NftTransport, TableProbe, WriteReport } from '../transport/transport.js';
 import type {
   NftablesApplyReport,
   NftablesBackend,
@@ -30,7 +27,7 @@ import type {
 import { diffStates, driftBetween, staleUdpFlows } from './state-diff.js';
 
 /** Default of `driftCheckInterval` (ms). */
-export const DEFAULT_DRIFT_CHECK_INTERVAL = 10_000;
+export const DEFAULT_DRIFT_CHECK_INTERVAL = 1000;
 
 /** What the nftables backend can represent (see the README for why). */
 export const NFTABLES_CAPABILITIES: BackendCapabilities = {
@@ -43,19 +40,37 @@ export const NFTABLES_CAPABILITIES: BackendCapabilities = {
   schedulers: ['rr', 'wrr', 'random', 'sh', 'mh'],
 };
 
-const isMissingTable = (e: BackendError): boolean => /No such file or directory/.test(e.message);
+const statsOf = (observed: ObservedState): NftablesStats => ({
+  services: observed.services.map((s) => ({
+    key: s.key,
+    ...(s.name !== undefined ? { name: s.name } : {}),
+    packets: s.packets ?? 0,
+    bytes: s.bytes ?? 0,
+    destinations: s.destinations.map((d) => ({
+      address: d.address,
+      port: d.port,
+      packets: d.packets ?? 0,
+      bytes: d.bytes ?? 0,
+    })),
+  })),
+});
+
+/** The lock name of a table: one daemon per table and namespace. */
+export const tableLockName = (table: string): string => `lbkit/nftables/inet/${table}`;
 
 /**
  * Creates the nftables backend. Every apply is ONE transaction (one raw
- * nf_tables netlink batch, or one `transport.run` of the same commands as nft
- * text, see `writePath`): the first apply (and any apply after a failure or a
- * detected drift) replaces the whole table — including one left by an earlier
- * run — in a single transaction, so there is no moment without rules; later
- * applies send only the changes of the services that differ from the last
- * applied state, so one destination flip costs the same for 10 or 10,000
- * services. Fails with `unavailable` (no transport) or `rejected` (invalid
- * render options); `apply` fails with `unsupported` (lc, wlc) before touching
- * the kernel, `rejected` when nft refuses a script (nothing committed).
+ * nf_tables netlink batch by default): the first apply (and any apply after a
+ * failure or a refused change) replaces the whole table — including one left
+ * by an earlier run — in a single transaction, so there is no moment without
+ * rules; later applies send only the changes of the services that differ from
+ * the last applied state, so one destination flip costs the same for 10 or
+ * 10,000 services. A table lbkit did not create (no `managed by lbkit`
+ * comment) is never modified or deleted. Fails with `unavailable` (no
+ * transport), `busy` (another process holds the table's lock) or `rejected`
+ * (invalid options); `apply` fails with `unsupported` (lc, wlc) before
+ * touching the kernel, `rejected` when the kernel refuses a transaction
+ * (nothing committed) or the table is not lbkit's.
  */
 export function createNftablesBackend(
   options: NftablesBackendOptions = {},
@@ -67,41 +82,60 @@ export function createNftablesBackend(
   if (!Number.isFinite(interval) || interval < 0) {
     return err(backendError('rejected', `driftCheckInterval must be >= 0, got ${interval}`));
   }
+  if (options.transport && options.transport.table !== table) {
+    return err(
+      backendError(
+        'rejected',
+        `the transport acts on table ${options.transport.table}, the backend on ${table}`,
+      ),
+    );
+  }
+  let lock: AbstractLock | undefined;
+  if (options.lock ?? options.transport === undefined) {
+    const taken = acquireAbstractLock(tableLockName(table), {
+      ...(options.netns === undefined ? {} : { netns: options.netns }),
+    });
+    if (taken.isErr()) {
+      const e = taken.error;
+      return err(
+        e.kind === 'busy'
+          ? backendError(
+              'busy',
+              `table inet ${table} is managed by another lbkit ${e.holderPid === undefined ? 'process' : `(pid ${e.holderPid})`}: one daemon per table`,
+            )
+          : backendError('unavailable', `lock of table inet ${table}: ${e.message}`),
+      );
+    }
+    lock = taken.value;
+  }
   let transport: NftTransport;
-  const ownTransport = options.transport === undefined;
   if (options.transport) transport = options.transport;
   else {
-    const detected = detectTransport(options.netns === undefined ? {} : { netns: options.netns });
-    if (detected.isErr()) return err(detected.error);
-    transport = detected.value;
+    const made = createDefaultTransport({
+      table,
+      ...(options.netns === undefined ? {} : { netns: options.netns }),
+    });
+    if (made.isErr()) {
+      lock?.release();
+      return err(made.error);
+    }
+    transport = made.value;
   }
-  let conntrack: ConntrackCleaner | undefined;
-  if (options.conntrack !== false) {
-    conntrack =
-      options.conntrack ??
-      createConntrackToolCleaner(
-        options.netns === undefined ? {} : { netns: options.netns },
-      ).unwrapOr(undefined);
-  }
-  const now = options.now ?? Date.now;
-  const writePath = resolveWritePath(options.writePath, transport, options.netns);
-  if (writePath.isErr()) return err(writePath.error);
-  // The netlink socket acts in the transport's namespace, never elsewhere.
-  const writer = createCommandWriter({
-    table,
-    transport,
-    path: writePath.value,
-    netns: transport.netns,
-  });
-  const renderOptions = { ...options };
+  const ownTransport = options.transport === undefined;
+  const renderOptions = { ...options, table };
 
-  /** Last state committed to the kernel by this instance; undefined = unknown (next apply is full). */
+  /** Last state committed by this instance; undefined = unknown (next apply is full). */
   let applied: DesiredState | undefined;
-  let lastDriftCheck = 0;
+  /**
+   * The kernel generation at which the table was known to hold exactly
+   * `applied` (after our own commit, with nobody else's in between);
+   * undefined = not known, the next drift check reads the table.
+   */
+  let verified: number | undefined;
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
 
-  /** Runs operations one at a time (apply, read, close never interleave). */
+  /** Runs operations one at a time (apply, read, drift check, close never interleave). */
   const serial = <T>(
     work: () => Promise<Result<T, BackendError>>,
   ): ResultAsync<T, BackendError> => {
@@ -113,68 +147,95 @@ export function createNftablesBackend(
       ),
     );
   };
+  const closedError = () => err(backendError('closed', 'nftables backend is closed'));
 
-  const readNow = async (): Promise<Result<ObservedState, BackendError>> => {
-    const doc = await transport.json(`list table ${TABLE_FAMILY} ${table}`);
-    if (doc.isErr()) return isMissingTable(doc.error) ? ok({ services: [] }) : err(doc.error);
-    return parseObservedState(doc.value, { table, serviceName: serviceFromChain });
+  const notOurs = (probe: TableProbe): BackendError =>
+    backendError(
+      'rejected',
+      `table inet ${table} exists and was not created by lbkit (${probe.comment === undefined ? 'no comment' : `comment ${JSON.stringify(probe.comment)}`}, not ${JSON.stringify(TABLE_COMMENT)}): it is never modified or deleted; use another table name${options.adoptTable ? '' : ', or adoptTable to take it over'}`,
+    );
+
+  /** The table's probe, refusing a table that is not lbkit's. */
+  const ownTable = async (): Promise<Result<TableProbe, BackendError>> => {
+    const probe = await transport.probe();
+    if (probe.isErr()) return err(probe.error);
+    const p = probe.value;
+    if (p.exists && p.comment !== TABLE_COMMENT && !options.adoptTable) return err(notOurs(p));
+    return ok(p);
   };
 
-  const driftNow = async (): Promise<Result<string[], BackendError>> => {
-    const observed = await readNow();
-    lastDriftCheck = now();
-    if (observed.isErr()) return err(observed.error);
-    return ok(applied ? driftBetween(applied, observed.value) : []);
+  /** Records what a successful write says about the generation. */
+  const afterWrite = (report: WriteReport, before: number | undefined): void => {
+    verified =
+      before !== undefined && report.generation !== undefined && report.generation === before + 1
+        ? report.generation
+        : undefined;
+  };
+
+  /** Replaces the whole table with `desired` in one transaction (after the ownership check). */
+  const rewrite = async (
+    desired: DesiredState,
+  ): Promise<Result<{ report: WriteReport; commands: number }, BackendError>> => {
+    const own = await ownTable();
+    if (own.isErr()) return err(own.error);
+    const commands = renderRulesetCommands(desired, renderOptions);
+    if (commands.isErr()) return err(commands.error);
+    const written = await transport.write(commands.value);
+    if (written.isErr()) return err(written.error);
+    afterWrite(written.value, own.value.generation);
+    return ok({ report: written.value, commands: commands.value.length });
   };
 
   const applyNow = async (
     desired: DesiredState,
   ): Promise<Result<NftablesApplyReport, BackendError>> => {
-    if (closed) return err(backendError('closed', 'nftables backend is closed'));
+    if (closed) return closedError();
     const started = performance.now();
     const previous = applied;
-    let drift: string[] = [];
-    let full = previous === undefined;
-    if (!full && now() - lastDriftCheck >= interval) {
-      const found = await driftNow();
-      drift = found.isOk() ? found.value : [`read-back failed: ${found.error.message}`];
-      full = drift.length > 0;
-    }
     const delta = diffStates(previous, desired);
-    let mode: NftablesApplyReport['mode'] = full ? 'full' : 'changes';
-    let commands: Result<readonly NftCommand[], BackendError>;
-    if (full) commands = renderRulesetCommands(desired, renderOptions);
-    else if (delta.changed.length === 0) commands = ok([]);
-    else commands = renderChangeCommands(delta.previous, delta.next, renderOptions);
-    if (commands.isErr()) return err(commands.error);
-    let operations = commands.value.length;
+    const drift: string[] = [];
     const warnings: string[] = [];
-    let path: NftablesApplyReport['path'] = 'none';
-    if (operations === 0) mode = 'none';
-    else {
-      let result = await writer.write(commands.value);
-      if (result.isErr() && !full && result.error.kind === 'rejected') {
-        // The incremental change did not fit the kernel's table: someone changed it. Replace it.
-        drift = [...drift, `incremental change refused: ${result.error.message}`];
-        const whole = renderRulesetCommands(desired, renderOptions);
-        if (whole.isErr()) return err(whole.error);
-        mode = 'full';
-        operations += whole.value.length;
-        result = await writer.write(whole.value);
-      }
-      if (result.isErr()) {
-        applied = undefined; // state unknown: the next apply replaces the table
-        return err(result.error);
-      }
-      path = result.value.path;
-      warnings.push(...result.value.warnings);
+    let mode: NftablesApplyReport['mode'] = previous === undefined ? 'full' : 'changes';
+    let operations = 0;
+    let path = 'none';
+    // Nothing reaches the kernel before the whole change rendered.
+    let changes: Result<readonly NftCommand[], BackendError> = ok([]);
+    if (mode === 'changes' && delta.changed.length > 0) {
+      changes = renderChangeCommands(delta.previous, delta.next, renderOptions);
     }
+    if (changes.isErr()) return err(changes.error);
+    if (mode === 'changes' && changes.value.length > 0) {
+      const before = verified;
+      const written = await transport.write(changes.value);
+      operations = changes.value.length;
+      if (written.isOk()) {
+        afterWrite(written.value, before);
+        path = written.value.path;
+        warnings.push(...written.value.warnings);
+      } else if (written.error.kind === 'rejected') {
+        // The change did not fit the kernel's table: someone changed it. Replace it.
+        drift.push(`incremental change refused: ${written.error.message}`);
+        mode = 'full';
+      } else {
+        applied = undefined; // outcome unknown: the next apply replaces the table
+        return err(written.error);
+      }
+    }
+    if (mode === 'full') {
+      const whole = await rewrite(desired);
+      if (whole.isErr()) {
+        applied = undefined;
+        return err(whole.error);
+      }
+      operations += whole.value.commands;
+      path = whole.value.report.path;
+      warnings.push(...whole.value.report.warnings);
+    } else if (operations === 0) mode = 'none';
     applied = desired;
-    if (mode === 'full') lastDriftCheck = now();
     let conntrackDeleted = 0;
     const stale = staleUdpFlows(delta.previous, delta.next);
-    if (conntrack && stale.length > 0) {
-      const deleted = await conntrack.deleteUdpFlows(stale);
+    if (options.conntrack !== false && stale.length > 0) {
+      const deleted = await transport.forgetUdpFlows(stale);
       if (deleted.isOk()) conntrackDeleted = deleted.value;
       else warnings.push(`conntrack cleanup: ${deleted.error.message}`);
     }
@@ -196,50 +257,112 @@ export function createNftablesBackend(
     });
   };
 
+  /** The differences between the table and `state`, whole objects when the transport can. */
+  const differences = async (
+    state: DesiredState,
+  ): Promise<Result<{ lines: readonly string[]; generation?: number }, BackendError>> => {
+    if (transport.compare) {
+      const expected = renderRulesetCommands(state, renderOptions);
+      if (expected.isErr()) return err(expected.error);
+      const compared = await transport.compare(expected.value);
+      if (compared.isErr()) return err(compared.error);
+      const { differences: lines, generation } = compared.value;
+      return ok(generation === undefined ? { lines } : { lines, generation });
+    }
+    const observed = await transport.read();
+    if (observed.isErr()) return err(observed.error);
+    return ok({ lines: driftBetween(state, observed.value) });
+  };
+
+  const checkNow = async (): Promise<Result<DriftReport, BackendError>> => {
+    if (closed) return closedError();
+    const started = performance.now();
+    const state = applied;
+    const report = (found: readonly string[], method: DriftReport['method'], repaired = false) =>
+      ok({ found, repaired, method, durationMs: performance.now() - started });
+    if (state === undefined) return report([], 'none');
+    const probe = await transport.probe();
+    if (probe.isErr()) return err(probe.error);
+    const p = probe.value;
+    if (p.exists && p.comment !== TABLE_COMMENT && !options.adoptTable) {
+      applied = undefined;
+      return err(notOurs(p));
+    }
+    if (p.exists && !p.dormant && p.generation !== undefined && p.generation === verified) {
+      return report([], 'generation');
+    }
+    const found: string[] = [];
+    if (!p.exists) found.push(`table inet ${table} is missing`);
+    else {
+      if (p.dormant) found.push(`table inet ${table} is dormant`);
+      const diff = await differences(state);
+      if (diff.isErr()) found.push(`read-back failed: ${diff.error.message}`);
+      else {
+        found.push(...diff.value.lines.filter((l) => !/ is dormant$/.test(l)));
+        if (found.length === 0) {
+          verified = diff.value.generation;
+          return report([], 'read');
+        }
+      }
+    }
+    const repaired = await rewrite(state);
+    if (repaired.isErr()) {
+      applied = undefined; // the next apply replaces the table
+      return err(
+        backendError(
+          repaired.error.kind,
+          `drift (${found.join('; ')}) not repaired: ${repaired.error.message}`,
+          {
+            cause: repaired.error,
+          },
+        ),
+      );
+    }
+    return report(found, 'read', true);
+  };
+
   const closeNow = async (keep: boolean): Promise<Result<void, BackendError>> => {
     if (closed) return ok(undefined);
+    let outcome: Result<void, BackendError> = ok(undefined);
     if (!keep) {
-      const script = renderDeleteTable(renderOptions);
-      if (script.isErr()) return err(script.error);
-      const result = await transport.run(script.value);
-      if (result.isErr() && !isMissingTable(result.error)) return err(result.error);
+      const probe = await transport.probe();
+      if (probe.isErr()) outcome = err(probe.error);
+      else if (probe.value.exists && probe.value.comment !== TABLE_COMMENT) {
+        outcome = err(notOurs(probe.value));
+      } else if (probe.value.exists) {
+        const removed = await transport.write([{ verb: 'delete', object: 'table' }]);
+        if (removed.isErr()) outcome = err(removed.error);
+      }
     }
     closed = true;
     applied = undefined;
-    writer.close();
     if (ownTransport) transport.close();
-    return ok(undefined);
+    lock?.release();
+    if (outcome.isErr()) {
+      const e = outcome.error;
+      return err(
+        backendError(
+          e.kind,
+          `table inet ${table} was not removed and stays as last applied: ${e.message}`,
+          { cause: e },
+        ),
+      );
+    }
+    return outcome;
   };
 
-  const stats = (observed: ObservedState): NftablesStats => ({
-    services: observed.services.map((s) => ({
-      key: s.key,
-      ...(s.name !== undefined ? { name: s.name } : {}),
-      packets: s.packets ?? 0,
-      bytes: s.bytes ?? 0,
-      destinations: s.destinations.map((d) => ({
-        address: d.address,
-        port: d.port,
-        packets: d.packets ?? 0,
-        bytes: d.bytes ?? 0,
-      })),
-    })),
-  });
-
   const guard = <T>(work: () => Promise<Result<T, BackendError>>) =>
-    serial(() =>
-      closed ? Promise.resolve(err(backendError('closed', 'nftables backend is closed'))) : work(),
-    );
+    serial(() => (closed ? Promise.resolve(closedError()) : work()));
 
   return ok({
     name: 'nftables',
     transport: transport.name,
-    writePath: writePath.value,
+    driftCheckIntervalMs: interval,
     capabilities: NFTABLES_CAPABILITIES,
     apply: (desired) => serial(() => applyNow(desired)),
-    read: () => guard(readNow),
-    stats: () => guard(readNow).map(stats),
-    checkDrift: () => guard(driftNow),
+    read: () => guard(async () => transport.read()),
+    stats: () => guard(async () => transport.read()).map(statsOf),
+    checkDrift: () => serial(checkNow),
     close: (closeOptions: CloseOptions = {}) => serial(() => closeNow(closeOptions.keep ?? false)),
   });
 }

@@ -11,7 +11,7 @@ import {
   type ObservedState,
 } from '@lbkit/core';
 import { byName, sortedByName } from '../render/sorted-services.js';
-import type { StaleUdpFlows } from '../transport/conntrack-tool.js';
+import type { StaleUdpFlows } from '../transport/transport.js';
 
 const sameDestinations = (
   a: DesiredService['destinations'],

@@ -3,7 +3,7 @@ import { LAB } from '@lbkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNftablesBackend } from '../backend/backend.js';
 import type { NftablesBackend } from '../backend/backend-types.js';
-import { createNftCliTransport } from '../transport/nft-cli.js';
+import { openNftCli } from '../transport/nft-cli.js';
 import { kernelSkip } from './kernel-env.js';
 import { naive } from './naive-layout.js';
 import { createTrafficLab, type LoadResult, type TrafficLab } from './traffic-lab.js';
@@ -72,7 +72,7 @@ describe.skipIf(skip)(`atomicity under churn${skip ? ` (skipped: ${skip})` : ''}
   });
 
   it('control: the vendor way (flush, then add, as two commands) loses connections', async () => {
-    const cli = createNftCliTransport({ netns: lab.lbNs })._unsafeUnwrap();
+    const cli = openNftCli({ netns: lab.lbNs })._unsafeUnwrap();
     const t = 'lbkn_naive';
     const all = [1, 2, 3].map((i) => LAB.server(i));
     for (const command of [naive.table(t), ...naive.service(t, 'web', LAB.vip, 81, all)]) {

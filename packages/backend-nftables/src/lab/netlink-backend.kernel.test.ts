@@ -1,11 +1,12 @@
 import { NetnsLab } from '@lbkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNftablesBackend } from '../backend/backend.js';
-import { createCommandWriter } from '../command-writer.js';
 import { parseObservedState } from '../read/parse-observed.js';
-import { FakeNft } from '../testing/fake-nft.js';
 import { dest, state, svc, web } from '../testing/fixtures.js';
-import { createNftCliTransport } from '../transport/nft-cli.js';
+import { withFallback } from '../transport/fallback.js';
+import { createNetlinkTransport } from '../transport/netlink.js';
+import { openNftCli } from '../transport/nft-cli.js';
+import { createLibnftablesTransport, createNftCliTransport } from '../transport/text-transport.js';
 import { kernelSkip } from './kernel-env.js';
 
 const skip = kernelSkip(['nft']);
@@ -33,13 +34,9 @@ describe.skipIf(skip)(`backend writing through netlink${skip ? ` (skipped: ${ski
   });
 
   it('sends first applies, flips and rule changes as netlink batches, and repairs a refused one', async () => {
-    const reader = createNftCliTransport({ netns })._unsafeUnwrap();
-    const backend = createNftablesBackend({
-      netns,
-      driftCheckInterval: 1e12,
-      conntrack: false,
-    })._unsafeUnwrap();
-    expect(backend.writePath).toBe('netlink');
+    const reader = openNftCli({ netns })._unsafeUnwrap();
+    const backend = createNftablesBackend({ netns, conntrack: false })._unsafeUnwrap();
+    expect(backend.transport).toBe('netlink+libnftables');
     const observed = async () =>
       parseObservedState(
         (await reader.json('list table inet lbkit'))._unsafeUnwrap(),
@@ -139,51 +136,52 @@ describe.skipIf(skip)(`backend writing through netlink${skip ? ` (skipped: ${ski
     (await backend.close())._unsafeUnwrap();
   });
 
-  it('writes through nft with writePath nft or a fake transport', async () => {
-    const backend = createNftablesBackend({
-      netns,
-      writePath: 'nft',
-      conntrack: false,
-    })._unsafeUnwrap();
-    expect((await backend.apply(before))._unsafeUnwrap().path).toBe('nft');
-    expect((await backend.apply(after))._unsafeUnwrap().path).toBe('nft');
-    (await backend.close())._unsafeUnwrap();
-    const fake = createNftablesBackend({
-      transport: new FakeNft(),
-      conntrack: false,
-    })._unsafeUnwrap();
-    expect(fake.writePath).toBe('nft');
-    expect((await fake.apply(before))._unsafeUnwrap().path).toBe('nft');
-    const mismatch = createNftablesBackend({ transport: new FakeNft(), writePath: 'netlink' });
-    expect(mismatch._unsafeUnwrapErr().kind).toBe('rejected');
+  it('writes nft text through a text transport', async () => {
+    for (const [path, transport] of [
+      ['libnftables', createLibnftablesTransport({ netns })._unsafeUnwrap()],
+      ['nft-cli', createNftCliTransport({ netns })._unsafeUnwrap()],
+    ] as const) {
+      const backend = createNftablesBackend({ transport, conntrack: false })._unsafeUnwrap();
+      expect((await backend.apply(before))._unsafeUnwrap().path).toBe(path);
+      expect((await backend.apply(after))._unsafeUnwrap().path).toBe(path);
+      (await backend.close())._unsafeUnwrap();
+      transport.close();
+    }
   });
 
-  it('sends what it cannot encode through nft instead, with a warning', async () => {
-    const transport = createNftCliTransport({ netns })._unsafeUnwrap();
-    const writer = createCommandWriter({ table: 'lbkit', transport, path: 'netlink', netns });
+  it('sends what netlink cannot encode through nft instead, with a warning', async () => {
+    const transport = withFallback(
+      createNetlinkTransport({ netns })._unsafeUnwrap(),
+      createNftCliTransport({ netns })._unsafeUnwrap(),
+    );
     try {
-      (await writer.write([{ verb: 'add', object: 'table' }]))._unsafeUnwrap();
-      // A map outside the rendered dialect: the encoder refuses it, nft gets the text (and fails).
-      const odd = await writer.write([
-        {
-          verb: 'add',
-          object: 'element',
-          map: 'other4',
-          elements: [{ map: 'other4', key: ['192.0.2.1'] }],
-        },
+      expect(
+        (await transport.write([{ verb: 'add', object: 'table' }]))._unsafeUnwrap(),
+      ).toMatchObject({ path: 'netlink', warnings: [] });
+      // A set outside the rendered dialect: the encoder refuses it, nft gets the text (and fails).
+      const other = { map: 'other4', key: ['192.0.2.1'] };
+      const odd = await transport.write([
+        { verb: 'add', object: 'element', map: 'other4', elements: [other] },
       ]);
       expect(odd._unsafeUnwrapErr().message).toMatch(/No such file or directory/); // nft's words
-      // The next write that succeeds reports what the failed one had to warn about.
-      const ok = (await writer.write([{ verb: 'delete', object: 'table' }]))._unsafeUnwrap();
-      expect(ok.path).toBe('netlink');
-      expect(ok.warnings).toEqual([
-        expect.stringMatching(/map other4: unknown layout; sent through nft/),
+      (
+        await openNftCli({ netns })
+          ._unsafeUnwrap()
+          .run('add set inet lbkit other4 { type ipv4_addr ; }\n')
+      )._unsafeUnwrap();
+      const sent = (
+        await transport.write([
+          { verb: 'add', object: 'element', map: 'other4', elements: [other] },
+        ])
+      )._unsafeUnwrap();
+      expect(sent.path).toBe('nft-cli');
+      expect(sent.warnings).toEqual([
+        expect.stringMatching(/^netlink: map other4: unknown layout; sent through nft-cli$/),
       ]);
       expect(
-        (await writer.write([{ verb: 'add', object: 'table' }]))._unsafeUnwrap().warnings,
-      ).toEqual([]);
+        (await transport.write([{ verb: 'delete', object: 'table' }]))._unsafeUnwrap().path,
+      ).toBe('netlink');
     } finally {
-      writer.close();
       transport.close();
     }
   });

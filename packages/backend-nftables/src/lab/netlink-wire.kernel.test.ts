@@ -1,13 +1,14 @@
 import type { DesiredState } from '@lbkit/core';
 import { NetnsLab } from '@lbkit/core/testing';
+import { openNetlinkSocket, SOCKET } from '@lbkit/netlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchState } from '../../bench/services.js';
 import { groupElements, type NftCommand } from '../render/commands.js';
 import { renderChangePlan, renderRuleset, renderRulesetCommands } from '../render/index.js';
 import type { NftablesRenderOptions } from '../render/options.js';
 import { CHANGES, FULL } from '../testing/golden-cases.js';
-import { openNfnetlink } from '../transport/nfnetlink-batch.js';
-import { createNftCliTransport } from '../transport/nft-cli.js';
+import { sendBatch } from '../transport/batch-send.js';
+import { openNftCli } from '../transport/nft-cli.js';
 import { encodeBatch } from '../wire/nft-batch-encode.js';
 import { describeBatch } from '../wire/nl-describe.js';
 import { kernelSkip } from './kernel-env.js';
@@ -66,9 +67,12 @@ describe.skipIf(skip)(`netlink batches${skip ? ` (skipped: ${skip})` : ''}`, () 
 
   for (const c of CASES) {
     it(`${c.name}: our batch is nft's, and both list the same`, async () => {
-      const nft = createNftCliTransport({ netns: viaNft })._unsafeUnwrap();
-      const ours = createNftCliTransport({ netns: viaNetlink })._unsafeUnwrap();
-      const socket = openNfnetlink({ netns: viaNetlink })._unsafeUnwrap();
+      const nft = openNftCli({ netns: viaNft })._unsafeUnwrap();
+      const ours = openNftCli({ netns: viaNetlink })._unsafeUnwrap();
+      const socket = openNetlinkSocket({
+        netns: viaNetlink,
+        protocol: SOCKET.NETLINK_NETFILTER,
+      })._unsafeUnwrap();
       try {
         for (const t of [nft, ours]) (await t.run('flush ruleset\n'))._unsafeUnwrap();
         if (c.previous) {
@@ -82,7 +86,7 @@ describe.skipIf(skip)(`netlink batches${skip ? ` (skipped: ${skip})` : ''}`, () 
           withoutCacheSetIds(describeBatch(theirs)),
         );
         const sent = encodeBatch(c.options.table ?? 'lbkit', c.commands, { firstSeq: 1 });
-        socket.send(sent._unsafeUnwrap())._unsafeUnwrap();
+        sendBatch(socket, sent._unsafeUnwrap())._unsafeUnwrap();
         const a = listing((await nft.json('list ruleset'))._unsafeUnwrap());
         const b = listing((await ours.json('list ruleset'))._unsafeUnwrap());
         expect(b).toBe(a);
@@ -95,8 +99,11 @@ describe.skipIf(skip)(`netlink batches${skip ? ` (skipped: ${skip})` : ''}`, () 
   }
 
   it('a batch the kernel refuses changes nothing, and the socket keeps working', async () => {
-    const cli = createNftCliTransport({ netns: viaNetlink })._unsafeUnwrap();
-    const socket = openNfnetlink({ netns: viaNetlink })._unsafeUnwrap();
+    const cli = openNftCli({ netns: viaNetlink })._unsafeUnwrap();
+    const socket = openNetlinkSocket({
+      netns: viaNetlink,
+      protocol: SOCKET.NETLINK_NETFILTER,
+    })._unsafeUnwrap();
     try {
       const desired = FULL[0]!.desired;
       (await cli.run(renderRuleset(desired)._unsafeUnwrap()))._unsafeUnwrap();
@@ -112,7 +119,7 @@ describe.skipIf(skip)(`netlink batches${skip ? ` (skipped: ${skip})` : ''}`, () 
         [...groupElements('delete', [flow('192.0.2.10')]), ...groupElements('add', [slot])],
         { firstSeq: 100 },
       )._unsafeUnwrap();
-      const result = socket.send(refused);
+      const result = sendBatch(socket, refused);
       expect(result._unsafeUnwrapErr().kind).toBe('rejected');
       expect(result._unsafeUnwrapErr().message).toMatch(/message 2 of 2: errno 2 \(ENOENT\)/);
       expect(listing((await cli.json('list ruleset'))._unsafeUnwrap())).toBe(before);
@@ -120,15 +127,15 @@ describe.skipIf(skip)(`netlink batches${skip ? ` (skipped: ${skip})` : ''}`, () 
       const missing = encodeBatch('lbkit', groupElements('delete', [flow('192.0.2.99')]), {
         firstSeq: 200,
       })._unsafeUnwrap();
-      expect(socket.send(missing)._unsafeUnwrapErr().message).toMatch(/ENOENT/);
+      expect(sendBatch(socket, missing)._unsafeUnwrapErr().message).toMatch(/ENOENT/);
       expect(listing((await cli.json('list ruleset'))._unsafeUnwrap())).toBe(before);
       const good = encodeBatch('lbkit', [{ verb: 'delete', object: 'table' }], { firstSeq: 300 });
-      socket.send(good._unsafeUnwrap())._unsafeUnwrap();
+      sendBatch(socket, good._unsafeUnwrap())._unsafeUnwrap();
       expect((await cli.json('list ruleset'))._unsafeUnwrap()).toEqual({
         nftables: [expect.anything()],
       });
       socket.close();
-      expect(socket.send(good._unsafeUnwrap())._unsafeUnwrapErr().kind).toBe('closed');
+      expect(sendBatch(socket, good._unsafeUnwrap())._unsafeUnwrapErr().kind).toBe('closed');
     } finally {
       socket.close();
       cli.close();

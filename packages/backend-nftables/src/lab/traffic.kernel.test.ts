@@ -49,8 +49,8 @@ describe.skipIf(skip)(
       await lab?.destroy();
     });
 
-    it('uses libnftables by default', () => {
-      expect(backend.transport).toBe('libnftables');
+    it('writes through netlink by default, with libnftables behind it', () => {
+      expect(backend.transport).toBe('netlink+libnftables');
     });
 
     it('round robin: 300 connections -> exactly 100/100/100, with port translation', async () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createNftablesBackend } from '../backend/backend.js';
-import { A, B, C, dest, FakeNft, state, svc, web } from '../testing/index.js';
+import { A, B, C, dest, state, svc, web } from '../testing/index.js';
 import { renderChangePlan, renderChanges } from './changes.js';
 import { printCommands } from './print.js';
 
@@ -35,18 +34,5 @@ describe('renderChangePlan', () => {
     expect(elementsOnly(renderChangePlan(four, state())._unsafeUnwrap())).toBe(false);
     expect(elementsOnly(renderChangePlan(state(), four)._unsafeUnwrap())).toBe(false);
     expect(renderChangePlan(four, four)._unsafeUnwrap()).toEqual({ commands: [], script: '' });
-  });
-
-  it('a backend on a fake transport sends every apply as nft text (report.path nft)', async () => {
-    const fake = new FakeNft();
-    const backend = createNftablesBackend({ transport: fake, conntrack: false })._unsafeUnwrap();
-    expect(backend.writePath).toBe('nft');
-    expect((await backend.apply(state(web())))._unsafeUnwrap().path).toBe('nft');
-    const flip = (await backend.apply(state(web([A, C]))))._unsafeUnwrap();
-    expect([flip.mode, flip.path]).toEqual(['changes', 'nft']);
-    expect((await backend.apply(state(web([A, C]))))._unsafeUnwrap().path).toBe('none');
-    expect(
-      createNftablesBackend({ transport: fake, writePath: 'netlink' })._unsafeUnwrapErr().kind,
-    ).toBe('rejected');
   });
 });

@@ -120,7 +120,9 @@ export interface ElementOp {
 
 /** One command of a transaction, on the instance's table (`inet <table>`). */
 export type NftCommand =
-  | { readonly verb: 'add' | 'delete'; readonly object: 'table' }
+  /** `add table` (with the comment lbkit marks its tables with) or `delete table`. */
+  | { readonly verb: 'add'; readonly object: 'table'; readonly comment?: string }
+  | { readonly verb: 'delete'; readonly object: 'table' }
   | { readonly verb: 'add'; readonly object: 'set'; readonly set: SetDecl }
   | { readonly verb: 'add'; readonly object: 'chain'; readonly chain: ChainDecl }
   | { readonly verb: 'delete' | 'flush'; readonly object: 'chain'; readonly name: string }

@@ -119,7 +119,9 @@ export function commandText(command: NftCommand, table: string): string {
   const t = tableRef(table);
   switch (command.object) {
     case 'table':
-      return `${command.verb} table ${t}`;
+      return command.verb === 'add' && command.comment !== undefined
+        ? `add table ${t} { comment ${JSON.stringify(command.comment)} ; }`
+        : `${command.verb} table ${t}`;
     case 'set':
       return setText(command.set, t);
     case 'chain':

@@ -46,9 +46,9 @@ describe('renderRuleset validation', () => {
   it('starts with a create-delete-create of the table (one transaction, no empty window)', () => {
     const lines = renderRuleset(state(web()), { table: 'lb1' })._unsafeUnwrap().split('\n');
     expect(lines.slice(0, 3)).toEqual([
-      'add table inet lb1',
+      'add table inet lb1 { comment "managed by lbkit" ; }',
       'delete table inet lb1',
-      'add table inet lb1',
+      'add table inet lb1 { comment "managed by lbkit" ; }',
     ]);
     expect(renderDeleteTable({ table: 'lb1' })._unsafeUnwrap()).toBe('delete table inet lb1\n');
   });

@@ -1,5 +1,6 @@
 import type { BackendError, DesiredState } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
+import { TABLE_COMMENT } from '../names.js';
 import type { NftCommand } from './commands.js';
 import {
   type NftablesRenderOptions,
@@ -57,9 +58,9 @@ export function renderRulesetCommands(
   const services = renderServices(desired, opts);
   if (services.isErr()) return err(services.error);
   return ok([
-    { verb: 'add', object: 'table' },
+    { verb: 'add', object: 'table', comment: TABLE_COMMENT },
     { verb: 'delete', object: 'table' },
-    { verb: 'add', object: 'table' },
+    { verb: 'add', object: 'table', comment: TABLE_COMMENT },
     ...skeletonCommands(opts),
     ...servicesAddCommands(services.value.values()),
   ]);

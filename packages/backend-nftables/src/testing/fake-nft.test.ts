@@ -152,9 +152,21 @@ describe('FakeNft', () => {
     });
   });
 
-  it('json() is unsupported and close() is final', async () => {
+  it('reads back what it holds, and close() is final', async () => {
     const fake = new FakeNft();
-    expect((await fake.json('list ruleset'))._unsafeUnwrapErr().kind).toBe('unsupported');
+    await fake.run(full);
+    const [web] = (await fake.read())._unsafeUnwrap().services;
+    expect(web).toMatchObject({
+      key: { vip: '192.0.2.10', port: 80, protocol: 'tcp' },
+      name: 'web',
+      scheduler: 'numgen inc',
+      whenEmpty: 'reject',
+    });
+    expect(web!.destinations.map((d) => `${d.address}:${d.port} w${d.weight}`)).toEqual([
+      '192.0.2.11:80 w1',
+      '192.0.2.12:80 w1',
+      '192.0.2.13:80 w1',
+    ]);
     fake.close();
     fake.close();
     expect((await fake.run(full))._unsafeUnwrapErr().kind).toBe('closed');

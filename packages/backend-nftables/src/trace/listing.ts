@@ -10,7 +10,11 @@ const byName = <T>(m: ReadonlyMap<string, T>): T[] => [...m.keys()].sort().map((
 export function listRuleset(state: NftState): string {
   const lines: string[] = [];
   for (const [ref, t] of state.tables) {
-    lines.push(`add table ${ref}`);
+    const decl = [
+      ...(t.comment === undefined ? [] : [`comment ${JSON.stringify(t.comment)} ;`]),
+      ...(t.dormant ? ['flags dormant ;'] : []),
+    ];
+    lines.push(decl.length === 0 ? `add table ${ref}` : `add table ${ref} { ${decl.join(' ')} }`);
     for (const c of [...t.counters].sort()) lines.push(`add counter ${ref} ${c}`);
     for (const m of byName(t.maps)) {
       const decl = m.data === undefined ? m.key : `${m.key} : ${m.data}`;

@@ -46,7 +46,17 @@ export interface NftElementText {
 /** One parsed command. `table` is `<family> <name>`. */
 export type ParsedCommand =
   | {
-      readonly verb: 'add' | 'delete';
+      readonly verb: 'add';
+      readonly object: 'table';
+      readonly table: string;
+      /** `{ comment "..." ; }`: kept only when the table is created. */
+      readonly comment?: string;
+      /** `{ flags dormant ; }`: an `add` of an existing table sets its flags to these. */
+      readonly dormant: boolean;
+      readonly line: number;
+    }
+  | {
+      readonly verb: 'delete';
       readonly object: 'table';
       readonly table: string;
       readonly line: number;
@@ -108,7 +118,7 @@ const IDENT = '[A-Za-z][A-Za-z0-9_.-]*';
 const TABLE = `(inet|ip|ip6) (${IDENT})`;
 const re = (s: string): RegExp => new RegExp(`^${s}$`);
 const P = {
-  table: re(`(add|delete) table ${TABLE}`),
+  table: re(`(add|delete) table ${TABLE}(?: \\{ (.*) \\})?`),
   chain: re(`add chain ${TABLE} (${IDENT})(?: \\{ (.*) \\})?`),
   chainOp: re(`(delete|flush) chain ${TABLE} (${IDENT})`),
   rule: re(`add rule ${TABLE} (${IDENT}) (.+)`),
@@ -141,6 +151,20 @@ function parseMapBody(
   return { key: decl.slice(0, colon), data: decl.slice(colon + 3), interval, counter };
 }
 
+/** `comment "..." ; flags dormant ;` of a table declaration. */
+function parseTableBody(body: string): { comment?: string; dormant: boolean } | undefined {
+  let comment: string | undefined;
+  let dormant = false;
+  for (const part of body.split(';').map((p) => p.trim())) {
+    if (part === '') continue;
+    const note = /^comment "([^"\\]*)"$/.exec(part);
+    if (note) comment = note[1];
+    else if (part === 'flags dormant') dormant = true;
+    else return undefined;
+  }
+  return comment === undefined ? { dormant } : { comment, dormant };
+}
+
 /** Splits `a : b, c : d` at top-level commas. */
 function parseElements(body: string, withValues: boolean): NftElementText[] | undefined {
   const out: NftElementText[] = [];
@@ -163,8 +187,17 @@ export function parseLine(
   const s = text.trim();
   if (s === '' || s.startsWith('#')) return ok(undefined);
   let m = P.table.exec(s);
-  if (m)
-    return ok({ verb: m[1] as 'add' | 'delete', object: 'table', table: `${m[2]} ${m[3]}`, line });
+  if (m) {
+    const table = `${m[2]} ${m[3]}`;
+    if (m[1] === 'delete') {
+      return m[4] === undefined
+        ? ok({ verb: 'delete', object: 'table', table, line })
+        : err(fail(line, s, 'delete table takes no declaration'));
+    }
+    const decl = m[4] === undefined ? { dormant: false } : parseTableBody(m[4]);
+    if (!decl) return err(fail(line, s, 'unknown table declaration'));
+    return ok({ verb: 'add', object: 'table', table, ...decl, line });
+  }
   m = P.chain.exec(s);
   if (m) {
     const table = `${m[1]} ${m[2]}`;

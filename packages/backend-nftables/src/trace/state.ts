@@ -32,6 +32,10 @@ export interface NftMapState {
 export interface NftTableState {
   readonly family: string;
   readonly name: string;
+  /** Its comment (lbkit marks its tables with one). */
+  readonly comment?: string;
+  /** `flags dormant`: the kernel does not run its chains. */
+  readonly dormant: boolean;
   readonly chains: ReadonlyMap<string, NftChainState>;
   readonly maps: ReadonlyMap<string, NftMapState>;
   readonly counters: ReadonlySet<string>;
@@ -48,6 +52,8 @@ export const EMPTY_NFT_STATE: NftState = { tables: new Map() };
 interface MutTable {
   family: string;
   name: string;
+  comment?: string;
+  dormant: boolean;
   chains: Map<string, { name: string; hook?: NftHookSpec; rules: string[] }>;
   maps: Map<string, Omit<NftMapState, 'elements'> & { elements: Map<string, string | undefined> }>;
   counters: Set<string>;
@@ -59,6 +65,8 @@ function cloneTables(state: NftState): Map<string, MutTable> {
     out.set(k, {
       family: t.family,
       name: t.name,
+      ...(t.comment === undefined ? {} : { comment: t.comment }),
+      dormant: t.dormant,
       chains: new Map([...t.chains].map(([n, c]) => [n, { ...c, rules: [...c.rules] }])),
       maps: new Map([...t.maps].map(([n, m]) => [n, { ...m, elements: new Map(m.elements) }])),
       counters: new Set(t.counters),
@@ -99,11 +107,16 @@ function referenced(t: MutTable, what: 'chain' | 'map' | 'counter', name: string
 function applyOne(tables: Map<string, MutTable>, cmd: ParsedCommand): BackendError | undefined {
   if (cmd.object === 'table') {
     if (cmd.verb === 'add') {
-      if (!tables.has(cmd.table)) {
+      const existing = tables.get(cmd.table);
+      // Like the kernel: an existing table takes the new flags, keeps its comment.
+      if (existing) existing.dormant = cmd.dormant;
+      else {
         const [family, name] = cmd.table.split(' ') as [string, string];
         tables.set(cmd.table, {
           family,
           name,
+          ...(cmd.comment === undefined ? {} : { comment: cmd.comment }),
+          dormant: cmd.dormant,
           chains: new Map(),
           maps: new Map(),
           counters: new Set(),

@@ -71,8 +71,13 @@ interface Ctx {
 }
 
 const ipk = (f: IpFamily): string => (f === 4 ? 'ip' : 'ip6');
-const DISPATCH = /^(ip6?) daddr \. meta l4proto \. th dport vmap @(\S+)$/;
-const DNAT =
+/** `<ip> daddr . meta l4proto . th dport vmap @<map>`: family keyword, map. */
+export const DISPATCH_RULE = /^(ip6?) daddr \. meta l4proto \. th dport vmap @(\S+)$/;
+/**
+ * A service rule: protocol, dnat family, daddr family, dport protocol, selector, numgen
+ * modulus | jhash family, modulus, seed, and the slot map.
+ */
+export const DNAT_RULE =
   /^meta l4proto (tcp|udp) (?:counter )?dnat (ip6?) to (ip6?) daddr \. (tcp|udp) dport \. (numgen (?:inc|random) mod (\d+)|jhash (ip6?) saddr mod (\d+) seed (0x[0-9a-f]+)) map @(\S+)$/;
 
 /** A rule's outcome: a final result, go on, or a verdict that enters another chain. */
@@ -85,7 +90,7 @@ function evalRule(ctx: Ctx, rule: string): Result<Step, BackendError> {
   if (rule === 'reject with icmpx port-unreachable') return ok({ verdict: 'reject' });
   if (rule === 'meta l4proto tcp reject with tcp reset')
     return ok(p.protocol === 'tcp' ? { verdict: 'reject' } : 'continue');
-  let m = DISPATCH.exec(rule);
+  let m = DISPATCH_RULE.exec(rule);
   if (m) {
     if (m[1] !== ipk(p.family)) return ok('continue');
     const map = t.maps.get(m[2]!);
@@ -97,7 +102,7 @@ function evalRule(ctx: Ctx, rule: string): Result<Step, BackendError> {
     if (v === 'drop' || v === 'accept') return ok({ verdict: v });
     return err(backendError('parse', `unknown verdict ${v}`));
   }
-  m = DNAT.exec(rule);
+  m = DNAT_RULE.exec(rule);
   if (m) {
     if (m[1] !== p.protocol || m[2] !== ipk(p.family)) return ok('continue');
     const map = t.maps.get(m[10]!);

@@ -1,22 +1,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { type BackendError, backendError, type ServiceKey } from '@lbkit/core';
+import { type BackendError, backendError } from '@lbkit/core';
 import { NETNS_NAME } from '@lbkit/netlink';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
-
-/** UDP flows of one service that went to one destination (now gone from it). */
-export interface StaleUdpFlows {
-  readonly service: ServiceKey;
-  /** The destination the flows were DNATed to (the conntrack reply source). */
-  readonly address: string;
-  readonly port: number;
-}
+import type { StaleUdpFlows } from './transport.js';
 
 /**
  * Deletes conntrack entries so that existing UDP "connections" of a service stop
  * going to a destination that left it (kube-proxy does this: UDP has no end, so
  * without it a client keeps sending to the dead destination until the entry
- * times out). Behind this interface so offline tests can fake it.
+ * times out). The real transports use it for `forgetUdpFlows`.
  */
 export interface ConntrackCleaner {
   /** `conntrack-tool`, or a fake's name. */
@@ -130,4 +123,21 @@ export function createConntrackToolCleaner(
       );
     },
   });
+}
+
+/**
+ * `forgetUdpFlows` of the real transports: the `conntrack` tool in `netns`,
+ * or `unavailable` on every call when it is not installed (a failed cleanup
+ * never fails an apply: the backend reports it as a warning).
+ */
+export function udpFlowForgetter(
+  netns: string | undefined,
+): (flows: readonly StaleUdpFlows[]) => ResultAsync<number, BackendError> {
+  const cleaner = createConntrackToolCleaner(netns === undefined ? {} : { netns });
+  return (flows) =>
+    flows.length === 0
+      ? ResultAsync.fromSafePromise(Promise.resolve(0))
+      : cleaner.isOk()
+        ? cleaner.value.deleteUdpFlows(flows)
+        : ResultAsync.fromPromise(Promise.reject(cleaner.error), () => cleaner.error);
 }

@@ -4,10 +4,10 @@ import koffi from 'koffi';
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
 import { LIBNFTABLES_CANDIDATES, NFT_CTX_DEFAULT, NFT_CTX_OUTPUT } from '../wire/uapi.js';
 import { classifyNftError, parseNftJson } from './classify.js';
-import type { NftTransport } from './transport.js';
+import type { NftRunner } from './nft-runner.js';
 
 /** Options for `createLibnftablesTransport`. */
-export interface LibnftablesTransportOptions {
+export interface LibnftablesOptions {
   /**
    * Library to load (soname or path). Default: the first of `libnftables.so.1`
    * and the usual Debian/RHEL paths that loads.
@@ -83,9 +83,7 @@ function loadLibrary(
  * Fails with `unavailable` when the library cannot be loaded or the namespace
  * cannot be entered. Needs CAP_NET_ADMIN for writes.
  */
-export function createLibnftablesTransport(
-  options: LibnftablesTransportOptions = {},
-): Result<NftTransport, BackendError> {
+export function openLibnftables(options: LibnftablesOptions = {}): Result<NftRunner, BackendError> {
   const loaded = loadLibrary(options.library);
   if (loaded.isErr()) return err(loaded.error);
   const { lib } = loaded.value;
@@ -127,7 +125,6 @@ export function createLibnftablesTransport(
 
   return ok({
     name: 'libnftables',
-    ...(options.netns !== undefined ? { netns: options.netns } : {}),
     run(script: string): ResultAsync<string, BackendError> {
       if (closed) return closedError();
       try {

@@ -4,10 +4,10 @@ import { type BackendError, backendError } from '@lbkit/core';
 import { NETNS_NAME } from '@lbkit/netlink';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import { classifyNftError, firstLine, parseNftJson } from './classify.js';
-import type { NftTransport } from './transport.js';
+import type { NftRunner } from './nft-runner.js';
 
 /** Options for `createNftCliTransport`. */
-export interface NftCliTransportOptions {
+export interface NftCliOptions {
   /** The `nft` binary. Default: the first of `/usr/sbin/nft`, `/sbin/nft`, `/usr/bin/nft` that exists. */
   readonly nft?: string;
   /** The `ip` binary used for `netns`. Default `/usr/sbin/ip` (or `/sbin/ip`, `/bin/ip`). */
@@ -65,9 +65,7 @@ function runChild(
  * sent). About 5-20 ms per call (process start). Fails with `unavailable` when
  * `nft` (or `ip`, with `netns`) is missing.
  */
-export function createNftCliTransport(
-  options: NftCliTransportOptions = {},
-): Result<NftTransport, BackendError> {
+export function openNftCli(options: NftCliOptions = {}): Result<NftRunner, BackendError> {
   const nft = options.nft ?? findBinary(['/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft']);
   if (!nft || !existsSync(nft)) {
     return err(
@@ -105,7 +103,6 @@ export function createNftCliTransport(
 
   return ok({
     name: 'nft-cli',
-    ...(options.netns !== undefined ? { netns: options.netns } : {}),
     run(script: string): ResultAsync<string, BackendError> {
       return exec(['-f', '-'], script).andThen((exit) =>
         exit.code === 0

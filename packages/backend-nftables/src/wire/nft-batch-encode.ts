@@ -19,7 +19,7 @@ import { type AddressCache, encodeElementOp } from './nft-element-encode.js';
 import { encodeRuleExpressions } from './nft-rule-encode.js';
 import { encodeSetAttributes } from './nft-set-encode.js';
 import { NlWriter } from './nl-writer.js';
-import { NFNL, NFPROTO_INET, NFT, NFT_VALUE, NFTA } from './uapi.js';
+import { NFNL, NFPROTO_INET, NFT, NFT_USER, NFT_VALUE, NFTA } from './uapi.js';
 
 /** An encoded batch: the bytes to send and what to wait for. */
 export interface NftBatch {
@@ -54,6 +54,16 @@ const HOOKS: Readonly<Record<NonNullable<ChainDecl['hook']>['hook'], number>> = 
 const PRIORITIES = { dstnat: -100, srcnat: 100 } as const;
 
 const msgType = (msg: number): number => (NFNL.SUBSYS_NFTABLES << 8) | msg;
+
+/** A table's user data holding `comment` (libnftnl TLV: type, length, NUL-terminated text). */
+export function tableUserdata(comment: string): Uint8Array {
+  const text = new TextEncoder().encode(comment);
+  const out = new Uint8Array(text.length + 3);
+  out[0] = NFT_USER.UDATA_TABLE_COMMENT;
+  out[1] = text.length + 1;
+  out.set(text, 2);
+  return out;
+}
 const CREATE = NLM.F_REQUEST | NLM.F_CREATE;
 
 function encodeChain(w: NlWriter, table: string, chain: ChainDecl): void {
@@ -133,7 +143,10 @@ export function encodeBatch(
       case 'table':
         message(c.verb === 'add' ? NFT.MSG_NEWTABLE : NFT.MSG_DELTABLE, NLM.F_REQUEST, () => {
           w.str(NFTA.TABLE_NAME, table);
-          if (c.verb === 'add') w.be32(NFTA.TABLE_FLAGS, 0);
+          if (c.verb === 'add') {
+            w.be32(NFTA.TABLE_FLAGS, 0);
+            if (c.comment !== undefined) w.bytes(NFTA.TABLE_USERDATA, tableUserdata(c.comment));
+          }
         });
         break;
       case 'set': {

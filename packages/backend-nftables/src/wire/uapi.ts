@@ -54,15 +54,27 @@ export const NFPROTO_INET = 1;
 export const NFT = {
   /** `enum nf_tables_msg_types`. */
   MSG_NEWTABLE: 0,
+  MSG_GETTABLE: 1,
   MSG_DELTABLE: 2,
   MSG_NEWCHAIN: 3,
+  MSG_GETCHAIN: 4,
   MSG_DELCHAIN: 5,
   MSG_NEWRULE: 6,
+  MSG_GETRULE: 7,
   MSG_DELRULE: 8,
   MSG_NEWSET: 9,
+  MSG_GETSET: 10,
   MSG_DELSET: 11,
   MSG_NEWSETELEM: 12,
+  MSG_GETSETELEM: 13,
   MSG_DELSETELEM: 14,
+  /** The generation of the namespace's ruleset (reply: `NEWGEN` with `NFTA_GEN_ID`). */
+  MSG_NEWGEN: 15,
+  MSG_GETGEN: 16,
+  /** `enum nft_gen_attributes`: `NFTA_GEN_ID`. */
+  GEN_ID: 1,
+  /** `enum nft_table_flags`: `NFT_TABLE_F_DORMANT`. */
+  TABLE_F_DORMANT: 0x1,
   /** `enum nft_set_elem_list_attributes`. */
   SET_ELEM_LIST_TABLE: 1,
   SET_ELEM_LIST_SET: 2,
@@ -94,6 +106,7 @@ export const NFTA = {
   /** `enum nft_table_attributes`. */
   TABLE_NAME: 1,
   TABLE_FLAGS: 2,
+  TABLE_USERDATA: 6,
   /** `enum nft_chain_attributes`. */
   CHAIN_TABLE: 1,
   CHAIN_NAME: 3,
@@ -235,6 +248,8 @@ export const NFT_USER = {
   TYPE_INET_PROTOCOL: 12,
   TYPE_INET_SERVICE: 13,
   TYPE_BITS: 6,
+  /** `NFTNL_UDATA_TABLE_COMMENT`: the comment in a table's user data. */
+  UDATA_TABLE_COMMENT: 0,
   /** `NFTNL_UDATA_SET_*`. */
   UDATA_SET_KEYBYTEORDER: 0,
   UDATA_SET_DATABYTEORDER: 1,

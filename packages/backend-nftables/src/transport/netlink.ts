@@ -1,0 +1,201 @@
+/**
+ * The default transport: every write is ONE raw nf_tables netlink batch
+ * (byte for byte what nft sends for the same commands), sent on a
+ * `NETLINK_NETFILTER` socket opened once in the table's namespace; the
+ * generation id and the table's flags and comment are asked on the same
+ * socket. No nft process, no text parsing, no cache dump of every chain and
+ * set before a change.
+ * @module
+ */
+import { type BackendError, backendError } from '@lbkit/core';
+import {
+  attrString,
+  createNetlinkConnection,
+  decodeAttributes,
+  encodeAttributes,
+  indexAttributes,
+  type NetlinkConnection,
+  type NetlinkError,
+  type NetlinkSocket,
+  openNetlinkSocket,
+  readBe32,
+  SOCKET,
+} from '@lbkit/netlink';
+import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
+import { DEFAULT_TABLE } from '../names.js';
+import type { NftCommand } from '../render/commands.js';
+import { encodeBatch } from '../wire/nft-batch-encode.js';
+import { NlWriter } from '../wire/nl-writer.js';
+import { NFNL, NFPROTO_INET, NFT, NFT_USER, NFTA } from '../wire/uapi.js';
+import { sendBatch } from './batch-send.js';
+import { udpFlowForgetter } from './conntrack-tool.js';
+import type { NftTransport, TableProbe, WriteReport } from './transport.js';
+
+/** Options of `createNetlinkTransport`. */
+export interface NetlinkTransportOptions {
+  /** Table name (family `inet`), validated by the backend. Default `lbkit`. */
+  readonly table?: string;
+  /** Named network namespace (`ip netns add NAME`) to open the socket in. Default: own. */
+  readonly netns?: string;
+  /** Bound on waiting for one reply, ms. Default 5000. */
+  readonly timeoutMs?: number;
+  /** Test seam: a socket to use instead of opening one (e.g. an in-memory kernel). */
+  readonly socket?: NetlinkSocket;
+}
+
+const msgType = (msg: number): number => (NFNL.SUBSYS_NFTABLES << 8) | msg;
+
+/** `struct nfgenmsg` + attributes: the payload of an nf_tables request. */
+function nfgen(family: number, attributes: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const out = new Uint8Array(NFNL.GENMSG_LEN + attributes.length);
+  out[0] = family;
+  out[1] = NFNL.NFNETLINK_V0;
+  out.set(attributes, NFNL.GENMSG_LEN);
+  return out;
+}
+
+/** The comment in a table's user data (libnftnl TLVs: u8 type, u8 length, value). */
+export function tableComment(udata: Uint8Array): string | undefined {
+  for (let at = 0; at + 2 <= udata.length; ) {
+    const type = udata[at]!;
+    const len = udata[at + 1]!;
+    const value = udata.subarray(at + 2, at + 2 + len);
+    if (type === NFT_USER.UDATA_TABLE_COMMENT) {
+      const end = value.indexOf(0);
+      return new TextDecoder().decode(end < 0 ? value : value.subarray(0, end));
+    }
+    at += 2 + len;
+  }
+  return undefined;
+}
+
+const fromNetlink = (e: NetlinkError, what: string): BackendError =>
+  backendError(
+    e.kind === 'permission' || e.kind === 'unavailable' || e.kind === 'closed'
+      ? e.kind === 'closed'
+        ? 'closed'
+        : 'unavailable'
+      : e.kind === 'parse'
+        ? 'parse'
+        : 'rejected',
+    `${what}: ${e.message}`,
+    { cause: e },
+  );
+
+/** The namespace's nf_tables generation id (`NFT_MSG_GETGEN`). */
+export function readGeneration(connection: NetlinkConnection): Result<number, BackendError> {
+  const replies = connection.request(msgType(NFT.MSG_GETGEN), nfgen(0), 'ack', 'GETGEN');
+  if (replies.isErr()) return err(fromNetlink(replies.error, 'nf_tables generation'));
+  for (const m of replies.value) {
+    if (m.type !== msgType(NFT.MSG_NEWGEN)) continue;
+    const attrs = decodeAttributes(m.payload.subarray(NFNL.GENMSG_LEN));
+    const id = attrs.isOk() ? indexAttributes(attrs.value).get(NFT.GEN_ID) : undefined;
+    const value = id && readBe32(id);
+    if (value !== undefined) return ok(value);
+  }
+  return err(backendError('parse', 'nf_tables generation: no NFTA_GEN_ID in the reply'));
+}
+
+/** `NFT_MSG_GETTABLE` of `inet <table>`: existence, flags and comment. */
+export function readTable(
+  connection: NetlinkConnection,
+  table: string,
+): Result<Omit<TableProbe, 'generation'>, BackendError> {
+  const payload = nfgen(NFPROTO_INET, encodeAttributes([attrString(NFTA.TABLE_NAME, table)]));
+  const replies = connection.request(
+    msgType(NFT.MSG_GETTABLE),
+    payload,
+    'ack',
+    `GETTABLE ${table}`,
+  );
+  if (replies.isErr()) {
+    if (replies.error.kind === 'not-found') return ok({ exists: false, dormant: false });
+    return err(fromNetlink(replies.error, `table inet ${table}`));
+  }
+  const reply = replies.value.find((m) => m.type === msgType(NFT.MSG_NEWTABLE));
+  if (!reply) return err(backendError('parse', `table inet ${table}: no NEWTABLE in the reply`));
+  const attrs = decodeAttributes(reply.payload.subarray(NFNL.GENMSG_LEN));
+  if (attrs.isErr()) return err(fromNetlink(attrs.error, `table inet ${table}`));
+  const by = indexAttributes(attrs.value);
+  const flags = by.get(NFTA.TABLE_FLAGS);
+  const udata = by.get(NFTA.TABLE_USERDATA);
+  const comment = udata ? tableComment(udata.value) : undefined;
+  return ok({
+    exists: true,
+    dormant: (((flags && readBe32(flags)) ?? 0) & NFT.TABLE_F_DORMANT) !== 0,
+    ...(comment === undefined ? {} : { comment }),
+  });
+}
+
+/**
+ * The netlink transport for `inet <table>` in `netns`. Fails with
+ * `unavailable` when koffi/libc, the namespace or the socket is unusable.
+ * `write` fails with `unsupported` when the commands fall outside the
+ * encoder's dialect or the batch is too large for one datagram (nothing was
+ * sent: the fallback transport can take them); `read` is `unsupported` (the
+ * text transports read nft's JSON listing).
+ */
+export function createNetlinkTransport(
+  options: NetlinkTransportOptions = {},
+): Result<NftTransport, BackendError> {
+  const table = options.table ?? DEFAULT_TABLE;
+  let socket = options.socket;
+  if (!socket) {
+    const opened = openNetlinkSocket({
+      protocol: SOCKET.NETLINK_NETFILTER,
+      receiveBufferBytes: 1 << 20,
+      receiveTimeoutMs: options.timeoutMs ?? 5000,
+      ...(options.netns === undefined ? {} : { netns: options.netns }),
+    });
+    if (opened.isErr()) {
+      return err(backendError('unavailable', `nf_tables netlink socket: ${opened.error.message}`));
+    }
+    socket = opened.value;
+  }
+  const connection = createNetlinkConnection(socket);
+  /** One buffer for every batch (each is sent before the next is encoded). */
+  const buffer = new NlWriter(64 * 1024);
+  let closed = false;
+  const forget = udpFlowForgetter(options.netns);
+  const closedError = () => errAsync(backendError('closed', 'netlink transport is closed'));
+
+  const write = (commands: readonly NftCommand[]): ResultAsync<WriteReport, BackendError> => {
+    if (closed) return closedError();
+    if (commands.length === 0) return okAsync({ path: 'netlink', warnings: [] });
+    const firstSeq = connection.nextSeq;
+    const batch = encodeBatch(table, commands, { firstSeq, writer: buffer });
+    if (batch.isErr()) return errAsync(batch.error);
+    connection.skip(batch.value.messages + 2);
+    const sent = sendBatch(socket!, batch.value);
+    if (sent.isErr()) return errAsync(sent.error);
+    const generation = readGeneration(connection);
+    return okAsync({
+      path: 'netlink',
+      warnings: [],
+      ...(generation.isOk() ? { generation: generation.value } : {}),
+    });
+  };
+
+  return ok({
+    name: 'netlink',
+    table,
+    write,
+    read: () =>
+      errAsync(backendError('unsupported', 'the netlink transport reads through a text transport')),
+    probe: () => {
+      if (closed) return closedError();
+      const generation = readGeneration(connection);
+      if (generation.isErr()) return errAsync(generation.error);
+      return readTable(connection, table).match(
+        (t) => okAsync({ ...t, generation: generation.value }),
+        (e) => errAsync(e),
+      );
+    },
+    forgetUdpFlows: forget,
+    close() {
+      if (closed) return;
+      closed = true;
+      connection.close();
+    },
+  });
+}
