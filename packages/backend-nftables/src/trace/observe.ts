@@ -68,7 +68,7 @@ export function observeTable(table: NftTableState | undefined): ObservedState {
       services.push({
         key: { vip, port, protocol },
         ...(name === undefined ? {} : { name }),
-        ...(scheduler === undefined ? {} : { scheduler }),
+        ...(scheduler === undefined || destinations.length === 0 ? {} : { scheduler }),
         ...(whenEmpty === undefined ? {} : { whenEmpty }),
         destinations,
       });

@@ -9,9 +9,11 @@
  */
 import { type BackendError, backendError } from '@lbkit/core';
 import {
+  type AttrSpec,
   attrString,
   createNetlinkConnection,
   decodeAttributes,
+  decodeMessages,
   encodeAttributes,
   indexAttributes,
   type NetlinkConnection,
@@ -22,14 +24,21 @@ import {
   SOCKET,
 } from '@lbkit/netlink';
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
-import { DEFAULT_TABLE } from '../names.js';
+import { DEFAULT_TABLE, isBackendMapName } from '../names.js';
+import { diffSnapshots, MISSING_TABLE } from '../read/table-snapshot.js';
 import type { NftCommand } from '../render/commands.js';
 import { encodeBatch } from '../wire/nft-batch-encode.js';
+import {
+  type DecodedTable,
+  decodeTableMessages,
+  observeDecoded,
+  snapshotOf,
+} from '../wire/nft-dump-decode.js';
 import { NlWriter } from '../wire/nl-writer.js';
 import { NFNL, NFPROTO_INET, NFT, NFT_USER, NFTA } from '../wire/uapi.js';
 import { sendBatch } from './batch-send.js';
 import { udpFlowForgetter } from './conntrack-tool.js';
-import type { NftTransport, TableProbe, WriteReport } from './transport.js';
+import type { NftTransport, TableComparison, TableProbe, WriteReport } from './transport.js';
 
 /** Options of `createNetlinkTransport`. */
 export interface NetlinkTransportOptions {
@@ -127,13 +136,114 @@ export function readTable(
   });
 }
 
+/** A whole table as dumped: its head, its objects, and the generation the dump was consistent at. */
+interface Dumped {
+  readonly head: Omit<TableProbe, 'generation'>;
+  readonly decoded: DecodedTable;
+  readonly generation?: number;
+}
+
+/**
+ * Dumps every chain, rule, set and element of `inet <table>` (`NLM_F_DUMP`
+ * requests; a dump the kernel marks interrupted is retried), between two
+ * generation reads: when they agree, the dump is one consistent state.
+ */
+export function dumpTable(
+  connection: NetlinkConnection,
+  table: string,
+): Result<Dumped, BackendError> {
+  const dump = (msg: number, attrs: readonly AttrSpec[], what: string) =>
+    connection
+      .request(msgType(msg), nfgen(NFPROTO_INET, encodeAttributes(attrs)), 'dump', what)
+      .mapErr((e) => fromNetlink(e, `dump of table inet ${table}`));
+  let last: Result<Dumped, BackendError> = err(backendError('internal', 'no dump'));
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const before = readGeneration(connection);
+    if (before.isErr()) return err(before.error);
+    const head = readTable(connection, table);
+    if (head.isErr()) return err(head.error);
+    const decoded: DecodedTable = { chains: new Map(), sets: new Map() };
+    if (head.value.exists) {
+      const objects = dump(NFT.MSG_GETCHAIN, [attrString(NFTA.CHAIN_TABLE, table)], 'GETCHAIN')
+        .andThen((chains) =>
+          dump(NFT.MSG_GETRULE, [attrString(NFTA.RULE_TABLE, table)], 'GETRULE').map((rules) => [
+            ...chains,
+            ...rules,
+          ]),
+        )
+        .andThen((chainsAndRules) =>
+          dump(NFT.MSG_GETSET, [attrString(NFTA.SET_TABLE, table)], 'GETSET').map((sets) => [
+            ...chainsAndRules,
+            ...sets,
+          ]),
+        );
+      if (objects.isErr()) {
+        last = err(objects.error);
+        if (/interrupted/.test(objects.error.message)) continue;
+        return last;
+      }
+      decodeTableMessages(objects.value, table, decoded);
+      let failed: BackendError | undefined;
+      for (const set of decoded.sets.keys()) {
+        const elements = dump(
+          NFT.MSG_GETSETELEM,
+          [attrString(NFT.SET_ELEM_LIST_TABLE, table), attrString(NFT.SET_ELEM_LIST_SET, set)],
+          `GETSETELEM ${set}`,
+        );
+        if (elements.isErr()) {
+          failed = elements.error;
+          break;
+        }
+        decodeTableMessages(elements.value, table, decoded);
+      }
+      if (failed) {
+        last = err(failed);
+        if (/interrupted/.test(failed.message)) continue;
+        return last;
+      }
+    }
+    const after = readGeneration(connection);
+    if (after.isErr()) return err(after.error);
+    last = ok({
+      head: head.value,
+      decoded,
+      ...(after.value === before.value ? { generation: before.value } : {}),
+    });
+    if (after.value === before.value) return last;
+  }
+  return last;
+}
+
+/**
+ * The snapshot the table would have with exactly `expected` (a full ruleset),
+ * from the very batch the transport would send: both sides of a comparison
+ * come through the same decoder.
+ */
+export function expectedSnapshot(table: string, expected: readonly NftCommand[]) {
+  const batch = encodeBatch(table, expected);
+  if (batch.isErr()) return err(batch.error);
+  const messages = decodeMessages(batch.value.bytes);
+  if (messages.isErr()) return err(backendError('internal', messages.error.message));
+  let comment: string | undefined;
+  for (const c of expected) if (c.object === 'table' && c.verb === 'add') comment = c.comment;
+  const decoded = decodeTableMessages(messages.value, table);
+  return ok(
+    snapshotOf(decoded, {
+      exists: true,
+      dormant: false,
+      ...(comment === undefined ? {} : { comment }),
+    }),
+  );
+}
+
 /**
  * The netlink transport for `inet <table>` in `netns`. Fails with
  * `unavailable` when koffi/libc, the namespace or the socket is unusable.
  * `write` fails with `unsupported` when the commands fall outside the
  * encoder's dialect or the batch is too large for one datagram (nothing was
- * sent: the fallback transport can take them); `read` is `unsupported` (the
- * text transports read nft's JSON listing).
+ * sent: the fallback transport can take them). `read` and `compare` dump
+ * the table (chains, rules, sets, then the elements of each set: one request
+ * each) and decode lbkit's layout, without nft.
  */
 export function createNetlinkTransport(
   options: NetlinkTransportOptions = {},
@@ -180,8 +290,26 @@ export function createNetlinkTransport(
     name: 'netlink',
     table,
     write,
-    read: () =>
-      errAsync(backendError('unsupported', 'the netlink transport reads through a text transport')),
+    read: () => {
+      if (closed) return closedError();
+      return dumpTable(connection, table)
+        .map((d) => observeDecoded(d.decoded))
+        .match(
+          (observed) => okAsync(observed),
+          (e) => errAsync(e),
+        );
+    },
+    compare: (expected: readonly NftCommand[]): ResultAsync<TableComparison, BackendError> => {
+      if (closed) return closedError();
+      const want = expectedSnapshot(table, expected);
+      if (want.isErr()) return errAsync(want.error);
+      const dumped = dumpTable(connection, table);
+      if (dumped.isErr()) return errAsync(dumped.error);
+      const { head, decoded, generation } = dumped.value;
+      const have = head.exists ? snapshotOf(decoded, head) : MISSING_TABLE;
+      const differences = diffSnapshots(want.value, have, { table, mayLinger: isBackendMapName });
+      return okAsync(generation === undefined ? { differences } : { differences, generation });
+    },
     probe: () => {
       if (closed) return closedError();
       const generation = readGeneration(connection);

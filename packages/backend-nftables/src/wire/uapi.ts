@@ -131,6 +131,12 @@ export const NFTA = {
   SET_ID: 10,
   SET_USERDATA: 13,
   SET_EXPR: 17,
+  /** `enum nft_set_elem_attributes`: `NFTA_SET_ELEM_EXPR`, `NFTA_SET_ELEM_EXPRESSIONS` (element counters). */
+  SET_ELEM_EXPR: 7,
+  SET_ELEM_EXPRESSIONS: 11,
+  /** `enum nft_counter_attributes`. */
+  COUNTER_BYTES: 1,
+  COUNTER_PACKETS: 2,
   /** `enum nft_set_elem_list_attributes`: `NFTA_SET_ELEM_LIST_SET_ID`. */
   SET_ELEM_LIST_SET_ID: 4,
   /** `enum nft_expr_attributes`. */

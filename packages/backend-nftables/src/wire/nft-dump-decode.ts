@@ -1,0 +1,438 @@
+/**
+ * nf_tables messages (the kernel's dump of a table, or a batch we would
+ * send) decoded into one plain model of the table: chains with their rules'
+ * expressions, sets with their elements. From it, a `TableSnapshot` (every
+ * object as comparable text: the whole-table drift check) and core's
+ * `ObservedState` (the read path of the netlink transport, for lbkit's own
+ * layout). Pure; never throws on hostile bytes (what does not parse is left
+ * out, which a comparison then reports).
+ * @module
+ */
+import {
+  formatIpv4,
+  formatIpv6,
+  type ObservedDestination,
+  type ObservedService,
+  type ObservedState,
+  type WhenEmpty,
+} from '@lbkit/core';
+import type { NetlinkMessage } from '@lbkit/netlink';
+import { decodeAttributes, type NlAttr, readBe32, readString } from '@lbkit/netlink';
+import { CHAIN, MAP, serviceFromChain } from '../names.js';
+import type { SetSnapshot, TableSnapshot } from '../read/table-snapshot.js';
+import { HOST_LITTLE_ENDIAN, IPPROTO, NFNL, NFT, NFT_VALUE, NFTA } from './uapi.js';
+
+/** One expression of a rule: its name and its attributes (type -> attribute). */
+export interface DecodedExpr {
+  readonly name: string;
+  readonly attrs: ReadonlyMap<number, NlAttr>;
+}
+
+/** One element: key bytes, data bytes or verdict, and its counter (dumps only). */
+export interface DecodedElement {
+  readonly key: Uint8Array;
+  readonly data?: Uint8Array;
+  readonly verdict?: { readonly code: number; readonly chain?: string };
+  readonly counter?: { readonly packets: number; readonly bytes: number };
+}
+
+/** A set or map: its declaring attributes and elements. */
+export interface DecodedSet {
+  readonly attrs: ReadonlyMap<number, NlAttr>;
+  /** Name of the set's per-element expression (`counter`), if any. */
+  readonly expr?: string;
+  readonly elements: DecodedElement[];
+}
+
+/** A chain: its hook attributes (base chains) and its rules in order. */
+export interface DecodedChain {
+  readonly attrs: ReadonlyMap<number, NlAttr>;
+  readonly rules: DecodedExpr[][];
+}
+
+/** A table, object by object, as the messages described it. */
+export interface DecodedTable {
+  readonly chains: Map<string, DecodedChain>;
+  readonly sets: Map<string, DecodedSet>;
+}
+
+const msgOf = (type: number): number => type & 0xff;
+const isNftables = (type: number): boolean => type >> 8 === NFNL.SUBSYS_NFTABLES;
+
+const attrsOf = (bytes: Uint8Array): NlAttr[] => {
+  const decoded = decodeAttributes(bytes);
+  return decoded.isOk() ? decoded.value : [];
+};
+const index = (list: readonly NlAttr[]): Map<number, NlAttr> => {
+  const by = new Map<number, NlAttr>();
+  for (const a of list) by.set(a.type, a);
+  return by;
+};
+const u64 = (a: NlAttr | undefined): number =>
+  a && a.value.length >= 8
+    ? Number(new DataView(a.value.buffer, a.value.byteOffset, 8).getBigUint64(0, false))
+    : 0;
+
+function decodeCounter(attr: NlAttr | undefined): DecodedElement['counter'] {
+  if (!attr) return undefined;
+  for (const e of [attr, ...attrsOf(attr.value)]) {
+    const by = index(attrsOf(e.value));
+    const name = by.get(NFTA.EXPR_NAME);
+    const data = by.get(NFTA.EXPR_DATA);
+    if (name && readString(name) === 'counter' && data) {
+      const c = index(attrsOf(data.value));
+      return { packets: u64(c.get(NFTA.COUNTER_PACKETS)), bytes: u64(c.get(NFTA.COUNTER_BYTES)) };
+    }
+  }
+  return undefined;
+}
+
+function decodeElement(elem: NlAttr): DecodedElement | undefined {
+  const by = index(attrsOf(elem.value));
+  const keyNest = by.get(NFT.SET_ELEM_KEY);
+  const key = keyNest ? index(attrsOf(keyNest.value)).get(NFT.DATA_VALUE)?.value : undefined;
+  if (!key) return undefined;
+  const out: { -readonly [K in keyof DecodedElement]: DecodedElement[K] } = { key };
+  const dataNest = by.get(NFT.SET_ELEM_DATA);
+  if (dataNest) {
+    const data = index(attrsOf(dataNest.value));
+    const value = data.get(NFT.DATA_VALUE);
+    const verdict = data.get(NFT.DATA_VERDICT);
+    if (value) out.data = value.value;
+    else if (verdict) {
+      const v = index(attrsOf(verdict.value));
+      const code = v.get(NFT.VERDICT_CODE);
+      const chain = v.get(NFT.VERDICT_CHAIN);
+      out.verdict = {
+        code: code ? (readBe32(code) ?? 0) | 0 : 0,
+        ...(chain ? { chain: readString(chain) } : {}),
+      };
+    }
+  }
+  const counter =
+    decodeCounter(by.get(NFTA.SET_ELEM_EXPR)) ?? decodeCounter(by.get(NFTA.SET_ELEM_EXPRESSIONS));
+  if (counter) out.counter = counter;
+  return out;
+}
+
+function decodeRule(expressions: NlAttr): DecodedExpr[] {
+  const out: DecodedExpr[] = [];
+  for (const e of attrsOf(expressions.value)) {
+    const by = index(attrsOf(e.value));
+    const name = by.get(NFTA.EXPR_NAME);
+    const data = by.get(NFTA.EXPR_DATA);
+    out.push({
+      name: name ? readString(name) : '?',
+      attrs: index(data ? attrsOf(data.value) : []),
+    });
+  }
+  return out;
+}
+
+/**
+ * Folds messages into `into` (table `table` only): NEWCHAIN, NEWRULE,
+ * NEWSET, NEWSETELEM (dumps answer with these types too), DELTABLE (a batch
+ * that replaces the table starts afresh).
+ */
+export function decodeTableMessages(
+  messages: readonly NetlinkMessage[],
+  table: string,
+  into: DecodedTable = { chains: new Map(), sets: new Map() },
+): DecodedTable {
+  for (const m of messages) {
+    if (!isNftables(m.type)) continue;
+    const by = index(attrsOf(m.payload.subarray(NFNL.GENMSG_LEN)));
+    const str = (type: number): string | undefined => {
+      const a = by.get(type);
+      return a ? readString(a) : undefined;
+    };
+    switch (msgOf(m.type)) {
+      case NFT.MSG_DELTABLE:
+        if (str(NFTA.TABLE_NAME) === table) {
+          into.chains.clear();
+          into.sets.clear();
+        }
+        break;
+      case NFT.MSG_NEWCHAIN: {
+        const name = str(NFTA.CHAIN_NAME);
+        if (str(NFTA.CHAIN_TABLE) !== table || name === undefined) break;
+        if (!into.chains.has(name)) into.chains.set(name, { attrs: by, rules: [] });
+        break;
+      }
+      case NFT.MSG_NEWRULE: {
+        const chain = into.chains.get(str(NFTA.RULE_CHAIN) ?? '');
+        const expressions = by.get(NFTA.RULE_EXPRESSIONS);
+        if (str(NFTA.RULE_TABLE) !== table || !chain) break;
+        chain.rules.push(expressions ? decodeRule(expressions) : []);
+        break;
+      }
+      case NFT.MSG_NEWSET: {
+        const name = str(NFTA.SET_NAME);
+        if (str(NFTA.SET_TABLE) !== table || name === undefined || into.sets.has(name)) break;
+        const expr = by.get(NFTA.SET_EXPR);
+        const exprName = expr ? index(attrsOf(expr.value)).get(NFTA.EXPR_NAME) : undefined;
+        into.sets.set(name, {
+          attrs: by,
+          ...(exprName ? { expr: readString(exprName) } : {}),
+          elements: [],
+        });
+        break;
+      }
+      case NFT.MSG_NEWSETELEM: {
+        const set = into.sets.get(str(NFT.SET_ELEM_LIST_SET) ?? '');
+        const list = by.get(NFT.SET_ELEM_LIST_ELEMENTS);
+        if (str(NFT.SET_ELEM_LIST_TABLE) !== table || !set || !list) break;
+        for (const elem of attrsOf(list.value)) {
+          const e = decodeElement(elem);
+          if (e) set.elements.push(e);
+        }
+        break;
+      }
+    }
+  }
+  return into;
+}
+
+// ---- comparable text --------------------------------------------------------
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+/** Attributes that only a request carries, or that the kernel adds when it dumps. */
+const IGNORED: Readonly<Record<string, readonly number[]>> = {
+  // Values, not the rule.
+  counter: [NFTA.COUNTER_BYTES, NFTA.COUNTER_PACKETS, 3],
+  // The set id names a set declared in the same batch; dumps name sets only.
+  lookup: [NFTA.LOOKUP_SET_ID],
+};
+
+/**
+ * An attribute list as text, sorted by type; `skip` drops attribute types.
+ * A nest is its payload's bytes: the kernel dumps some nests without
+ * `NLA_F_NESTED` (`CMP_DATA`, `CHAIN_HOOK`), so the flag is not compared.
+ */
+function attrsText(attrs: ReadonlyMap<number, NlAttr>, skip: readonly number[] = []): string {
+  return [...attrs]
+    .filter(([type]) => !skip.includes(type))
+    .sort((a, b) => a[0] - b[0])
+    .map(([type, a]) => `${type}=${hex(a.value)}`)
+    .join(' ');
+}
+
+const zero = (a: NlAttr | undefined): boolean => a?.value.every((b) => b === 0) ?? false;
+
+/**
+ * One expression as text, with the attributes a dump and a request disagree
+ * on left out: counter values, set ids, and the defaults the kernel writes
+ * back (a zero `lookup` flags / `hash` offset, the `nat` range maxima equal to
+ * their minima and the flags it derives from them, a `reject` code nft sends
+ * for a TCP reset).
+ */
+export function exprText(e: DecodedExpr): string {
+  const skip = [...(IGNORED[e.name] ?? [])];
+  const a = e.attrs;
+  if (e.name === 'lookup' && zero(a.get(5))) skip.push(5); // NFTA_LOOKUP_FLAGS
+  if (e.name === 'hash' && zero(a.get(NFTA.HASH_OFFSET))) skip.push(NFTA.HASH_OFFSET);
+  if (e.name === 'nat') {
+    const same = (x: number, y: number) =>
+      hex(a.get(x)?.value ?? new Uint8Array()) === hex(a.get(y)?.value ?? new Uint8Array());
+    if (same(4, NFTA.NAT_REG_ADDR_MIN)) skip.push(4); // NFTA_NAT_REG_ADDR_MAX
+    if (same(6, NFTA.NAT_REG_PROTO_MIN)) skip.push(6); // NFTA_NAT_REG_PROTO_MAX
+    skip.push(7); // NFTA_NAT_FLAGS: derived from the registers given
+  }
+  if (
+    e.name === 'reject' &&
+    readBe32(a.get(NFTA.REJECT_TYPE) ?? { type: 0, value: new Uint8Array() }) ===
+      NFT_VALUE.REJECT_TCP_RST
+  ) {
+    skip.push(NFTA.REJECT_ICMP_CODE);
+  }
+  return `${e.name}(${attrsText(a, skip)})`;
+}
+
+/** The attributes that declare a chain (hook, priority, type, policy). */
+const CHAIN_DECL = [NFTA.CHAIN_HOOK, NFTA.CHAIN_POLICY, NFTA.CHAIN_TYPE];
+/** The attributes that declare a set (flags, key and data types and lengths, nft's user data). */
+const SET_DECL = [
+  NFTA.SET_FLAGS,
+  NFTA.SET_KEY_TYPE,
+  NFTA.SET_KEY_LEN,
+  NFTA.SET_DATA_TYPE,
+  NFTA.SET_DATA_LEN,
+  NFTA.SET_USERDATA,
+];
+
+/**
+ * Set attributes a request and a dump disagree on: nft sends flags 0 (the
+ * kernel dumps no flags then) and data length 0 for a verdict map (the kernel
+ * reports the size of a verdict).
+ */
+function setDefaults(s: DecodedSet): number[] {
+  const skip: number[] = [];
+  if (zero(s.attrs.get(NFTA.SET_FLAGS))) skip.push(NFTA.SET_FLAGS);
+  const type = s.attrs.get(NFTA.SET_DATA_TYPE);
+  if (type !== undefined && readBe32(type) === NFT_VALUE.DATA_VERDICT) skip.push(NFTA.SET_DATA_LEN);
+  return skip;
+}
+
+const only = (attrs: ReadonlyMap<number, NlAttr>, types: readonly number[]): Map<number, NlAttr> =>
+  new Map([...attrs].filter(([type]) => types.includes(type)));
+
+function elementText(e: DecodedElement): [string, string] {
+  const value = e.data
+    ? hex(e.data)
+    : e.verdict
+      ? `verdict ${e.verdict.code}${e.verdict.chain === undefined ? '' : ` ${e.verdict.chain}`}`
+      : '';
+  return [hex(e.key), value];
+}
+
+/** The table as comparable text (`exists`, comment and flags come from the caller). */
+export function snapshotOf(
+  decoded: DecodedTable,
+  head: Pick<TableSnapshot, 'exists' | 'comment' | 'dormant'>,
+): TableSnapshot {
+  const chains = new Map(
+    [...decoded.chains].map(([name, c]) => [
+      name,
+      {
+        decl: attrsText(only(c.attrs, CHAIN_DECL)),
+        rules: c.rules.map((r) => r.map(exprText).join(' ')),
+      },
+    ]),
+  );
+  const sets = new Map<string, SetSnapshot>(
+    [...decoded.sets].map(([name, s]) => [
+      name,
+      {
+        decl: `${attrsText(only(s.attrs, SET_DECL), setDefaults(s))}${s.expr === undefined ? '' : ` expr=${s.expr}`}`,
+        elements: new Map(s.elements.map(elementText)),
+      },
+    ]),
+  );
+  return { ...head, chains, sets };
+}
+
+// ---- lbkit's layout read back ------------------------------------------------
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+const be16 = (b: Uint8Array, at: number): number => (b[at]! << 8) | b[at + 1]!;
+const addressAt = (b: Uint8Array, at: number, family: 4 | 6): string =>
+  family === 4 ? formatIpv4(b.subarray(at, at + 4)) : formatIpv6(b.subarray(at, at + 16));
+const slotAt = (b: Uint8Array, at: number): number =>
+  new DataView(b.buffer, b.byteOffset + at, 4).getUint32(0, HOST_LITTLE_ENDIAN);
+const PROTOCOLS: Readonly<Record<number, 'tcp' | 'udp'>> = {
+  [IPPROTO.tcp]: 'tcp',
+  [IPPROTO.udp]: 'udp',
+};
+
+/** The selector and slot map of a service chain's dnat rule. */
+function dnatOf(chain: DecodedChain | undefined) {
+  for (const rule of chain?.rules ?? []) {
+    if (!rule.some((e) => e.name === 'nat')) continue;
+    const lookup = rule.find((e) => e.name === 'lookup');
+    const set = lookup?.attrs.get(NFTA.LOOKUP_SET);
+    const ng = rule.find((e) => e.name === 'numgen');
+    const hash = rule.find((e) => e.name === 'hash');
+    const mod = ng?.attrs.get(NFTA.NG_MODULUS) ?? hash?.attrs.get(NFTA.HASH_MODULUS);
+    if (!set || !mod) continue;
+    const counter = decodeCounterExpr(rule.find((e) => e.name === 'counter'));
+    const type = ng ? readBe32(ng.attrs.get(NFTA.NG_TYPE) ?? mod) : undefined;
+    return {
+      map: readString(set),
+      modulus: readBe32(mod) ?? 0,
+      scheduler: hash ? 'jhash' : type === NFT_VALUE.NG_RANDOM ? 'numgen random' : 'numgen inc',
+      ...(counter ? { counter } : {}),
+    };
+  }
+  return undefined;
+}
+
+function decodeCounterExpr(e: DecodedExpr | undefined): DecodedElement['counter'] {
+  if (!e) return undefined;
+  return {
+    packets: u64(e.attrs.get(NFTA.COUNTER_PACKETS)),
+    bytes: u64(e.attrs.get(NFTA.COUNTER_BYTES)),
+  };
+}
+
+function emptyVerdict(e: DecodedElement | undefined): WhenEmpty | undefined {
+  if (!e?.verdict) return undefined;
+  if (e.verdict.code === NFT_VALUE.NF_DROP) return 'drop';
+  const chain = e.verdict.chain;
+  return chain === CHAIN.emptyRejectTcp || chain === CHAIN.emptyRejectUdp ? 'reject' : undefined;
+}
+
+/**
+ * lbkit's table read back as core's `ObservedState`: a service per element
+ * of `services4/6` (`vip . proto . port : jump svc_<name>`), its destinations
+ * the slots its dnat rule can select in its slot map (deduplicated, weight =
+ * slots / gcd), its empty verdict its element of `empty4/6`, its counter the
+ * dnat rule's, per-destination counters the elements of `flows4/6`.
+ */
+export function observeDecoded(decoded: DecodedTable): ObservedState {
+  const services: ObservedService[] = [];
+  for (const family of [4, 6] as const) {
+    const width = family === 4 ? 4 : 16;
+    const empties = new Map(
+      (decoded.sets.get(MAP.empty[family])?.elements ?? []).map((e) => [hex(e.key), e]),
+    );
+    const flows = new Map<string, DecodedElement['counter']>();
+    for (const e of decoded.sets.get(MAP.flows[family])?.elements ?? []) {
+      if (e.counter) flows.set(hex(e.key), e.counter);
+    }
+    for (const e of decoded.sets.get(MAP.services[family])?.elements ?? []) {
+      const chainName = e.verdict?.chain;
+      if (e.key.length !== width + 8 || chainName === undefined) continue;
+      const vip = addressAt(e.key, 0, family);
+      const protocol = PROTOCOLS[e.key[width]!];
+      const port = be16(e.key, width + 4);
+      if (!protocol) continue;
+      const dnat = dnatOf(decoded.chains.get(chainName));
+      const slots = new Map<
+        string,
+        { address: string; port: number; n: number; first: number; raw: Uint8Array }
+      >();
+      const prefix = hex(e.key.subarray(0, width)) + hex(e.key.subarray(width + 4, width + 8));
+      for (const s of dnat ? (decoded.sets.get(dnat.map)?.elements ?? []) : []) {
+        if (!s.data || s.key.length !== width + 8 || s.data.length !== width + 4) continue;
+        if (
+          hex(s.key.subarray(0, width + 4)) !== prefix ||
+          slotAt(s.key, width + 4) >= dnat!.modulus
+        )
+          continue;
+        const id = hex(s.data);
+        const slot = slotAt(s.key, width + 4);
+        const entry = slots.get(id) ?? {
+          address: addressAt(s.data, 0, family),
+          port: be16(s.data, width),
+          n: 0,
+          first: slot,
+          raw: s.data,
+        };
+        entry.n++;
+        entry.first = Math.min(entry.first, slot);
+        slots.set(id, entry);
+      }
+      const g = [...slots.values()].reduce((acc, d) => gcd(acc, d.n), 0) || 1;
+      // In slot order, as nft lists them.
+      const ordered = [...slots.values()].sort((a, b) => a.first - b.first);
+      const destinations: ObservedDestination[] = ordered.map((d) => {
+        const flowKey = hex(e.key) + hex(d.raw.subarray(0, width)) + hex(d.raw.subarray(width));
+        const counter = flows.get(flowKey);
+        return { address: d.address, port: d.port, weight: d.n / g, ...(counter ?? {}) };
+      });
+      const name = serviceFromChain(chainName);
+      const whenEmpty = emptyVerdict(empties.get(hex(e.key)));
+      services.push({
+        key: { vip, port, protocol },
+        ...(name === undefined ? {} : { name }),
+        ...(dnat && destinations.length > 0 ? { scheduler: dnat.scheduler } : {}),
+        ...(whenEmpty === undefined ? {} : { whenEmpty }),
+        destinations,
+        ...(dnat?.counter ?? {}),
+      });
+    }
+  }
+  const text = (s: ObservedService) => `${s.key.vip}|${s.key.protocol}|${s.key.port}`;
+  return { services: services.sort((a, b) => text(a).localeCompare(text(b))) };
+}
