@@ -5,6 +5,7 @@
  * Checks that change nothing are not logged.
  */
 import type { Balancer } from '@lbkit/core';
+import { driftLine } from './drift-line.js';
 
 /** Where lines go and how they look. */
 export interface EventLogOptions {
@@ -47,6 +48,7 @@ export function attachEventLog(balancer: Balancer, options: EventLogOptions = {}
         `apply failed (attempt ${e.attempt}, ${e.error.kind}): ${e.error.message}; retrying in ${e.retryInMs} ms`,
       ),
     ),
+    balancer.on('drift', (e) => warn(driftLine(e))),
     balancer.on('watchdog', (e) =>
       warn(`watchdog: no health check finished for ${e.stalledMs} ms`),
     ),

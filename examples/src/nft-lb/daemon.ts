@@ -108,8 +108,15 @@ export async function runDaemon(options: NftLbOptions, io: DaemonIo): Promise<nu
       notifySystemd('STOPPING=1');
       io.info(`${signal}: stopping, ${options.keepOnExit ? 'keeping' : 'removing'} the rules`);
       void balancer.stop({ keep: options.keepOnExit }).then((stopped) => {
-        if (stopped.isErr()) io.warn(`stop: ${stopped.error.message}`);
-        resolve(stopped.isErr() ? 1 : 0);
+        // A table that cannot be removed (no working transport, or no longer
+        // lbkit's) stays exactly as last applied, as with --keep-on-exit: the
+        // stop itself succeeded, the line says what is left and how to remove it.
+        if (stopped.isErr()) {
+          io.warn(
+            `stop: ${stopped.error.message}; remove it with: nft delete table inet ${options.table}`,
+          );
+        }
+        resolve(0);
       });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));

@@ -39,6 +39,11 @@ export function holdBackend(inner: Backend, hold: boolean): HeldBackend {
       return okAsync({ operations: 0, durationMs: 0, changedServices: [] });
     },
     read: () => inner.read(),
+    // Drift checks go on while holding: the inner backend has nothing applied then, so finds nothing.
+    ...(inner.checkDrift ? { checkDrift: () => inner.checkDrift!() } : {}),
+    ...(inner.driftCheckIntervalMs === undefined
+      ? {}
+      : { driftCheckIntervalMs: inner.driftCheckIntervalMs }),
     close: (options) => inner.close(options),
     release() {
       holding = false;

@@ -5,7 +5,7 @@
  * kernel counters. Off unless `--metrics HOST:PORT` is given.
  */
 import { createServer, type Server } from 'node:http';
-import type { Balancer, ObservedState } from '@lbkit/core';
+import type { Balancer, ObservedDestination, ObservedState, ServiceKey } from '@lbkit/core';
 
 /** Counters the daemon keeps from balancer events. */
 export interface MetricsCounters {
@@ -14,6 +14,9 @@ export interface MetricsCounters {
   applies: number;
   applyFailures: number;
   lastApplyMs: number;
+  /** Drift found in the kernel and repaired / drift checks that failed. */
+  driftRepairs: number;
+  driftFailures: number;
 }
 
 /** Fresh counters, updated by `countEvents`. */
@@ -23,6 +26,8 @@ export function countEvents(balancer: Balancer): MetricsCounters {
     applies: 0,
     applyFailures: 0,
     lastApplyMs: 0,
+    driftRepairs: 0,
+    driftFailures: 0,
   };
   balancer.on('check', (e) => {
     const key = `${e.service}\u0000${e.destination}`;
@@ -37,6 +42,10 @@ export function countEvents(balancer: Balancer): MetricsCounters {
   });
   balancer.on('applyFailed', () => {
     counters.applyFailures++;
+  });
+  balancer.on('drift', (e) => {
+    if (e.error || !e.repaired) counters.driftFailures++;
+    else counters.driftRepairs++;
   });
   return counters;
 }
@@ -77,9 +86,14 @@ export function renderMetrics(
   family(
     'nftlb_destination_serving',
     'gauge',
-    '1 when the kernel sends new flows to the destination.',
+    '1 when the kernel sends new flows to the destination (read from the kernel; absent when it cannot be read).',
   );
-  for (const r of rows) out.push(`nftlb_destination_serving${r.labels} ${r.d.serving ? 1 : 0}`);
+  if (observed) {
+    for (const r of rows) {
+      const dest = observedDestination(observed, r.view.service.key, r.d.address, r.d.port);
+      out.push(`nftlb_destination_serving${r.labels} ${dest && dest.weight > 0 ? 1 : 0}`);
+    }
+  }
   family('nftlb_probe_latency_seconds', 'gauge', 'Duration of the last health check.');
   for (const r of rows) {
     if (r.d.lastResult)
@@ -108,6 +122,20 @@ export function renderMetrics(
   out.push(`nftlb_applies_total ${counters.applies}`);
   family('nftlb_apply_failures_total', 'counter', 'Kernel updates that failed (each is retried).');
   out.push(`nftlb_apply_failures_total ${counters.applyFailures}`);
+  family(
+    'nftlb_drift_repairs_total',
+    'counter',
+    'Times the kernel table differed from what was applied (flushed, deleted, dormant, edited) and was rewritten.',
+  );
+  out.push(`nftlb_drift_repairs_total ${counters.driftRepairs}`);
+  family('nftlb_drift_failures_total', 'counter', 'Drift checks or repairs that failed.');
+  out.push(`nftlb_drift_failures_total ${counters.driftFailures}`);
+  family(
+    'nftlb_kernel_read_ok',
+    'gauge',
+    '1 when this scrape could read the table from the kernel.',
+  );
+  out.push(`nftlb_kernel_read_ok ${observed ? 1 : 0}`);
   if (observed) {
     family(
       'nftlb_destination_flows_total',
@@ -115,18 +143,25 @@ export function renderMetrics(
       'New flows sent to the destination (nftables flow-set element counter: first packets, counted at NAT).',
     );
     for (const r of rows) {
-      const key = r.view.service.key;
-      const service = observed.services.find(
-        (s) => s.key.vip === key.vip && s.key.port === key.port && s.key.protocol === key.protocol,
-      );
-      const dest = service?.destinations.find(
-        (o) => o.address === r.d.address && o.port === r.d.port,
-      );
+      const dest = observedDestination(observed, r.view.service.key, r.d.address, r.d.port);
       if (dest?.packets !== undefined)
         out.push(`nftlb_destination_flows_total${r.labels} ${dest.packets}`);
     }
   }
   return `${out.join('\n')}\n`;
+}
+
+/** A destination of a service as the kernel shows it. */
+function observedDestination(
+  observed: ObservedState,
+  key: ServiceKey,
+  address: string,
+  port: number,
+): ObservedDestination | undefined {
+  const service = observed.services.find(
+    (s) => s.key.vip === key.vip && s.key.port === key.port && s.key.protocol === key.protocol,
+  );
+  return service?.destinations.find((o) => o.address === address && o.port === port);
 }
 
 /** Serves `GET /metrics`; everything else 404. */

@@ -56,6 +56,20 @@ export interface BalancerEvents {
   nonEmpty: { readonly service: string };
   /** The backend converged to a desired state. */
   applied: { readonly report: ApplyReport; readonly desired: DesiredState };
+  /**
+   * The periodic drift check (`Backend.checkDrift`, every
+   * `backend.driftCheckIntervalMs`) found the kernel different from what was
+   * applied — a flushed or deleted table, a dormant flag, a foreign rule, a
+   * missing element — and says what, and whether it was repaired; or the
+   * check itself failed (`error`; the same error is reported once until it
+   * changes). Checks that find nothing are not reported.
+   */
+  drift: {
+    readonly found: readonly string[];
+    readonly repaired: boolean;
+    readonly durationMs: number;
+    readonly error?: BackendError;
+  };
   /** An apply failed; it is retried after `retryInMs`. */
   applyFailed: {
     readonly error: BackendError;

@@ -1,5 +1,6 @@
+import { errAsync, okAsync } from 'neverthrow';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { backendError } from './backend.js';
+import { type Backend, backendError, type DriftReport } from './backend.js';
 import { createBalancer } from './balancer.js';
 import { DEFAULT_HEALTH, type Service } from './model.js';
 import { createFakeBackend } from './testing/fake-backend.js';
@@ -218,6 +219,62 @@ describe('balancer', () => {
     await b.balancer.stop();
     expect(b.backend.kernel.services.size).toBe(0);
     expect(b.balancer.addService(dns)._unsafeUnwrapErr().kind).toBe('stopped');
+  });
+});
+
+describe('balancer drift checks', () => {
+  beforeEach(() => vi.useFakeTimers({ now: 0 }));
+  afterEach(() => vi.useRealTimers());
+
+  it('checks every driftCheckIntervalMs, reports findings and failures (each failure once)', async () => {
+    const fake = createFakeBackend();
+    const script: Array<DriftReport | 'fail'> = [
+      { found: [], repaired: false, method: 'generation', durationMs: 0 },
+      { found: ['table inet lbkit is missing'], repaired: true, method: 'read', durationMs: 3 },
+      'fail',
+      'fail',
+      { found: [], repaired: false, method: 'generation', durationMs: 0 },
+    ];
+    let checks = 0;
+    const backend: Backend = {
+      ...fake,
+      driftCheckIntervalMs: 1000,
+      checkDrift: () => {
+        const next = script[checks++] ?? script.at(-1)!;
+        return next === 'fail'
+          ? errAsync(backendError('unavailable', 'netlink socket: EPERM'))
+          : okAsync(next);
+      },
+    };
+    const probes = createScriptedProbes();
+    const balancer = createBalancer({ services: [web], backend, probes: probes.factory });
+    const drift: unknown[] = [];
+    balancer.on('drift', (e) => drift.push(e.error ? `error ${e.error.message}` : e.found));
+    await balancer.start();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(checks).toBe(0);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(checks).toBe(5);
+    expect(drift).toEqual([['table inet lbkit is missing'], 'error netlink socket: EPERM']);
+    await balancer.stop();
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(checks).toBe(5);
+  });
+
+  it('runs no check for a backend without checkDrift or with interval 0', async () => {
+    const fake = createFakeBackend();
+    const checkDrift = vi.fn(() =>
+      okAsync<DriftReport>({ found: [], repaired: false, method: 'none', durationMs: 0 }),
+    );
+    const balancer = createBalancer({
+      services: [web],
+      backend: { ...fake, driftCheckIntervalMs: 0, checkDrift },
+      probes: createScriptedProbes().factory,
+    });
+    await balancer.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(checkDrift).not.toHaveBeenCalled();
+    await balancer.stop();
   });
 });
 

@@ -56,6 +56,9 @@ export function createBalancer(options: BalancerOptions): Balancer {
   let lastApplied: DesiredState | undefined;
   let started = false;
   let stopped = false;
+  let driftTimer: NodeJS.Timeout | undefined;
+  let driftCheck: Promise<void> | undefined;
+  let lastDriftError: string | undefined;
 
   const engine = createHealthEngine({
     probes: options.probes,
@@ -226,6 +229,35 @@ export function createBalancer(options: BalancerOptions): Balancer {
     return { service, destinations, empty: !destinations.some((d) => d.serving) };
   };
 
+  /** One drift check (never two at once); repairs are the backend's, in one transaction. */
+  const checkDrift = (): void => {
+    const check = options.backend.checkDrift;
+    if (driftCheck || !check || stopped) return;
+    driftCheck = (async () => {
+      const result = await check.call(options.backend);
+      if (result.isOk()) {
+        lastDriftError = undefined;
+        const { found, repaired, durationMs } = result.value;
+        if (found.length > 0) emitter.emit('drift', { found, repaired, durationMs });
+        return;
+      }
+      // The backend forgets what it applied when a repair fails: let the reconciler converge.
+      if (started && !stopped) reconciler.trigger();
+      if (result.error.message === lastDriftError) return;
+      lastDriftError = result.error.message;
+      emitter.emit('drift', { found: [], repaired: false, durationMs: 0, error: result.error });
+    })().finally(() => {
+      driftCheck = undefined;
+    });
+  };
+
+  const startDriftChecks = (): void => {
+    const every = options.backend.driftCheckIntervalMs ?? 0;
+    if (!options.backend.checkDrift || !(every > 0)) return;
+    driftTimer = setInterval(checkDrift, every);
+    driftTimer.unref();
+  };
+
   syncChecks();
 
   return {
@@ -238,6 +270,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
         lastApplied = first;
         emitter.emit('applied', { report, desired: first });
         syncChecks();
+        startDriftChecks();
         return undefined;
       });
     },
@@ -295,9 +328,10 @@ export function createBalancer(options: BalancerOptions): Balancer {
       if (stopped) return okAsync(undefined);
       stopped = true;
       engine.stop();
-      return ResultAsync.fromSafePromise(reconciler.stop()).andThen(() =>
-        options.backend.close(closeOptions),
-      );
+      clearInterval(driftTimer);
+      return ResultAsync.fromSafePromise(
+        Promise.all([reconciler.stop(), driftCheck]).then(() => undefined),
+      ).andThen(() => options.backend.close(closeOptions));
     },
   };
 }
