@@ -7,29 +7,27 @@ import { describe, expect, it } from 'vitest';
 import { createIpvsClient } from '../client/netlink-client.js';
 import { createFakeIpvs, type FakeIpvs } from '../testing/fake-ipvs.js';
 import { createFakeNetlinkKernel } from '../testing/fake-netlink-kernel.js';
+import { parseIpvsadmList } from '../testing/ipvsadm.js';
 import { createIpvsBackend } from './ipvs-backend.js';
 import { createFileOwnershipStore, createMemoryOwnershipStore } from './ownership.js';
 
+// Read back through a reader that is not the writer's code: the fake's own
+// tables printed as `ipvsadm -Ln`, parsed by the parser the VM tests use on
+// the real ipvsadm.
 runBackendConformance({
-  name: 'ipvs (FakeIpvs)',
+  name: 'ipvs (FakeIpvs, read back as ipvsadm -Ln)',
   setup: () => {
     const fake = createFakeIpvs();
     const ownership = createMemoryOwnershipStore();
     return {
       create: () => createIpvsBackend({ client: fake.reopen(), ownership }),
-      read: async () =>
-        (
-          await createIpvsBackend({
-            client: fake.reopen(),
-            ownership: createMemoryOwnershipStore(),
-          }).read()
-        )._unsafeUnwrap(),
+      read: async () => parseIpvsadmList(fake.listing()),
     };
   },
 });
 
 runBackendConformance({
-  name: 'ipvs (netlink client over the fake netlink kernel)',
+  name: 'ipvs (netlink client over the fake netlink kernel, read back as ipvsadm -Ln)',
   setup: () => {
     const fake = createFakeIpvs();
     const ownership = createMemoryOwnershipStore();
@@ -39,13 +37,7 @@ runBackendConformance({
       )._unsafeUnwrap();
     return {
       create: async () => createIpvsBackend({ client: await client(), ownership }),
-      read: async () =>
-        (
-          await createIpvsBackend({
-            client: await client(),
-            ownership: createMemoryOwnershipStore(),
-          }).read()
-        )._unsafeUnwrap(),
+      read: async () => parseIpvsadmList(fake.listing()),
     };
   },
 });
@@ -270,5 +262,57 @@ describe('IPVS backend', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('drift check: puts back what someone removed, and finds nothing when in sync', async () => {
+    const fake = createFakeIpvs();
+    const backend = createIpvsBackend({
+      client: fake.reopen(),
+      ownership: createMemoryOwnershipStore(),
+    });
+    expect(backend.driftCheckIntervalMs).toBe(5000);
+    expect((await backend.checkDrift!())._unsafeUnwrap()).toMatchObject({
+      found: [],
+      method: 'none',
+    });
+    const desired = state(service('web', 80, [1, 2]), service('mail', 25, [1]));
+    await backend.apply(desired);
+    expect((await backend.checkDrift!())._unsafeUnwrap()).toMatchObject({
+      found: [],
+      method: 'read',
+    });
+    const listed = fake.listing();
+    // ipvsadm -C, then a real server removed by hand.
+    await fake.flush();
+    const cleared = (await backend.checkDrift!())._unsafeUnwrap();
+    expect(cleared).toMatchObject({ repaired: true, method: 'read' });
+    expect(cleared.found).toContain('create-service tcp/192.0.2.10:80 rr');
+    expect(fake.listing()).toBe(listed);
+    const web = { family: 4 as const, protocol: 'tcp' as const, address: '192.0.2.10', port: 80 };
+    await fake.removeDestination(web, { family: 4, address: '198.51.100.2', port: 80 });
+    expect((await backend.checkDrift!())._unsafeUnwrap().found).toEqual([
+      'create-destination tcp/192.0.2.10:80 198.51.100.2:80 w1',
+    ]);
+    expect(fake.listing()).toBe(listed);
+  });
+
+  it("one daemon per instance: a second one is busy, and cannot remove the first one's services", async () => {
+    const fake = createFakeIpvs();
+    const ownership = createMemoryOwnershipStore();
+    const instance = `lock-test-${process.pid}`;
+    const first = createIpvsBackend({ client: fake.reopen(), ownership, instance, lock: true });
+    const second = createIpvsBackend({ client: fake.reopen(), ownership, instance, lock: true });
+    await first.apply(state(service('web', 80, [1])));
+    const busy = (await second.apply(state()))._unsafeUnwrapErr();
+    expect(busy.kind).toBe('busy');
+    expect(busy.message).toMatch(
+      new RegExp(`IPVS instance ${instance} is managed by another lbkit \\(pid ${process.pid}\\)`),
+    );
+    expect((await second.close())._unsafeUnwrapErr().kind).toBe('busy');
+    expect((await fake.services())._unsafeUnwrap()).toHaveLength(1);
+    (await first.close())._unsafeUnwrap();
+    const third = createIpvsBackend({ client: fake.reopen(), ownership, instance, lock: true });
+    expect((await third.apply(state(service('web', 80, [1])))).isOk()).toBe(true);
+    (await third.close())._unsafeUnwrap();
   });
 });

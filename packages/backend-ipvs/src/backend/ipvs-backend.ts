@@ -6,9 +6,11 @@ import {
   backendError,
   type CloseOptions,
   type DesiredState,
+  type DriftReport,
   type ObservedService,
   type ObservedState,
 } from '@lbkit/core';
+import { type AbstractLock, acquireAbstractLock } from '@lbkit/netlink';
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
 import type { IpvsClient, IpvsError } from '../client/client.js';
 import { createIpvsClient } from '../client/netlink-client.js';
@@ -57,20 +59,35 @@ export interface IpvsBackendOptions extends MappingOptions {
    */
   readonly verifyDestinations?: boolean;
   /**
-   * How often (ms) an apply re-reads the kernel before computing its operations.
-   * Between those reads, an apply that only changes services this instance
-   * already set (a flip, a drain) diffs against what it last applied and sends
-   * just the needed requests: its cost does not grow with the number of
-   * services. An apply that adds a service always re-reads first (to refuse
-   * services lbkit does not own). `0` = re-read on every apply. Default 10000.
+   * How often (ms) the kernel is read back: the balancer runs `checkDrift`
+   * this often (one service dump plus one destination dump per owned
+   * service; what differs from the last apply — `ipvsadm -C`, a removed real
+   * server, a changed weight or scheduler — is put back), and an apply
+   * re-reads before computing its operations when the last read is older.
+   * Between reads, an apply that only changes services this instance already
+   * set (a flip, a drain) diffs against what it last applied and sends just
+   * the needed requests: its cost does not grow with the number of services.
+   * An apply that adds a service always re-reads first (to refuse services
+   * lbkit does not own). `0` = re-read on every apply, no periodic check.
+   * Default 5000.
    */
   readonly driftCheckInterval?: number;
+  /**
+   * Hold the instance lock (an abstract unix socket `lbkit/ipvs/<instance>` in
+   * the IPVS namespace, freed by the kernel when the process dies) from the
+   * first apply on, so a second daemon of the same instance fails with
+   * `busy`. Default: true unless a `client` is passed in.
+   */
+  readonly lock?: boolean;
   /** Clock for drift scheduling (ms). Default `Date.now`. */
   readonly now?: () => number;
 }
 
 /** Default of `IpvsBackendOptions.driftCheckInterval`. */
-export const DEFAULT_IPVS_DRIFT_CHECK_INTERVAL = 10_000;
+export const DEFAULT_IPVS_DRIFT_CHECK_INTERVAL = 5000;
+
+/** The lock name of an IPVS instance: one daemon per instance and namespace. */
+export const instanceLockName = (instance: string): string => `lbkit/ipvs/${instance}`;
 
 const fromIpvs = (e: IpvsError, prefix = ''): BackendError =>
   backendError(
@@ -154,6 +171,7 @@ async function snapshot(
  * `read()` reports every TCP/UDP service in the namespace (names for owned ones).
  */
 export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
+  const instance = options.instance ?? 'default';
   const store =
     options.ownership ?? createFileOwnershipStore(defaultStateFile(options.instance ?? 'default'));
   let client: IpvsClient | undefined = options.client;
@@ -165,6 +183,40 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
   const driftCheckInterval = options.driftCheckInterval ?? DEFAULT_IPVS_DRIFT_CHECK_INTERVAL;
   /** When the kernel was last read by an apply. */
   let lastRead = Number.NEGATIVE_INFINITY;
+
+  let lock: AbstractLock | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /** Applies, drift checks and closes never interleave. */
+  const serial = <T>(work: () => ResultAsync<T, BackendError>): ResultAsync<T, BackendError> => {
+    const run = queue.then(
+      () => work(),
+      () => work(),
+    );
+    queue = run.catch(() => undefined);
+    return new ResultAsync(run);
+  };
+
+  /** Takes the instance lock before the first change (reads need none). */
+  const takeLock = (): ResultAsync<void, BackendError> => {
+    if (lock || !(options.lock ?? options.client === undefined)) return okAsync(undefined);
+    const taken = acquireAbstractLock(instanceLockName(instance), {
+      ...(options.netns === undefined ? {} : { netns: options.netns }),
+    });
+    if (taken.isOk()) {
+      lock = taken.value;
+      return okAsync(undefined);
+    }
+    const e = taken.error;
+    return errAsync(
+      e.kind === 'busy'
+        ? backendError(
+            'busy',
+            `IPVS instance ${instance} is managed by another lbkit ${e.holderPid === undefined ? 'process' : `(pid ${e.holderPid})`}: one daemon per instance`,
+          )
+        : backendError('unavailable', `lock of IPVS instance ${instance}: ${e.message}`),
+    );
+  };
 
   const capabilities: BackendCapabilities = {
     weights: true,
@@ -275,31 +327,33 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
       });
   };
 
-  const apply = (desired: DesiredState): ResultAsync<ApplyReport, BackendError> => {
+  const applyNow = (desired: DesiredState): ResultAsync<ApplyReport, BackendError> => {
     if (closed) return errAsync(backendError('closed', 'IPVS backend is closed'));
     const started = performance.now();
     const target = toIpvsSnapshot(desired, options);
     if (target.isErr()) return errAsync(target.error);
     const want = target.value;
-    return getClient().andThen((c) =>
-      getOwned().andThen((record) => {
-        // Forgotten until this apply succeeds: any failure makes the next one re-read.
-        const previous = applied;
-        applied = undefined;
-        const remembered = rememberedState(want, previous);
-        const current = remembered ? okAsync(remembered) : readState(c, record, want, previous);
-        return current
-          .andThen((state) => converge(c, record, state, want))
-          .map((ops) => {
-            applied = new Map(want.services.map((x) => [formatServiceId(x.id), x]));
-            return {
-              operations: ops.length,
-              durationMs: performance.now() - started,
-              changedServices: [...new Set(ops.map((o) => o.name ?? formatServiceId(o.service)))],
-            };
-          });
-      }),
-    );
+    return takeLock()
+      .andThen(getClient)
+      .andThen((c) =>
+        getOwned().andThen((record) => {
+          // Forgotten until this apply succeeds: any failure makes the next one re-read.
+          const previous = applied;
+          applied = undefined;
+          const remembered = rememberedState(want, previous);
+          const current = remembered ? okAsync(remembered) : readState(c, record, want, previous);
+          return current
+            .andThen((state) => converge(c, record, state, want))
+            .map((ops) => {
+              applied = new Map(want.services.map((x) => [formatServiceId(x.id), x]));
+              return {
+                operations: ops.length,
+                durationMs: performance.now() - started,
+                changedServices: [...new Set(ops.map((o) => o.name ?? formatServiceId(o.service)))],
+              };
+            });
+        }),
+      );
   };
 
   const execute = async (
@@ -330,6 +384,33 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
     return ok(ops);
   };
 
+  /** Reads every owned service back and puts back what differs from the last apply. */
+  const checkNow = (): ResultAsync<DriftReport, BackendError> => {
+    if (closed) return errAsync(backendError('closed', 'IPVS backend is closed'));
+    const started = performance.now();
+    const report = (found: readonly string[], method: DriftReport['method'], repaired = false) =>
+      ({ found, repaired, method, durationMs: performance.now() - started }) as const;
+    const last = applied;
+    if (!last) return okAsync(report([], 'none'));
+    const want: IpvsSnapshot = { services: [...last.values()] };
+    return getClient().andThen((c) =>
+      getOwned().andThen((record) =>
+        readState(c, record, want, undefined).andThen((current) => {
+          const ops = diff(current, want);
+          if (ops.length === 0) return okAsync(report([], 'read'));
+          const found = ops.map(formatOp);
+          const shown =
+            found.length > 20 ? [...found.slice(0, 20), `and ${found.length - 20} more`] : found;
+          applied = undefined;
+          return new ResultAsync(execute(c, ops)).map(() => {
+            applied = last;
+            return report(shown, 'read', true);
+          });
+        }),
+      ),
+    );
+  };
+
   const read = (): ResultAsync<ObservedState, BackendError> =>
     getClient().andThen((c) =>
       getOwned().andThen((record) =>
@@ -350,18 +431,25 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
       ),
     );
 
-  const close = (closeOptions: CloseOptions = {}): ResultAsync<void, BackendError> => {
+  const closeNow = (closeOptions: CloseOptions = {}): ResultAsync<void, BackendError> => {
     if (closed) return okAsync(undefined);
     const finish = (): void => {
       closed = true;
       applied = undefined;
       if (options.closeClient !== false) client?.close();
+      lock?.release();
     };
     if (closeOptions.keep) {
       finish();
       return okAsync(undefined);
     }
-    return getClient()
+    // Removing needs the lock: another daemon of this instance may own these services now.
+    return takeLock()
+      .orElse((e) => {
+        finish();
+        return errAsync(e);
+      })
+      .andThen(getClient)
       .andThen((c) =>
         getOwned().andThen((record) =>
           c
@@ -383,7 +471,15 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
       });
   };
 
-  return { name: 'ipvs', capabilities, apply, read, close };
+  return {
+    name: 'ipvs',
+    capabilities,
+    driftCheckIntervalMs: driftCheckInterval,
+    apply: (desired) => serial(() => applyNow(desired)),
+    read,
+    checkDrift: () => serial(checkNow),
+    close: (closeOptions) => serial(() => closeNow(closeOptions)),
+  };
 }
 
 function observe(s: ServiceState): ObservedService[] {

@@ -67,6 +67,12 @@ export interface FakeIpvs extends IpvsClient {
   reopen(): FakeIpvs;
   /** The same operations, synchronous (for the fake netlink kernel). */
   readonly sync: SyncIpvs;
+  /**
+   * The state as `ipvsadm -Ln` prints it, written straight from the fake's
+   * tables (not through the client, the codecs or the backend): what
+   * `parseIpvsadmList` reads, so tests read the fake back independently.
+   */
+  listing(): string;
 }
 
 interface State {
@@ -234,6 +240,7 @@ export function createFakeIpvs(options: FakeIpvsOptions = {}, shared?: State): F
     },
     reopen: () => createFakeIpvs(options, state),
     sync,
+    listing: () => listing(state),
     info: wrap(sync.info),
     services: wrap(sync.services),
     createService: wrap(sync.createService),
@@ -248,6 +255,41 @@ export function createFakeIpvs(options: FakeIpvsOptions = {}, shared?: State): F
       closed = true;
     },
   };
+}
+
+const FORWARD_NAMES: Readonly<Record<DestinationConfig['forward'], string>> = {
+  masquerade: 'Masq',
+  route: 'Route',
+  tunnel: 'Tunnel',
+  local: 'Local',
+  bypass: 'Bypass',
+};
+
+const hostPort = (address: string, port: number): string =>
+  address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+
+/** `ipvsadm -Ln` of the fake's state (header, then each service and its real servers). */
+function listing(state: State): string {
+  const lines = [
+    'IP Virtual Server version 1.2.1 (size=4096)',
+    'Prot LocalAddress:Port Scheduler Flags',
+    '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn',
+  ];
+  for (const s of state.services.values()) {
+    const id = s.id;
+    const where =
+      'fwmark' in id
+        ? `FWM  ${id.fwmark}`
+        : `${id.protocol.toUpperCase()}  ${hostPort(id.address, id.port)}`;
+    lines.push(`${where} ${s.config.scheduler}`);
+    for (const d of s.destinations.values()) {
+      const to = hostPort(d.id.address, d.id.port).padEnd(28);
+      lines.push(
+        `  -> ${to} ${FORWARD_NAMES[d.config.forward].padEnd(7)} ${d.config.weight}      0          0`,
+      );
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function checkDestination(
