@@ -1,20 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANGES, type ChangeCase, FULL, type FullCase } from '../testing/golden-cases.js';
+import { expectGolden } from '../testing/golden-file.js';
 import { renderChanges } from './changes.js';
 import { renderRuleset } from './ruleset.js';
 
 const TESTDATA = new URL('./testdata/', import.meta.url).pathname;
-const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 
-function golden(name: string, actual: string): void {
-  const file = join(TESTDATA, `${name}.nft`);
-  if (UPDATE || !existsSync(file)) writeFileSync(file, actual);
-  expect(actual).toBe(readFileSync(file, 'utf8'));
-}
+const golden = (name: string, actual: string): void =>
+  expectGolden(join(TESTDATA, `${name}.nft`), actual, 'UPDATE=1 npx vitest run src/render');
 
 const full = (c: FullCase): string => renderRuleset(c.desired, c.options)._unsafeUnwrap();
 const change = (c: ChangeCase): string =>

@@ -40,6 +40,23 @@ const other = svc('mail', '192.0.2.25', 25, [
   dest('A', '192.0.2.21', 25),
   dest('B', '192.0.2.22', 25),
 ]);
+/** Twenty services of three destinations: a cold apply with several of each object. */
+const twenty = state(
+  ...Array.from({ length: 20 }, (_, i) =>
+    svc(
+      `s${String(i).padStart(2, '0')}`,
+      '192.0.2.10',
+      1000 + i,
+      [
+        dest('A', '198.51.100.11', 8000 + i),
+        dest('B', '198.51.100.12', 8000 + i),
+        dest('C', '198.51.100.13', 8000 + i),
+      ],
+      { protocol: i % 4 === 3 ? 'udp' : 'tcp' },
+    ),
+  ),
+);
+
 const weighted = [
   dest('A', '192.0.2.11', 80, 3),
   dest('B', '192.0.2.12', 80, 1),
@@ -85,6 +102,7 @@ export const FULL: readonly FullCase[] = [
   { name: 'output-hook', desired: state(web()), options: { hooks: { output: true } } },
   { name: 'no-counters', desired: state(web()), options: { counters: false, masquerade: true } },
   { name: 'mixed', desired: state(dns, other, web(), v6), options: { table: 'lb-test' } },
+  { name: 'cold-20', desired: twenty },
 ];
 
 export const CHANGES: readonly ChangeCase[] = [
@@ -102,4 +120,14 @@ export const CHANGES: readonly ChangeCase[] = [
     next: state(web(weighted, { scheduler: 'wrr' })),
   },
   { name: 'change-all-down', previous: state(web()), next: state(web([])) },
+  {
+    name: 'change-flip-ipv6',
+    previous: state(v6, web()),
+    next: state({ ...v6, destinations: [v6.destinations[1]!] }, web()),
+  },
+  {
+    name: 'change-flip-sh',
+    previous: state(web([A, B, C], { scheduler: 'sh' })),
+    next: state(web([A, C], { scheduler: 'sh' })),
+  },
 ];
