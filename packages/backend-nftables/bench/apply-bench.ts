@@ -1,4 +1,4 @@
-import type { DesiredState } from '@lbkit/core';
+import { type DesiredState, withParsedAddress } from '@lbkit/core';
 import type { BenchRow, BenchTable } from '../../../scripts/bench-table.js';
 import { percentile } from '../../../scripts/bench-table.js';
 import { createNftablesBackend } from '../src/backend/backend.js';
@@ -28,12 +28,18 @@ interface Measured {
   readonly freshFlips: number[];
 }
 
-/** `state` with every service and destination copied: equal fields, no shared objects. */
+/** `state` with every service and destination copied as `plan()` makes them: equal fields, no shared objects. */
 const copied = (state: DesiredState): DesiredState => ({
-  services: state.services.map((s) => ({
-    ...s,
-    destinations: s.destinations.map((d) => ({ ...d })),
-  })),
+  services: state.services.map((s) =>
+    withParsedAddress(
+      {
+        ...s,
+        destinations: s.destinations.map((d) => withParsedAddress({ ...d }, 'parsed', d.parsed)),
+      },
+      'parsedVip',
+      s.parsedVip,
+    ),
+  ),
 });
 
 type Path = 'netlink' | 'libnftables' | 'nft-cli';

@@ -1,4 +1,10 @@
-import type { DesiredService, DesiredState, Protocol } from '@lbkit/core';
+import {
+  type DesiredService,
+  type DesiredState,
+  type Protocol,
+  parseAddress,
+  withParsedAddress,
+} from '@lbkit/core';
 
 /** Port of benchmark service `i` (0-based): 10000 + i, so 10,000 services fit below 65536. */
 export const servicePort = (i: number): number => 10_000 + i;
@@ -8,7 +14,9 @@ export const serviceName = (i: number): string => `svc${String(i).padStart(5, '0
 
 /**
  * `n` services on `vip` ports 10000.. each with the given destination addresses
- * (port 80, port translation), round robin. Sorted by name as `DesiredState` requires.
+ * (port 80, port translation), round robin. Sorted by name as `DesiredState`
+ * requires. Addresses carry their parsed form, as core's validated model and
+ * `plan()` hand them over.
  */
 export function benchState(
   n: number,
@@ -17,20 +25,20 @@ export function benchState(
   protocol: Protocol = 'tcp',
 ): DesiredState {
   const services: DesiredService[] = [];
+  const parsedVip = parseAddress(vip);
+  const parsed = addresses.map((a) => parseAddress(a));
   for (let i = 0; i < n; i++) {
-    services.push({
+    const service: DesiredService = {
       name: serviceName(i),
       key: { vip, port: servicePort(i), protocol },
       scheduler: 'rr',
       whenEmpty: 'reject',
       persistence: 0,
-      destinations: addresses.map((address, j) => ({
-        name: `d${j + 1}`,
-        address,
-        port: 80,
-        weight: 1,
-      })),
-    });
+      destinations: addresses.map((address, j) =>
+        withParsedAddress({ name: `d${j + 1}`, address, port: 80, weight: 1 }, 'parsed', parsed[j]),
+      ),
+    };
+    services.push(withParsedAddress(service, 'parsedVip', parsedVip));
   }
   return { services };
 }

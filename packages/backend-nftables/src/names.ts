@@ -5,11 +5,8 @@
  * keyword, another object's name, or nft syntax.
  * @module
  */
-import { type BackendError, backendError } from '@lbkit/core';
+import { type BackendError, backendError, isValidName, NAME_PATTERN } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
-
-/** Model and table names: a letter, then up to 31 letters, digits, `_` or `-`. */
-export const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 
 /** Default table name (family `inet`). */
 export const DEFAULT_TABLE = 'lbkit';
@@ -51,15 +48,15 @@ export const MAP = {
    */
   empty: { 4: 'empty4', 6: 'empty6' },
   /**
-   * Prefix of the backend maps `<prefix>_<shard>` (see `backendMapName`):
+   * Prefix of the slot maps `<prefix>_<shard>` (see `slotMapName`):
    * `vip . vport . slot : addr . port` per family and protocol, one element per
    * slot (no `flags interval`: nft fetches every element of an interval map on
    * each change). Per protocol because nft 1.0.6 mis-parses a `typeof` key
    * mixing `meta l4proto` and `th dport` when it reloads its cache.
    */
-  backends: {
-    4: { tcp: 'backends4_tcp', udp: 'backends4_udp' },
-    6: { tcp: 'backends6_tcp', udp: 'backends6_udp' },
+  slots: {
+    4: { tcp: 'slots4_tcp', udp: 'slots4_udp' },
+    6: { tcp: 'slots6_tcp', udp: 'slots6_udp' },
   },
   /**
    * Set `vip . l4proto . vport . daddr . dport` of every configured (vip,
@@ -70,18 +67,17 @@ export const MAP = {
 } as const;
 
 /**
- * Backend map of shard `shard`: `backends4_tcp_17`. A service's slots live in
- * the shard `fnv1a32(service name) mod backendShards` of its family and
+ * Slot map of shard `shard`: `slots4_tcp_17`. A service's slots live in
+ * the shard `fnv1a32(service name) mod slotMapShards` of its family and
  * protocol, so each map is bound by a few service rules only: the kernel checks
  * every added element against every rule bound to its map, so one shared map
  * makes a cold apply quadratic.
  */
-export const backendMapName = (family: 4 | 6, protocol: 'tcp' | 'udp', shard: number): string =>
-  `${MAP.backends[family][protocol]}_${shard}`;
+export const slotMapName = (family: 4 | 6, protocol: 'tcp' | 'udp', shard: number): string =>
+  `${MAP.slots[family][protocol]}_${shard}`;
 
-/** True for a backend map shard name (`backends4_tcp_17`): a change never deletes one. */
-export const isBackendMapName = (name: string): boolean =>
-  /^backends[46]_(tcp|udp)_\d+$/.test(name);
+/** True for a slot map shard name (`slots4_tcp_17`): a change never deletes one. */
+export const isSlotMapName = (name: string): boolean => /^slots[46]_(tcp|udp)_\d+$/.test(name);
 
 /** FNV-1a 32-bit over the UTF-16 code units of `text`, from `basis` (shards, Maglev). */
 export function fnv1a32(text: string, basis = 0x811c9dc5): number {
@@ -95,24 +91,19 @@ export function fnv1a32(text: string, basis = 0x811c9dc5): number {
   return h >>> 0;
 }
 
-/** The backend map of service `service` (validated name) for `shards` shards. */
-export const serviceBackendMap = (
+/** The slot map of service `service` (validated name) for `shards` shards. */
+export const serviceSlotMap = (
   service: string,
   family: 4 | 6,
   protocol: 'tcp' | 'udp',
   shards: number,
-): string => backendMapName(family, protocol, fnv1a32(service) % shards);
+): string => slotMapName(family, protocol, fnv1a32(service) % shards);
 
 /** Seed of every `jhash` we emit (fixed so hashing survives restarts and can be traced). */
 export const JHASH_SEED = 0x4c424b54;
 
 /** Prefix of per-service chains. */
 export const SERVICE_PREFIX = 'svc_';
-/** Prefix of per-destination counters. */
-export const DESTINATION_PREFIX = 'dst_';
-
-/** True when `name` is a valid model / table name. */
-export const isValidName = (name: string): boolean => NAME_PATTERN.test(name);
 
 /** Validates a name; `what` describes it in the error message. */
 export function validateName(name: string, what: string): Result<string, BackendError> {
@@ -128,36 +119,9 @@ export function validateName(name: string, what: string): Result<string, Backend
 /** Chain of a service: `svc_<service>`. The caller validated `service`. */
 export const serviceChainName = (service: string): string => `${SERVICE_PREFIX}${service}`;
 
-/**
- * Former named counter of a service, `svc_<service>`. Since 0.2 the service
- * counter is an anonymous counter inside the service chain's rule; kept for
- * callers that parse older tables.
- */
-export const serviceCounterName = (service: string): string => `${SERVICE_PREFIX}${service}`;
-
-/**
- * Former named counter of a destination, `dst_<service>.<destination>` (since
- * 0.2 destination counters are element counters of `flows4/6`); kept for
- * callers that parse older tables.
- * `.` never occurs in model names, so the pair is unambiguous.
- */
-export const destinationCounterName = (service: string, destination: string): string =>
-  `${DESTINATION_PREFIX}${service}.${destination}`;
-
 /** Parses a service chain name back to the service name, or `undefined`. */
 export function serviceFromChain(chain: string): string | undefined {
   if (!chain.startsWith(SERVICE_PREFIX)) return undefined;
   const name = chain.slice(SERVICE_PREFIX.length);
   return isValidName(name) ? name : undefined;
-}
-
-/** Parses a destination counter name back to `{ service, destination }`, or `undefined`. */
-export function parseDestinationCounter(
-  counter: string,
-): { service: string; destination: string } | undefined {
-  if (!counter.startsWith(DESTINATION_PREFIX)) return undefined;
-  const [service, destination, ...rest] = counter.slice(DESTINATION_PREFIX.length).split('.');
-  if (rest.length > 0 || !service || !destination) return undefined;
-  if (!isValidName(service) || !isValidName(destination)) return undefined;
-  return { service, destination };
 }

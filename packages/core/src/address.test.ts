@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatIpv6, parseAddress, parseIpv4, parseIpv6 } from './address.js';
+import {
+  formatIpv6,
+  parseAddress,
+  parsedAddressOf,
+  parseIpv4,
+  parseIpv6,
+  withParsedAddress,
+} from './address.js';
 
 describe('parseAddress', () => {
   it.each([
@@ -56,5 +63,28 @@ describe('parseAddress', () => {
         },
       ),
     );
+  });
+
+  it('parsedAddressOf trusts only what parseAddress made, for the same text', () => {
+    const made = parseAddress('192.0.2.10')!;
+    expect(parsedAddressOf('192.0.2.10', made)).toBe(made);
+    // Stale (the text changed under it) or forged (built by hand): parsed again.
+    expect(parsedAddressOf('192.0.2.11', made)?.bytes).toEqual(Uint8Array.of(192, 0, 2, 11));
+    const forged = {
+      family: 4 as const,
+      canonical: '192.0.2.10',
+      bytes: Uint8Array.of(10, 0, 0, 1),
+    };
+    expect(parsedAddressOf('192.0.2.10', forged)?.bytes).toEqual(Uint8Array.of(192, 0, 2, 10));
+    expect(parsedAddressOf('nope', undefined)).toBeUndefined();
+  });
+
+  it('attaches the parsed address as hidden derived data', () => {
+    const parsed = parseAddress('2001:db8::1')!;
+    const d = withParsedAddress({ address: '2001:db8::1' }, 'parsed', parsed);
+    expect((d as { parsed?: unknown }).parsed).toBe(parsed);
+    expect(d).toEqual({ address: '2001:db8::1' });
+    expect(JSON.stringify(d)).toBe('{"address":"2001:db8::1"}');
+    expect({ ...d }).not.toHaveProperty('parsed');
   });
 });

@@ -96,14 +96,53 @@ export function formatIpv6(bytes: Uint8Array): string {
 /** Formats 4 bytes as a dotted quad. */
 export const formatIpv4 = (bytes: Uint8Array): string => Array.from(bytes.subarray(0, 4)).join('.');
 
-/** Parses an IPv4 or IPv6 address strictly; `undefined` when it is not one. */
+/** Every address `parseAddress` made: only these are trusted as parsed (see `parsedAddressOf`). */
+const made = new WeakSet<ParsedAddress>();
+
+/**
+ * Parses an IPv4 or IPv6 address strictly; `undefined` when it is not one.
+ * The result is what the validated model carries, so that renderers and
+ * codecs never parse the text again.
+ */
 export function parseAddress(text: string): ParsedAddress | undefined {
+  let parsed: ParsedAddress | undefined;
   const v4 = parseIpv4(text);
-  if (v4) return { family: 4, canonical: formatIpv4(v4), bytes: v4 };
-  const v6 = parseIpv6(text);
-  if (v6) return { family: 6, canonical: formatIpv6(v6), bytes: v6 };
-  return undefined;
+  if (v4) parsed = { family: 4, canonical: formatIpv4(v4), bytes: v4 };
+  else {
+    const v6 = parseIpv6(text);
+    if (v6) parsed = { family: 6, canonical: formatIpv6(v6), bytes: v6 };
+  }
+  if (parsed) made.add(parsed);
+  return parsed;
 }
 
-/** Family of a canonical address (callers pass validated model addresses). */
-export const addressFamily = (address: string): IpFamily => (address.includes(':') ? 6 : 4);
+/**
+ * Returns `target` with its parsed address attached as the property `key`
+ * (`parsed`, `parsedVip`): derived data, not part of the value, so it is
+ * NOT enumerable — equality, JSON, logs and spreads see the model as the
+ * plain data it is; whoever reads the field gets the bytes without parsing
+ * (a copy that lost it is simply parsed again: see `parsedAddressOf`).
+ */
+export function withParsedAddress<T extends object>(
+  target: T,
+  key: 'parsed' | 'parsedVip',
+  parsed: ParsedAddress | undefined,
+): T {
+  if (parsed !== undefined)
+    Object.defineProperty(target, key, { value: parsed, enumerable: false });
+  return target;
+}
+
+/**
+ * The parsed form of `text`: `parsed` itself when it is an address
+ * `parseAddress` made for exactly this canonical text (an object spread or
+ * built by hand is not trusted), else `text` parsed now. What backends call
+ * on the model's `parsed` / `parsedVip` fields: parse once, stay correct.
+ */
+export function parsedAddressOf(
+  text: string,
+  parsed: ParsedAddress | undefined,
+): ParsedAddress | undefined {
+  if (parsed !== undefined && made.has(parsed) && parsed.canonical === text) return parsed;
+  return parseAddress(text);
+}

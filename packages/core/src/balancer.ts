@@ -10,7 +10,7 @@ import type {
   DestinationView,
   ServiceView,
 } from './balancer-types.js';
-import { type DesiredState, isEmptyService } from './desired.js';
+import type { DesiredService, DesiredState } from './desired.js';
 import { TypedEmitter } from './events.js';
 import { checkFor, stableJson } from './health/check-key.js';
 import { createHealthEngine } from './health/engine.js';
@@ -39,6 +39,10 @@ export interface BalancerOptions {
 }
 
 const refKey = (service: string, destination: string): string => `${service}\u0000${destination}`;
+
+/** True when a service has no destination that can take a new flow. */
+const isEmptyService = (service: DesiredService): boolean =>
+  !service.destinations.some((d) => d.weight > 0);
 
 /**
  * Creates a balancer: probes every destination, computes `plan()` on each

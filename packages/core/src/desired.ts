@@ -1,9 +1,12 @@
+import type { ParsedAddress } from './address.js';
 import type { Scheduler, ServiceKey, WhenEmpty } from './model.js';
 
 /** A destination that may take traffic. `weight` 0 = drained: kept, but no new flows. */
 export interface DesiredDestination {
   readonly name: string;
   readonly address: string;
+  /** `address` parsed, from the validated model (hidden; backends use its bytes, see `parsedAddressOf`). */
+  readonly parsed?: ParsedAddress;
   readonly port: number;
   readonly weight: number;
 }
@@ -12,6 +15,8 @@ export interface DesiredDestination {
 export interface DesiredService {
   readonly name: string;
   readonly key: ServiceKey;
+  /** `key.vip` parsed, from the validated model. */
+  readonly parsedVip?: ParsedAddress;
   readonly scheduler: Scheduler;
   readonly whenEmpty: WhenEmpty;
   /** IPVS persistence timeout in seconds, 0 = none. */
@@ -53,7 +58,3 @@ export interface ObservedService {
 export interface ObservedState {
   readonly services: readonly ObservedService[];
 }
-
-/** True when a service has no destination that can take a new flow. */
-export const isEmptyService = (service: DesiredService): boolean =>
-  !service.destinations.some((d) => d.weight > 0);

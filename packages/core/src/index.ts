@@ -1,19 +1,34 @@
 /**
  * @lbkit/core: the model, validation, health engine, pure `plan()`, reconciler,
  * typed events, config loaders and the Backend/Probe interfaces.
+ *
+ * What a user composes: the balancer (`createBalancer`) and its reconciler,
+ * the config loaders and validators, `plan()`, the address parser, and the
+ * types backends and probes implement. Health-engine and event internals stay
+ * internal. Fakes and the conformance suite: `@lbkit/core/testing`.
  * @module @lbkit/core
  */
-export * from './address.js';
+export {
+  formatIpv4,
+  formatIpv6,
+  type ParsedAddress,
+  parseAddress,
+  parsedAddressOf,
+  parseIpv4,
+  parseIpv6,
+  withParsedAddress,
+} from './address.js';
 export * from './backend.js';
 export * from './balancer.js';
 export * from './balancer-types.js';
 export * from './config/index.js';
 export * from './desired.js';
-export * from './events.js';
-export * from './health/index.js';
+export type { EventMap, Listener } from './events.js';
+export type { HealthEngineEvents } from './health/engine.js';
+export type * from './health/types.js';
 export * from './model.js';
-export * from './plan.js';
+export { plan, type StatusLookup } from './plan.js';
 export * from './probe.js';
 export * from './reconciler.js';
-export * from './service-key.js';
+export { formatServiceKey } from './service-key.js';
 export * from './validate/index.js';

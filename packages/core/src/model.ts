@@ -1,3 +1,5 @@
+import type { ParsedAddress } from './address.js';
+
 /**
  * The lbkit model: readonly data, no methods. Identity (`ServiceKey`) is kept
  * apart from configuration (`Service`, `Destination`) and from observed status
@@ -51,6 +53,12 @@ export interface Destination {
   readonly name: string;
   /** Real server address, same family as the VIP, canonical text form. */
   readonly address: string;
+  /**
+   * `address` parsed (family, network-order bytes, canonical text): attached
+   * by the validators as a hidden (non-enumerable) property, so that nothing
+   * downstream parses the text again (`parsedAddressOf`).
+   */
+  readonly parsed?: ParsedAddress;
   /** Real server port; the service port when not configured (no translation). */
   readonly port: number;
   /** Relative weight 0..65535 (0 = configured drained). Default 1. */
@@ -149,6 +157,8 @@ export interface Service {
   /** `^[A-Za-z][A-Za-z0-9_-]{0,31}$`, unique. Kernel object names derive from it. */
   readonly name: string;
   readonly key: ServiceKey;
+  /** `key.vip` parsed: set by the validators (see `Destination.parsed`). */
+  readonly parsedVip?: ParsedAddress;
   readonly scheduler: Scheduler;
   readonly destinations: readonly Destination[];
   readonly probe: ProbeSpec;

@@ -3,6 +3,7 @@ import type { AdminState, DestinationStatus } from './balancer-types.js';
 import type { HealthState } from './health/types.js';
 import { DEFAULT_HEALTH, type Service } from './model.js';
 import { plan } from './plan.js';
+import { validateServices } from './validate/validate-services.js';
 
 const service = (overrides: Partial<Service> = {}): Service => ({
   name: 'web',
@@ -106,5 +107,22 @@ describe('plan', () => {
     const lookup = () => st('up');
     expect(plan([s], lookup)).toEqual(plan([s], lookup));
     expect(JSON.stringify(s)).toBe(frozen);
+  });
+
+  it("hands the validated model's parsed addresses on to the desired state (parse once)", () => {
+    const [service] = validateServices([
+      {
+        name: 'web',
+        vip: '2001:DB8::10',
+        port: 80,
+        destinations: [{ name: 'a', address: '2001:db8::0:11' }],
+      },
+    ])._unsafeUnwrap();
+    const [desired] = plan([service!], () => ({ health: 'up', admin: 'enabled' })).services;
+    expect(desired!.key.vip).toBe('2001:db8::10');
+    expect(desired!.parsedVip).toBe(service!.parsedVip);
+    expect(desired!.parsedVip?.bytes).toHaveLength(16);
+    expect(desired!.destinations[0]!.parsed).toBe(service!.destinations[0]!.parsed);
+    expect(desired!.destinations[0]!.parsed?.canonical).toBe('2001:db8::11');
   });
 });

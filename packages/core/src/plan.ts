@@ -1,3 +1,4 @@
+import { withParsedAddress } from './address.js';
 import type { DestinationStatus } from './balancer-types.js';
 import type { DesiredDestination, DesiredService, DesiredState } from './desired.js';
 import type { Destination, Service } from './model.js';
@@ -35,16 +36,26 @@ function planService(service: Service, lookup: StatusLookup): DesiredService {
   for (const d of service.destinations) {
     const weight = effectiveWeight(service, d, lookup(service.name, d.name) ?? UNKNOWN);
     if (weight === undefined) continue;
-    destinations.push({ name: d.name, address: d.address, port: d.port, weight });
+    destinations.push(
+      withParsedAddress(
+        { name: d.name, address: d.address, port: d.port, weight },
+        'parsed',
+        d.parsed,
+      ),
+    );
   }
-  return {
-    name: service.name,
-    key: service.key,
-    scheduler: service.scheduler,
-    whenEmpty: service.whenEmpty,
-    persistence: service.persistence,
-    destinations: destinations.sort(byName),
-  };
+  return withParsedAddress(
+    {
+      name: service.name,
+      key: service.key,
+      scheduler: service.scheduler,
+      whenEmpty: service.whenEmpty,
+      persistence: service.persistence,
+      destinations: destinations.sort(byName),
+    },
+    'parsedVip',
+    service.parsedVip,
+  );
 }
 
 /**

@@ -5,7 +5,3 @@ export const formatServiceKey = (key: ServiceKey): string =>
   key.vip.includes(':')
     ? `[${key.vip}]:${key.port}/${key.protocol}`
     : `${key.vip}:${key.port}/${key.protocol}`;
-
-/** True when two keys name the same virtual service. */
-export const sameServiceKey = (a: ServiceKey, b: ServiceKey): boolean =>
-  a.vip === b.vip && a.port === b.port && a.protocol === b.protocol;

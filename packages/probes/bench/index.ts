@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { Socket } from 'node:net';
 import type { Probe, ProbeTarget } from '@lbkit/core';
 import { type BenchRow, type BenchTable, percentile } from '../../../scripts/bench-table.js';
-import { dnsTxtProbe, httpHeaderProbe, tcpProbe } from '../src/index.js';
+import { dnsProbe, httpHeaderProbe, tcpProbe } from '../src/index.js';
 import {
   DNSMASQ,
   hasBinary,
@@ -186,7 +186,7 @@ async function deadAmongHealthy(dnsPort: number): Promise<BenchTable> {
       }
       return list;
     };
-    const probe = dnsTxtProbe({ name: 'health.load.balance' });
+    const probe = dnsProbe({ name: 'health.load.balance' });
     const healthyDone = async (targets: ProbeTarget[], concurrency: number) => {
       const healthy = targets.filter((t) => t.port === dnsPort).length;
       let verdicts = 0;
@@ -262,16 +262,16 @@ export async function* bench(): AsyncIterable<BenchTable> {
     );
     yield await throughputTable(
       'probes: DNS TXT over UDP against dnsmasq (loopback)',
-      viaProbe(dnsTxtProbe({ name: 'health.load.balance', expect: '=nameserver-1=' }), nsTarget),
+      viaProbe(dnsProbe({ name: 'health.load.balance', expect: '=nameserver-1=' }), nsTarget),
       naiveDns(nsTarget),
       'node:dns resolveTxt serial',
       'serial',
     );
     yield await throughputTable(
       'probes: DNS TXT over TCP against dnsmasq (loopback; dnsmasq forks a child per TCP connection, at most 20)',
-      viaProbe(dnsTxtProbe({ name: 'health.load.balance', transport: 'tcp' }), nsTarget),
+      viaProbe(dnsProbe({ name: 'health.load.balance', transport: 'tcp' }), nsTarget),
       // node:dns has no TCP mode: the naive way is the same query, one after the other.
-      viaProbe(dnsTxtProbe({ name: 'health.load.balance', transport: 'tcp' }), nsTarget),
+      viaProbe(dnsProbe({ name: 'health.load.balance', transport: 'tcp' }), nsTarget),
       'same query serial',
       'serial',
     );

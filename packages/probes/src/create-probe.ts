@@ -1,7 +1,7 @@
 import type { ProbeFactory, ProbeSpec } from '@lbkit/core';
 import type { ClosableProbe } from './closable-probe.js';
 import { invalidProbe } from './closable-probe.js';
-import { dnsTxtProbe } from './dns-probe.js';
+import { dnsProbe } from './dns-probe.js';
 import { httpHeaderProbe } from './http-probe.js';
 import { noneProbe } from './none-probe.js';
 import { matcherFromText, parseExpectation } from './pattern.js';
@@ -9,7 +9,7 @@ import { tcpProbe } from './tcp-probe.js';
 
 /**
  * Builds the probe for a `ProbeSpec`: `tcp` -> {@link tcpProbe}, `dns` ->
- * {@link dnsTxtProbe} (transport defaults to the service protocol), `http` ->
+ * {@link dnsProbe} (transport defaults to the service protocol), `http` ->
  * {@link httpHeaderProbe}, `none` -> always up. Text expectations written
  * `/source/flags` become RegExps. Never throws: an invalid spec yields a probe
  * whose checks fail with kind `internal` and the reason.
@@ -27,7 +27,7 @@ function build(spec: ProbeSpec, context: { readonly protocol: 'tcp' | 'udp' }): 
       const parsed = spec.expect === undefined ? undefined : parseExpectation(spec.expect);
       if (parsed?.isErr()) return invalidProbe(`dns ${spec.name}`, parsed.error.message);
       const expect = parsed?.isOk() ? parsed.value : undefined;
-      return dnsTxtProbe({
+      return dnsProbe({
         name: spec.name,
         transport: spec.transport ?? context.protocol,
         ...(spec.type !== undefined && { type: spec.type }),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dnsTxtProbe } from './dns-probe.js';
+import { dnsProbe } from './dns-probe.js';
 import {
   DNSMASQ,
   LOOPBACK,
@@ -14,7 +14,7 @@ const NAME = 'health.load.balance';
 const opts = { timeoutMs: 1000 };
 
 describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
-  'dnsTxtProbe against dnsmasq',
+  'dnsProbe against dnsmasq',
   () => {
     let ns1: Peer;
     let ns2: Peer;
@@ -44,7 +44,7 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
     for (const transport of ['udp', 'tcp'] as const) {
       describe(`over ${transport}`, () => {
         it('reports which server answered', async () => {
-          const probe = dnsTxtProbe({ name: NAME, transport });
+          const probe = dnsProbe({ name: NAME, transport });
           const one = await probe.check({ address: LOOPBACK, port: ns1.port }, opts);
           const two = await probe.check({ address: LOOPBACK, port: ns2.port }, opts);
           expect(one._unsafeUnwrap().identity).toBe('=nameserver-1=');
@@ -56,7 +56,7 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
           const target = { address: LOOPBACK, port: ns2.port };
           expect(
             (
-              await dnsTxtProbe({ name: NAME, transport, expect: '=nameserver-2=' }).check(
+              await dnsProbe({ name: NAME, transport, expect: '=nameserver-2=' }).check(
                 target,
                 opts,
               )
@@ -64,13 +64,13 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
           ).toBe(true);
           expect(
             (
-              await dnsTxtProbe({ name: NAME, transport, expect: /^=nameserver-\d=$/ }).check(
+              await dnsProbe({ name: NAME, transport, expect: /^=nameserver-\d=$/ }).check(
                 target,
                 opts,
               )
             ).isOk(),
           ).toBe(true);
-          const wrong = await dnsTxtProbe({
+          const wrong = await dnsProbe({
             name: NAME,
             transport,
             expect: '=nameserver-1=',
@@ -83,12 +83,12 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
 
         it('passes NODATA without expect (like keepalived) and fails it with expect', async () => {
           const target = { address: LOOPBACK, port: ns2.port };
-          const plain = await dnsTxtProbe({ name: 'only.nx.test', type: 'A', transport }).check(
+          const plain = await dnsProbe({ name: 'only.nx.test', type: 'A', transport }).check(
             target,
             opts,
           );
           expect(plain._unsafeUnwrap().identity).toBeUndefined();
-          const strict = await dnsTxtProbe({
+          const strict = await dnsProbe({
             name: 'only.nx.test',
             type: 'A',
             transport,
@@ -102,7 +102,7 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
 
         it('fails REFUSED and NXDOMAIN as mismatch naming the rcode', async () => {
           const target = { address: LOOPBACK, port: ns1.port };
-          const refused = await dnsTxtProbe({ name: 'elsewhere.example', transport }).check(
+          const refused = await dnsProbe({ name: 'elsewhere.example', transport }).check(
             target,
             opts,
           );
@@ -110,7 +110,7 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
             kind: 'mismatch',
             message: expect.stringContaining('REFUSED'),
           });
-          const nx = await dnsTxtProbe({ name: 'missing.nx.test', transport }).check(target, opts);
+          const nx = await dnsProbe({ name: 'missing.nx.test', transport }).check(target, opts);
           expect(nx._unsafeUnwrapErr()).toMatchObject({
             kind: 'mismatch',
             message: expect.stringContaining('NXDOMAIN'),
@@ -118,7 +118,7 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
         });
 
         it('asks A records and reports the address', async () => {
-          const a = await dnsTxtProbe({
+          const a = await dnsProbe({
             name: 'host.test',
             type: 'A',
             transport,
@@ -128,7 +128,7 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
         });
 
         it('reports a stopped server as refused, fast', async () => {
-          const result = await dnsTxtProbe({ name: NAME, transport }).check(
+          const result = await dnsProbe({ name: NAME, transport }).check(
             { address: LOOPBACK, port: stoppedPort },
             opts,
           );
@@ -140,7 +140,7 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
         it('honours abort', async () => {
           const ac = new AbortController();
           const port = transport === 'udp' ? blackhole.port : ns1.port;
-          const pending = dnsTxtProbe({ name: NAME, transport }).check(
+          const pending = dnsProbe({ name: NAME, transport }).check(
             { address: LOOPBACK, port },
             { timeoutMs: 5000, signal: ac.signal },
           );
@@ -151,7 +151,7 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
     }
 
     it('times out on a UDP server that never answers, at the deadline', async () => {
-      const result = await dnsTxtProbe({ name: NAME }).check(
+      const result = await dnsProbe({ name: NAME }).check(
         { address: LOOPBACK, port: blackhole.port },
         { timeoutMs: 200 },
       );
@@ -163,7 +163,7 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
 
     it('reports refused over TCP to a port with no listener', async () => {
       const port = await refusedPort();
-      const result = await dnsTxtProbe({ name: NAME, transport: 'tcp' }).check(
+      const result = await dnsProbe({ name: NAME, transport: 'tcp' }).check(
         { address: LOOPBACK, port },
         opts,
       );
@@ -171,7 +171,7 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
     });
 
     it('runs many concurrent checks against both servers', async () => {
-      const probe = dnsTxtProbe({ name: NAME, expect: /^=nameserver-[12]=$/ });
+      const probe = dnsProbe({ name: NAME, expect: /^=nameserver-[12]=$/ });
       const results = await Promise.all(
         Array.from({ length: 200 }, (_, i) =>
           probe.check(
@@ -186,11 +186,11 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
     });
 
     it('turns invalid options into a probe that fails as internal', async () => {
-      const bad = dnsTxtProbe({ name: '' });
+      const bad = dnsProbe({ name: '' });
       expect(
         (await bad.check({ address: LOOPBACK, port: ns1.port }, opts))._unsafeUnwrapErr().kind,
       ).toBe('internal');
-      const badType = dnsTxtProbe({ name: NAME, type: 'MX' as 'TXT' });
+      const badType = dnsProbe({ name: NAME, type: 'MX' as 'TXT' });
       expect(
         (await badType.check({ address: LOOPBACK, port: ns1.port }, opts))._unsafeUnwrapErr().kind,
       ).toBe('internal');

@@ -14,8 +14,8 @@ import {
 import { classifyError } from './errors.js';
 import { compileMatcher, type Expectation, type TextMatcher } from './pattern.js';
 
-/** Options of {@link dnsTxtProbe}. */
-export interface DnsTxtProbeOptions {
+/** Options of {@link dnsProbe}. */
+export interface DnsProbeOptions {
   /** Query name, e.g. `health.load.balance`. Required. */
   readonly name: string;
   /** Record type. Default `TXT`. */
@@ -45,7 +45,7 @@ const MAX_TCP_MESSAGE = 0xffff;
  * (else `mismatch` with the rcode). The answer's value (TXT text, address, SOA
  * primary) is reported as identity: `=nameserver-1=` tells which server answered.
  */
-export function dnsTxtProbe(options: DnsTxtProbeOptions): ClosableProbe {
+export function dnsProbe(options: DnsProbeOptions): ClosableProbe {
   const type = options.type ?? 'TXT';
   const transport = options.transport ?? 'udp';
   const description = `dns ${type} ${options.name}/${transport}`;

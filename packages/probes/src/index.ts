@@ -7,7 +7,7 @@
 export { CheckScope } from './check-scope.js';
 export { type ClosableProbe, invalidProbe } from './closable-probe.js';
 export { createProbe } from './create-probe.js';
-export { type DnsTxtProbeOptions, dnsTxtProbe } from './dns-probe.js';
+export { type DnsProbeOptions, dnsProbe } from './dns-probe.js';
 export {
   DNS_QUERY_TYPES,
   type DnsQueryType,

@@ -1,7 +1,7 @@
 import type { ProbeError, ProbeOk } from '@lbkit/core';
 import type { Result } from 'neverthrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dnsTxtProbe } from './dns-probe.js';
+import { dnsProbe } from './dns-probe.js';
 import { httpHeaderProbe } from './http-probe.js';
 import { tcpProbe } from './tcp-probe.js';
 import { LOOPBACK, refusedPort, startUdpBlackhole } from './test-support/peers.js';
@@ -76,7 +76,7 @@ describe('no handles left behind', () => {
   });
 
   it(`after ${CHECKS} DNS/UDP checks against a blackhole (timeouts) and a refusing port`, async () => {
-    const probe = dnsTxtProbe({ name: 'health.load.balance' });
+    const probe = dnsProbe({ name: 'health.load.balance' });
     const started = performance.now();
     let i = 0;
     const kinds = await hammer(CHECKS, CONCURRENCY, () =>
@@ -95,7 +95,7 @@ describe('no handles left behind', () => {
   });
 
   it(`after ${CHECKS} DNS/TCP and HTTP checks against a refusing port, and aborts`, async () => {
-    const dns = dnsTxtProbe({ name: 'health.load.balance', transport: 'tcp' });
+    const dns = dnsProbe({ name: 'health.load.balance', transport: 'tcp' });
     const http = httpHeaderProbe();
     const ac = new AbortController();
     let i = 0;

@@ -1,9 +1,9 @@
 import {
-  addressFamily,
   type BackendError,
   backendError,
   type DesiredService,
   type DesiredState,
+  parsedAddressOf,
   type Scheduler,
 } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
@@ -39,16 +39,24 @@ export interface MappingOptions {
   readonly zeroWeight?: 'keep' | 'remove';
 }
 
-/** The IPVS identity of a core service key. */
-export const serviceIdOf = (service: DesiredService): AddressServiceId => ({
-  family: addressFamily(service.key.vip),
-  protocol: service.key.protocol,
-  address: service.key.vip,
-  port: service.key.port,
-});
+/** The IPVS identity of a core service key (its VIP parsed once, by the validators). */
+export function serviceIdOf(service: DesiredService): AddressServiceId | undefined {
+  const vip = parsedAddressOf(service.key.vip, service.parsedVip);
+  if (!vip) return undefined;
+  return {
+    family: vip.family,
+    protocol: service.key.protocol,
+    address: vip.canonical,
+    parsed: vip,
+    port: service.key.port,
+  };
+}
 
-function serviceConfig(service: DesiredService, options: MappingOptions): ServiceConfig {
-  const family = addressFamily(service.key.vip);
+function serviceConfig(
+  service: DesiredService,
+  family: 4 | 6,
+  options: MappingOptions,
+): ServiceConfig {
   const flags: ServiceFlag[] = [];
   if (service.scheduler === 'sh' || service.scheduler === 'mh') {
     if (options.hashFlags?.fallback) flags.push('sched-1');
@@ -80,11 +88,13 @@ export function toIpvsSnapshot(
       );
     }
     const id = serviceIdOf(s);
+    if (!id) return err(backendError('rejected', `service ${s.name}: invalid VIP`));
     const forward = options.forwardByService?.[s.name] ?? options.forward ?? 'masquerade';
     const destinations = [];
     for (const d of s.destinations) {
       if (d.weight === 0 && options.zeroWeight === 'remove') continue;
-      if (addressFamily(d.address) !== id.family) {
+      const address = parsedAddressOf(d.address, d.parsed);
+      if (address?.family !== id.family) {
         return err(
           backendError(
             'rejected',
@@ -98,9 +108,10 @@ export function toIpvsSnapshot(
         upperThreshold: options.thresholds?.upper ?? 0,
         lowerThreshold: options.thresholds?.lower ?? 0,
       };
-      destinations.push({ id: { family: id.family, address: d.address, port: d.port }, config });
+      const dest = { family: id.family, address: address.canonical, parsed: address, port: d.port };
+      destinations.push({ id: dest, config });
     }
-    services.push({ id, config: serviceConfig(s, options), destinations, name: s.name });
+    services.push({ id, config: serviceConfig(s, id.family, options), destinations, name: s.name });
   }
   return ok({ services });
 }

@@ -1,3 +1,4 @@
+import type { ParsedAddress } from '@lbkit/core';
 import type { NlAttr } from '@lbkit/netlink';
 
 /**
@@ -18,6 +19,8 @@ export interface AddressServiceId {
   readonly protocol: IpvsProtocol;
   /** Canonical text (dotted quad or RFC 5952 IPv6). */
   readonly address: string;
+  /** `address` parsed, from lbkit's validated model: the codecs encode its bytes. */
+  readonly parsed?: ParsedAddress;
   readonly port: number;
 }
 
@@ -92,6 +95,8 @@ export interface DestinationId {
   /** May differ from the service's family only with tunnel forwarding (kernel 4.x+). */
   readonly family: Family;
   readonly address: string;
+  /** `address` parsed, from lbkit's validated model: the codecs encode its bytes. */
+  readonly parsed?: ParsedAddress;
   readonly port: number;
 }
 

@@ -1,4 +1,10 @@
-import { formatIpv4, formatIpv6, parseAddress } from '@lbkit/core';
+import {
+  formatIpv4,
+  formatIpv6,
+  type ParsedAddress,
+  parseAddress,
+  parsedAddressOf,
+} from '@lbkit/core';
 import { type NetlinkError, netlinkError, SOCKET } from '@lbkit/netlink';
 import { err, ok, type Result } from 'neverthrow';
 import type { Family } from '../client/types.js';
@@ -15,11 +21,16 @@ export const afToFamily = (af: number): Family | undefined =>
   af === SOCKET.AF_INET ? 4 : af === SOCKET.AF_INET6 ? 6 : undefined;
 
 /**
- * Encodes an address as `union nf_inet_addr` (16 bytes, v4 zero-padded).
+ * Encodes an address as `union nf_inet_addr` (16 bytes, v4 zero-padded),
+ * from its parsed form when the validated model carries one (parse once).
  * Errors (`invalid`) when the text is not a strict address of `family`.
  */
-export function encodeInetAddress(family: Family, text: string): Result<Uint8Array, NetlinkError> {
-  const parsed = parseAddress(text);
+export function encodeInetAddress(
+  family: Family,
+  text: string,
+  known?: ParsedAddress,
+): Result<Uint8Array, NetlinkError> {
+  const parsed = parsedAddressOf(text, known);
   if (!parsed || parsed.family !== family) {
     return err(netlinkError('invalid', `not an IPv${family} address: ${JSON.stringify(text)}`));
   }

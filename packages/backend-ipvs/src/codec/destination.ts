@@ -60,7 +60,7 @@ export function validateDestination(
 ): Result<void, NetlinkError> {
   if (!Number.isInteger(id.port) || id.port < 0 || id.port > 65535)
     return invalid(`bad port ${id.port}`);
-  const address = encodeInetAddress(id.family, id.address);
+  const address = encodeInetAddress(id.family, id.address, id.parsed);
   if (address.isErr()) return err(address.error);
   if (!config) return ok(undefined);
   if (!(config.forward in FORWARD))
@@ -87,7 +87,10 @@ export function destinationAttributes(
   const checked = validateDestination(id, config);
   if (checked.isErr()) return err(checked.error);
   const attrs: AttrSpec[] = [
-    attrBytes(IPVS_DEST_ATTR.ADDR, encodeInetAddress(id.family, id.address)._unsafeUnwrap()),
+    attrBytes(
+      IPVS_DEST_ATTR.ADDR,
+      encodeInetAddress(id.family, id.address, id.parsed)._unsafeUnwrap(),
+    ),
     attrBe16(IPVS_DEST_ATTR.PORT, id.port),
   ];
   if (config) {

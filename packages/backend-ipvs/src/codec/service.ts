@@ -74,7 +74,7 @@ export function validateServiceId(id: ServiceId): Result<void, NetlinkError> {
   if (!(id.protocol in PROTOCOLS)) return invalid(`bad protocol ${String(id.protocol)}`);
   if (!Number.isInteger(id.port) || id.port < 0 || id.port > 65535)
     return invalid(`bad port ${id.port}`);
-  return encodeInetAddress(id.family, id.address).map(() => undefined);
+  return encodeInetAddress(id.family, id.address, id.parsed).map(() => undefined);
 }
 
 /** Validates a service configuration (scheduler name, netmask range, timeout). */
@@ -122,7 +122,10 @@ export function serviceAttributes(
   } else {
     attrs.push(attrU16(IPVS_SVC_ATTR.PROTOCOL, PROTOCOLS[id.protocol]));
     attrs.push(
-      attrBytes(IPVS_SVC_ATTR.ADDR, encodeInetAddress(id.family, id.address)._unsafeUnwrap()),
+      attrBytes(
+        IPVS_SVC_ATTR.ADDR,
+        encodeInetAddress(id.family, id.address, id.parsed)._unsafeUnwrap(),
+      ),
     );
     attrs.push(attrBe16(IPVS_SVC_ATTR.PORT, id.port));
   }

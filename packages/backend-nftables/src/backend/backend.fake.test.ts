@@ -1,9 +1,9 @@
 import type { DesiredService, DesiredState } from '@lbkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderRuleset } from '../render/index.js';
+import { renderRuleset } from '../render/ruleset.js';
 import { FakeNft, withoutEmptyShards } from '../testing/index.js';
-import { traceState } from '../trace/index.js';
+import { traceState } from '../trace/tracer.js';
 import { createNftablesBackend } from './backend.js';
 
 const ADDRS = ['192.0.2.11', '192.0.2.12', '192.0.2.13', '192.0.2.14'];

@@ -10,12 +10,10 @@ import {
 import { type AbstractLock, acquireAbstractLock } from '@lbkit/netlink';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import { TABLE_COMMENT } from '../names.js';
-import {
-  type NftCommand,
-  renderChangeCommands,
-  renderRulesetCommands,
-  resolveRenderOptions,
-} from '../render/index.js';
+import { changeCommands } from '../render/changes.js';
+import type { NftCommand } from '../render/commands.js';
+import { resolveRenderOptions } from '../render/options.js';
+import { rulesetCommands } from '../render/ruleset.js';
 import { createDefaultTransport } from '../transport/default-transport.js';
 import type { NftTransport, TableProbe, WriteReport } from '../transport/transport.js';
 import type {
@@ -178,7 +176,7 @@ export function createNftablesBackend(
   ): Promise<Result<{ report: WriteReport; commands: number }, BackendError>> => {
     const own = await ownTable();
     if (own.isErr()) return err(own.error);
-    const commands = renderRulesetCommands(desired, renderOptions);
+    const commands = rulesetCommands(desired, renderOptions);
     if (commands.isErr()) return err(commands.error);
     const written = await transport.write(commands.value);
     if (written.isErr()) return err(written.error);
@@ -201,7 +199,7 @@ export function createNftablesBackend(
     // Nothing reaches the kernel before the whole change rendered.
     let changes: Result<readonly NftCommand[], BackendError> = ok([]);
     if (mode === 'changes' && delta.changed.length > 0) {
-      changes = renderChangeCommands(delta.previous, delta.next, renderOptions);
+      changes = changeCommands(delta.previous, delta.next, renderOptions);
     }
     if (changes.isErr()) return err(changes.error);
     if (mode === 'changes' && changes.value.length > 0) {
@@ -262,7 +260,7 @@ export function createNftablesBackend(
     state: DesiredState,
   ): Promise<Result<{ lines: readonly string[]; generation?: number }, BackendError>> => {
     if (transport.compare) {
-      const expected = renderRulesetCommands(state, renderOptions);
+      const expected = rulesetCommands(state, renderOptions);
       if (expected.isErr()) return err(expected.error);
       const compared = await transport.compare(expected.value);
       if (compared.isErr()) return err(compared.error);

@@ -1,7 +1,7 @@
 import { NetnsLab } from '@lbkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseObservedState } from '../read/parse-observed.js';
-import { renderRulesetCommands } from '../render/ruleset.js';
+import { rulesetCommands } from '../render/ruleset.js';
 import { CHANGES, FULL } from '../testing/golden-cases.js';
 import { createNetlinkTransport } from '../transport/netlink.js';
 import { openNftCli } from '../transport/nft-cli.js';
@@ -31,7 +31,7 @@ describe.skipIf(skip)(`netlink reads and comparisons${skip ? ` (skipped: ${skip}
       const nft = openNftCli({ netns })._unsafeUnwrap();
       try {
         (await nft.run('flush ruleset\n'))._unsafeUnwrap();
-        const commands = renderRulesetCommands(c.desired, c.options)._unsafeUnwrap();
+        const commands = rulesetCommands(c.desired, c.options)._unsafeUnwrap();
         (await transport.write(commands))._unsafeUnwrap();
         const compared = (await transport.compare!(commands))._unsafeUnwrap();
         expect(compared.differences).toEqual([]);
@@ -75,7 +75,7 @@ describe.skipIf(skip)(`netlink reads and comparisons${skip ? ` (skipped: ${skip}
     const nft = openNftCli({ netns })._unsafeUnwrap();
     try {
       (await nft.run('flush ruleset\n'))._unsafeUnwrap();
-      const commands = renderRulesetCommands(FULL[0]!.desired)._unsafeUnwrap();
+      const commands = rulesetCommands(FULL[0]!.desired)._unsafeUnwrap();
       (await transport.write(commands))._unsafeUnwrap();
       const result = await nft.run(`${change}\n`);
       if (result.isErr()) {

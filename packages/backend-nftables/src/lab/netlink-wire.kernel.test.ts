@@ -3,7 +3,7 @@ import { openNetlinkSocket, SOCKET } from '@lbkit/netlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchState } from '../../bench/services.js';
 import { groupElements } from '../render/commands.js';
-import { renderRuleset } from '../render/index.js';
+import { renderRuleset } from '../render/ruleset.js';
 import { FULL } from '../testing/golden-cases.js';
 import { expectGolden } from '../testing/golden-file.js';
 import { batchGoldenPath, fullWireCase, WIRE_CASES, type WireCase } from '../testing/wire-cases.js';
@@ -93,7 +93,7 @@ describe.skipIf(skip)(`netlink batches${skip ? ` (skipped: ${skip})` : ''}`, () 
       const before = listing((await cli.json('list ruleset'))._unsafeUnwrap());
       const flow = (vip: string) => ({ map: 'flows4', key: [vip, 'tcp', 80, '192.0.2.11', 80] });
       const slot = {
-        map: 'backends4_tcp_99',
+        map: 'slots4_tcp_99',
         key: ['192.0.2.10', 80, 0],
         value: ['192.0.2.11', 80],
       };

@@ -44,14 +44,6 @@ function freshElements(prev: RenderedService, next: RenderedService): RenderedEl
   });
 }
 
-/** An incremental change: its commands and their nft script. */
-export interface ChangePlan {
-  /** The commands, in order (`[]` when nothing changed); the script is printed from them. */
-  readonly commands: readonly NftCommand[];
-  /** The nft script (`''` when nothing changed). */
-  readonly script: string;
-}
-
 /**
  * An incremental script from `previous` (what the kernel has, as rendered
  * earlier with the same options) to `next`. It touches ONLY services that
@@ -60,7 +52,7 @@ export interface ChangePlan {
  * service's rule stays: its selector modulus depends on a class of destination
  * counts, see `slots.ts`); rules are rewritten (`flush chain` + both rules)
  * only when the modulus, the scheduler or the empty verdict change. Order:
- * removed services, stale elements, backend maps the new rules use (`add map`
+ * removed services, stale elements, slot maps the new rules use (`add map`
  * is idempotent; maps are never deleted here: other services may share them),
  * new chains and rewritten rules, then new elements (one `add element` per map).
  * Run as one transaction. Empty string when nothing changed. Same failure
@@ -71,14 +63,18 @@ export function renderChanges(
   next: DesiredState,
   options: NftablesRenderOptions = {},
 ): Result<string, BackendError> {
-  return renderChangePlan(previous, next, options).map((plan) => plan.script);
+  const resolved = resolveRenderOptions(options);
+  if (resolved.isErr()) return err(resolved.error);
+  return changeCommands(previous, next, options).map((commands) =>
+    printCommands(commands, resolved.value.table),
+  );
 }
 
 /**
- * The change as commands only (what the netlink path sends; no text is
- * printed). Same failure modes as `renderRuleset`.
+ * `renderChanges` as commands: what the backend sends (the netlink encoder
+ * and the nft printer both take them). Same failure modes as `renderRuleset`.
  */
-export function renderChangeCommands(
+export function changeCommands(
   previous: DesiredState,
   next: DesiredState,
   options: NftablesRenderOptions = {},
@@ -90,27 +86,10 @@ export function renderChangeCommands(
   if (before.isErr()) return err(before.error);
   const after = renderServices(next, opts);
   if (after.isErr()) return err(after.error);
-  return ok(changeCommands(before.value, after.value));
+  return ok(commandsBetween(before.value, after.value));
 }
 
-/**
- * `renderChanges` as commands (the same change as data) and their script.
- * Same failure modes as `renderRuleset`.
- */
-export function renderChangePlan(
-  previous: DesiredState,
-  next: DesiredState,
-  options: NftablesRenderOptions = {},
-): Result<ChangePlan, BackendError> {
-  const resolved = resolveRenderOptions(options);
-  if (resolved.isErr()) return err(resolved.error);
-  return renderChangeCommands(previous, next, options).map((commands) => ({
-    commands,
-    script: printCommands(commands, resolved.value.table),
-  }));
-}
-
-function changeCommands(
+function commandsBetween(
   before: ReadonlyMap<string, RenderedService>,
   after: ReadonlyMap<string, RenderedService>,
 ): NftCommand[] {
@@ -120,8 +99,8 @@ function changeCommands(
   const chainsNew: NftCommand[] = [];
   const maps = new Map<string, NftCommand>();
   const needMap = (svc: RenderedService): void => {
-    if (!maps.has(svc.backendMap.name)) {
-      maps.set(svc.backendMap.name, { verb: 'add', object: 'set', set: svc.backendMap });
+    if (!maps.has(svc.slotMap.name)) {
+      maps.set(svc.slotMap.name, { verb: 'add', object: 'set', set: svc.slotMap });
     }
   };
   const rules: NftCommand[] = [];

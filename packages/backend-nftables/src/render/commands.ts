@@ -9,10 +9,14 @@
  * would send for the same text (checked byte for byte in the tests).
  * @module
  */
-import type { IpFamily, Protocol } from '@lbkit/core';
+import type { IpFamily, ParsedAddress, Protocol } from '@lbkit/core';
 
-/** One component of an element key or value: an address (canonical text), `tcp`/`udp`, a port or a slot. */
-export type ElementPart = string | number;
+/**
+ * One component of an element key or value: an address (parsed, from the
+ * validated model: the text printer takes its canonical text, the netlink
+ * encoder its bytes; or canonical text), `tcp`/`udp`, a port or a slot.
+ */
+export type ElementPart = ParsedAddress | string | number;
 
 /** A verdict-map value: `jump <chain>`, `goto <chain>` or `drop`. */
 export type Verdict =
@@ -32,7 +36,7 @@ export interface RenderedElement {
  * A set or map we declare. Its name fixes its layout (`elementLayout` in the
  * encoder): `services<f>` and `empty<f>` (dispatch maps, `addr . inet_proto .
  * inet_service : verdict`), `flows<f>` (`addr . inet_proto . inet_service .
- * addr . inet_service`), `backends<f>_<proto>_<shard>` (`typeof <ip> daddr .
+ * addr . inet_service`), `slots<f>_<proto>_<shard>` (`typeof <ip> daddr .
  * <proto> dport . numgen inc mod 2 : <ip> daddr . <proto> dport`). `counter`:
  * every element counts the packets that match it.
  */
@@ -50,7 +54,7 @@ export type SetDecl =
       readonly counter: boolean;
     }
   | {
-      readonly kind: 'backends';
+      readonly kind: 'slots';
       readonly name: string;
       readonly family: IpFamily;
       readonly protocol: Protocol;

@@ -81,11 +81,11 @@ describe.skipIf(!canCheck)('goldens pass the real parser (nft -c in a netns)', (
         nft('-f', file('next.nft', renderRuleset(c.next, c.options)._unsafeUnwrap())).status,
       ).toBe(0);
       const fresh = nft('list', 'ruleset').stdout;
-      // Backend map shards are never deleted by a change (others may share
+      // Slot map shards are never deleted by a change (others may share
       // them): an empty one left behind is not a difference.
       const norm = (s: string) =>
         s
-          .replace(/\n\tmap backends[46]_(tcp|udp)_\d+ \{\n\t\t[^\n]*\n\t\}\n/g, '\n')
+          .replace(/\n\tmap slots[46]_(tcp|udp)_\d+ \{\n\t\t[^\n]*\n\t\}\n/g, '\n')
           .split('\n')
           .map((l) => l.trim())
           .filter((l) => l !== '')

@@ -34,11 +34,11 @@ export interface NftablesRenderOptions {
   /** Maglev lookup table size for `mh`: a prime, 2..65521. Default 251. */
   readonly mhTableSize?: number;
   /**
-   * Number of backend map shards per family and protocol, 1..65536 (a service
-   * goes to shard `fnv1a32(name) mod backendShards`; maps are created when a
+   * Number of slot map shards per family and protocol, 1..65536 (a service
+   * goes to shard `fnv1a32(name) mod slotMapShards`; maps are created when a
    * service first uses them). Default 256. Changing it moves every service.
    */
-  readonly backendShards?: number;
+  readonly slotMapShards?: number;
 }
 
 /** Options with every default applied. */
@@ -49,11 +49,11 @@ export interface ResolvedRenderOptions {
   readonly forwardMark: number | undefined;
   readonly counters: boolean;
   readonly mhTableSize: number;
-  readonly backendShards: number;
+  readonly slotMapShards: number;
 }
 
-/** Default `backendShards`. */
-export const DEFAULT_BACKEND_SHARDS = 256;
+/** Default `slotMapShards`. */
+export const DEFAULT_SLOT_MAP_SHARDS = 256;
 
 /** Default Maglev table size (prime). */
 export const DEFAULT_MH_TABLE_SIZE = 251;
@@ -82,10 +82,10 @@ export function resolveRenderOptions(
       ),
     );
   }
-  const backendShards = options.backendShards ?? DEFAULT_BACKEND_SHARDS;
-  if (!Number.isInteger(backendShards) || backendShards < 1 || backendShards > 65536) {
+  const slotMapShards = options.slotMapShards ?? DEFAULT_SLOT_MAP_SHARDS;
+  if (!Number.isInteger(slotMapShards) || slotMapShards < 1 || slotMapShards > 65536) {
     return err(
-      backendError('rejected', `backendShards must be an integer 1..65536, got ${backendShards}`),
+      backendError('rejected', `slotMapShards must be an integer 1..65536, got ${slotMapShards}`),
     );
   }
   const mark = options.forwardMark;
@@ -110,6 +110,6 @@ export function resolveRenderOptions(
     forwardMark: mark,
     counters: options.counters ?? true,
     mhTableSize,
-    backendShards,
+    slotMapShards,
   });
 }

@@ -8,6 +8,7 @@ import { TABLE_FAMILY } from '../names.js';
 import type {
   ChainDecl,
   ElementOp,
+  ElementPart,
   NftCommand,
   RenderedElement,
   RuleSpec,
@@ -77,7 +78,7 @@ function setText(set: SetDecl, t: string): string {
       const counter = set.counter ? ' counter ;' : '';
       return `add set ${t} ${set.name} { type ${addr} . inet_proto . inet_service . ${addr} . inet_service ;${counter} }`;
     }
-    case 'backends': {
+    case 'slots': {
       const ipk = familyKeyword(set.family);
       const p = set.protocol;
       return `add map ${t} ${set.name} { typeof ${ipk} daddr . ${p} dport . numgen inc mod 2 : ${ipk} daddr . ${p} dport ; }`;
@@ -91,8 +92,11 @@ function chainText(chain: ChainDecl): string {
   return `${chain.name} { type ${type} hook ${hook} priority ${priority} ; policy accept ; }`;
 }
 
+const partText = (part: ElementPart): string | number =>
+  typeof part === 'object' ? part.canonical : part;
+
 /** `a . b . c` text of element parts. */
-export const partsText = (parts: readonly (string | number)[]): string => parts.join(' . ');
+export const partsText = (parts: readonly ElementPart[]): string => parts.map(partText).join(' . ');
 
 /** `jump chain`, `goto chain`, `drop`. */
 export const verdictText = (v: Verdict): string =>

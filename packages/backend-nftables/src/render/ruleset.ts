@@ -7,7 +7,7 @@ import {
   type ResolvedRenderOptions,
   resolveRenderOptions,
 } from './options.js';
-import { printCommands, tableRef } from './print.js';
+import { printCommands } from './print.js';
 import { type AddressMemo, type RenderedService, renderService } from './service.js';
 import { servicesAddCommands, skeletonCommands } from './skeleton.js';
 import { sortedByName } from './sorted-services.js';
@@ -48,7 +48,7 @@ export function renderServices(
  * by an earlier run is replaced with no window without rules. Pure; fails with
  * `rejected` (invalid names, addresses, options) or `unsupported` (`lc`, `wlc`).
  */
-export function renderRulesetCommands(
+export function rulesetCommands(
   desired: DesiredState,
   options: NftablesRenderOptions = {},
 ): Result<NftCommand[], BackendError> {
@@ -67,7 +67,7 @@ export function renderRulesetCommands(
 }
 
 /**
- * `renderRulesetCommands` as ONE nft script, one statement per line. Same
+ * `rulesetCommands` as ONE nft script, one statement per line. Same
  * failure modes.
  */
 export function renderRuleset(
@@ -76,14 +76,7 @@ export function renderRuleset(
 ): Result<string, BackendError> {
   const resolved = resolveRenderOptions(options);
   if (resolved.isErr()) return err(resolved.error);
-  return renderRulesetCommands(desired, options).map((commands) =>
+  return rulesetCommands(desired, options).map((commands) =>
     printCommands(commands, resolved.value.table),
   );
-}
-
-/** `delete table inet <table>`: removes everything lbkit owns (for `close()`). */
-export function renderDeleteTable(
-  options: NftablesRenderOptions = {},
-): Result<string, BackendError> {
-  return resolveRenderOptions(options).map((opts) => `delete table ${tableRef(opts.table)}\n`);
 }

@@ -7,14 +7,15 @@ import {
   type ParsedAddress,
   type Protocol,
   parseAddress,
+  parsedAddressOf,
 } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
 import {
   CHAIN,
   JHASH_SEED,
   MAP,
-  serviceBackendMap,
   serviceChainName,
+  serviceSlotMap,
   validateName,
 } from '../names.js';
 import type { RenderedElement, RuleSpec, Selector, SetDecl, Verdict } from './commands.js';
@@ -30,8 +31,8 @@ export interface RenderedService {
   readonly chain: string;
   /** The VIP in canonical form (the kernel's view of the service key). */
   readonly vip: string;
-  /** The backend map shard holding this service's slots (`backends4_tcp_17`). */
-  readonly backendMap: SetDecl;
+  /** The slot map shard holding this service's slots (`slots4_tcp_17`). */
+  readonly slotMap: SetDecl;
   /** Rules of the service chain: the one dnat rule. */
   readonly rules: readonly RuleSpec[];
   /** Elements in shared maps and sets (backend slots, flows, dispatch, empty verdict), in emit order. */
@@ -47,7 +48,16 @@ const emptyVerdict = (whenEmpty: 'reject' | 'drop', protocol: Protocol): Verdict
 /** Parsed addresses by text, shared by the services of one render (addresses repeat). */
 export type AddressMemo = Map<string, ParsedAddress | undefined>;
 
-function parseMemo(text: string, memo: AddressMemo | undefined): ParsedAddress | undefined {
+/**
+ * The parsed address: the validated model's (`known`, parsed once by core)
+ * when it is trustworthy, else the text parsed (shared through `memo`).
+ */
+function addressOf(
+  text: string,
+  known: ParsedAddress | undefined,
+  memo: AddressMemo | undefined,
+): ParsedAddress | undefined {
+  if (known !== undefined) return parsedAddressOf(text, known);
   if (!memo) return parseAddress(text);
   let parsed = memo.get(text);
   if (parsed === undefined && !memo.has(text)) {
@@ -62,10 +72,10 @@ function checkDestination(
   family: IpFamily,
   service: string,
   memo: AddressMemo | undefined,
-): Result<string, BackendError> {
+): Result<ParsedAddress, BackendError> {
   const name = validateName(d.name, `destination (service ${service})`);
   if (name.isErr()) return err(name.error);
-  const parsed = parseMemo(d.address, memo);
+  const parsed = addressOf(d.address, d.parsed, memo);
   if (!parsed || parsed.family !== family) {
     return err(
       backendError(
@@ -90,7 +100,7 @@ function checkDestination(
       ),
     );
   }
-  return ok(parsed.canonical);
+  return ok(parsed);
 }
 
 /**
@@ -105,7 +115,7 @@ export function renderService(
 ): Result<RenderedService, BackendError> {
   const valid = validateName(service.name, 'service');
   if (valid.isErr()) return err(valid.error);
-  const vip = parseMemo(service.key.vip, memo);
+  const vip = addressOf(service.key.vip, service.parsedVip, memo);
   if (!vip) return err(backendError('rejected', `service ${service.name}: invalid VIP`));
   const { port, protocol } = service.key;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -131,14 +141,15 @@ export function renderService(
     );
   }
   const family = vip.family;
-  const vaddr = vip.canonical;
-  const dests: { d: DesiredDestination; address: string }[] = [];
+  const dests: { d: DesiredDestination; address: ParsedAddress }[] = [];
   for (const d of service.destinations) {
     const address = checkDestination(d, family, service.name, memo);
     if (address.isErr()) return err(address.error);
     // A handful of destinations per service: a scan beats allocating sets.
     const twin = dests.find(
-      (x) => x.d.name === d.name || (x.address === address.value && x.d.port === d.port),
+      (x) =>
+        x.d.name === d.name ||
+        (x.address.canonical === address.value.canonical && x.d.port === d.port),
     );
     if (twin) {
       return err(
@@ -151,12 +162,12 @@ export function renderService(
   const chain = serviceChainName(service.name);
   const elements: RenderedElement[] = [];
   const live = dests.filter((x) => x.d.weight > 0);
-  const map = serviceBackendMap(service.name, family, protocol, options.backendShards);
+  const map = serviceSlotMap(service.name, family, protocol, options.slotMapShards);
   // One value per live destination, shared by all its slots (they are read-only).
   const targets = live.map((x) => [x.address, x.d.port] as const);
   const addSlots = (slots: readonly number[]): void => {
     for (let slot = 0; slot < slots.length; slot++) {
-      elements.push({ map, key: [vaddr, port, slot], value: targets[slots[slot]!]! });
+      elements.push({ map, key: [vip, port, slot], value: targets[slots[slot]!]! });
     }
   };
   let selector: Selector;
@@ -187,9 +198,9 @@ export function renderService(
   // Every configured (vip, destination) pair, drained ones included: the
   // per-destination counters, masquerade and forwardMark match on it.
   for (const x of dests) {
-    elements.push({ map: MAP.flows[family], key: [vaddr, protocol, port, x.address, x.d.port] });
+    elements.push({ map: MAP.flows[family], key: [vip, protocol, port, x.address, x.d.port] });
   }
-  const key = [vaddr, protocol, port];
+  const key = [vip, protocol, port];
   elements.push({ map: MAP.services[family], key, value: { kind: 'jump', chain } });
   elements.push({ map: MAP.empty[family], key, value: emptyVerdict(service.whenEmpty, protocol) });
   return ok({
@@ -197,8 +208,8 @@ export function renderService(
     family,
     protocol,
     chain,
-    vip: vaddr,
-    backendMap: { kind: 'backends', name: map, family, protocol },
+    vip: vip.canonical,
+    slotMap: { kind: 'slots', name: map, family, protocol },
     rules,
     elements,
   });

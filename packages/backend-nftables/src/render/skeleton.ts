@@ -12,7 +12,7 @@ const addSet = (set: SetDecl): NftCommand => ({ verb: 'add', object: 'set', set 
 
 /**
  * The fixed part of the table: dispatch maps, flow sets and base chains, with
- * their rules (backend maps come with the services that use them). Depends
+ * their rules (slot maps come with the services that use them). Depends
  * only on the options, never on services, so incremental changes never touch it.
  */
 export function skeletonCommands(options: ResolvedRenderOptions): NftCommand[] {
@@ -94,7 +94,7 @@ export function skeletonCommands(options: ResolvedRenderOptions): NftCommand[] {
 }
 
 /**
- * Commands creating services: the backend maps they use, every chain, then
+ * Commands creating services: the slot maps they use, every chain, then
  * every rule, then their elements, one `add element` per map (after the chains
  * their `goto` elements name). Rules come before elements on purpose: binding
  * a rule to a map makes the kernel walk the map's elements
@@ -106,7 +106,7 @@ export function servicesAddCommands(services: Iterable<RenderedService>): NftCom
   const rules: NftCommand[] = [];
   const elements = new ElementGrouper();
   for (const svc of services) {
-    if (!maps.has(svc.backendMap.name)) maps.set(svc.backendMap.name, addSet(svc.backendMap));
+    if (!maps.has(svc.slotMap.name)) maps.set(svc.slotMap.name, addSet(svc.slotMap));
     chains.push(addChain({ name: svc.chain }));
     for (const rule of svc.rules)
       rules.push({ verb: 'add', object: 'rule', chain: svc.chain, rule });

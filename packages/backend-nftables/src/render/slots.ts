@@ -1,7 +1,7 @@
 /**
  * How a service's selector slots are filled. The selector of a service rule is
  * `numgen inc|random mod K` or `jhash saddr mod K`; slot `s` maps to one
- * destination through `backends<fam>_<proto>`. When K stays the same, a change
+ * destination through `slots<fam>_<proto>`. When K stays the same, a change
  * of destinations touches only map elements, never the rule, so it costs the
  * same whatever the table holds (no rule means no nft cache load and no kernel
  * bind walk). K therefore depends on a CLASS of destination counts, not on the

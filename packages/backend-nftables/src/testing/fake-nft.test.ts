@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { serviceBackendMap } from '../names.js';
+import { serviceSlotMap } from '../names.js';
 import { renderChanges } from '../render/changes.js';
-import { DEFAULT_BACKEND_SHARDS } from '../render/options.js';
+import { DEFAULT_SLOT_MAP_SHARDS } from '../render/options.js';
 import { renderRuleset } from '../render/ruleset.js';
 import { DIALECT_PAIRS, parseScript } from '../trace/parse.js';
 import { traceState } from '../trace/tracer.js';
 import { FakeNft } from './fake-nft.js';
 import { A, B, C, dest, state, svc, web, withoutEmptyShards } from './fixtures.js';
 
-const WEB_MAP = serviceBackendMap('web', 4, 'tcp', DEFAULT_BACKEND_SHARDS);
+const WEB_MAP = serviceSlotMap('web', 4, 'tcp', DEFAULT_SLOT_MAP_SHARDS);
 
 const full = renderRuleset(state(web()))._unsafeUnwrap();
 
@@ -44,9 +44,7 @@ describe('FakeNft', () => {
       `add element inet lbkit ${WEB_MAP} { 192.0.2.10 . 80 . 0 : 192.0.2.99 . 80 }`,
     ],
     ['delete missing element', `delete element inet lbkit ${WEB_MAP} { 192.0.2.10 . 80 . 70 }`],
-    ['delete missing counter', 'delete counter inet lbkit nope'],
     ['delete referenced chain', 'delete chain inet lbkit svc_web'],
-    ['rule uses a missing counter', 'add rule inet lbkit svc_web counter name "nope"'],
     ['not our dialect', 'insert rule inet lbkit svc_web drop'],
   ])('rejects: %s', async (_why, line) => {
     const fake = new FakeNft();
@@ -66,8 +64,6 @@ describe('FakeNft', () => {
       'add rule': 'add rule inet x c drop',
       'add map': 'add map inet x m { type ipv4_addr : verdict ; }',
       'add set': 'add set inet x s { type ipv4_addr ; }',
-      'add counter': 'add counter inet x k',
-      'delete counter': 'delete counter inet x k',
       'add element': 'add element inet x s { 192.0.2.1 }',
       'delete element': 'delete element inet x s { 192.0.2.1 }',
     };
@@ -78,8 +74,6 @@ describe('FakeNft', () => {
       'flush chain',
       'add map',
       'add set',
-      'add counter',
-      'delete counter',
       'add element',
       'delete element',
       'delete chain',

@@ -1,6 +1,6 @@
 import { type BackendError, backendError, type ObservedState } from '@lbkit/core';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
-import { DEFAULT_TABLE, isBackendMapName, TABLE_FAMILY } from '../names.js';
+import { DEFAULT_TABLE, isSlotMapName, TABLE_FAMILY } from '../names.js';
 import {
   diffSnapshots,
   MISSING_TABLE,
@@ -169,7 +169,7 @@ export class FakeNft implements NftTransport {
     const differences = diffSnapshots(
       snapshotOf(built.value.tables.get(ref)),
       snapshotOf(this.#mine()),
-      { table: this.table, mayLinger: isBackendMapName },
+      { table: this.table, mayLinger: isSlotMapName },
     );
     return okAsync({ differences, generation: this.#generation });
   }

@@ -1,12 +1,16 @@
-import type { DesiredDestination, DesiredService, DesiredState, Scheduler } from '@lbkit/core';
+import {
+  type DesiredDestination,
+  type DesiredService,
+  type DesiredState,
+  parseAddress,
+  type Scheduler,
+  withParsedAddress,
+} from '@lbkit/core';
 
 /** Builds a desired destination (tests and examples). */
-export const dest = (name: string, address: string, port = 80, weight = 1): DesiredDestination => ({
-  name,
-  address,
-  port,
-  weight,
-});
+export const dest = (name: string, address: string, port = 80, weight = 1): DesiredDestination => {
+  return withParsedAddress({ name, address, port, weight }, 'parsed', parseAddress(address));
+};
 
 /** Builds a desired service with defaults: tcp, rr, reject. */
 export function svc(
@@ -18,7 +22,7 @@ export function svc(
     protocol?: 'tcp' | 'udp';
   } = {},
 ): DesiredService {
-  return {
+  const service: DesiredService = {
     name,
     key: { vip, port, protocol: extra.protocol ?? 'tcp' },
     scheduler: extra.scheduler ?? ('rr' as Scheduler),
@@ -26,6 +30,7 @@ export function svc(
     persistence: 0,
     destinations,
   };
+  return withParsedAddress(service, 'parsedVip', parseAddress(vip));
 }
 
 /** Fixture destination A (192.0.2.11:80). */
@@ -45,21 +50,19 @@ export const web = (
 export const state = (...services: DesiredService[]): DesiredState => ({ services });
 
 /**
- * A `FakeNft.ruleset()` / `listRuleset()` listing without backend map shards
+ * A `FakeNft.ruleset()` / `listRuleset()` listing without slot map shards
  * that hold no element. A change never deletes a shard (other services may
  * share it), so an incremental history can leave empty ones that a fresh full
  * render does not declare; they carry no behaviour.
  */
 export function withoutEmptyShards(listing: string): string {
   const used = new Set(
-    [...listing.matchAll(/^add element \S+ \S+ (backends[46]_(?:tcp|udp)_\d+) /gm)].map(
-      (m) => m[1],
-    ),
+    [...listing.matchAll(/^add element \S+ \S+ (slots[46]_(?:tcp|udp)_\d+) /gm)].map((m) => m[1]),
   );
   return listing
     .split('\n')
     .filter((line) => {
-      const m = /^add map \S+ \S+ (backends[46]_(?:tcp|udp)_\d+) /.exec(line);
+      const m = /^add map \S+ \S+ (slots[46]_(?:tcp|udp)_\d+) /.exec(line);
       return !m || used.has(m[1]);
     })
     .join('\n');

@@ -7,9 +7,11 @@
  * @module
  */
 import type { DesiredState } from '@lbkit/core';
+import { changeCommands } from '../render/changes.js';
 import type { NftCommand } from '../render/commands.js';
-import { renderChangePlan, renderRuleset, renderRulesetCommands } from '../render/index.js';
 import type { NftablesRenderOptions } from '../render/options.js';
+import { printCommands } from '../render/print.js';
+import { renderRuleset, rulesetCommands } from '../render/ruleset.js';
 import { CHANGES, FULL } from './golden-cases.js';
 
 /** One batch case: a full ruleset (cold apply) or a change on top of `previous`. */
@@ -29,7 +31,7 @@ export const fullWireCase = (
   options: NftablesRenderOptions = {},
 ): WireCase => ({
   name,
-  commands: renderRulesetCommands(desired, options)._unsafeUnwrap(),
+  commands: rulesetCommands(desired, options)._unsafeUnwrap(),
   script: renderRuleset(desired, options)._unsafeUnwrap(),
   options,
 });
@@ -38,8 +40,9 @@ export const fullWireCase = (
 export const WIRE_CASES: readonly WireCase[] = [
   ...FULL.map((c) => fullWireCase(c.name, c.desired, c.options)),
   ...CHANGES.map((c): WireCase => {
-    const plan = renderChangePlan(c.previous, c.next, c.options)._unsafeUnwrap();
-    return { name: c.name, previous: c.previous, ...plan, options: c.options ?? {} };
+    const commands = changeCommands(c.previous, c.next, c.options)._unsafeUnwrap();
+    const script = printCommands(commands, c.options?.table ?? 'lbkit');
+    return { name: c.name, previous: c.previous, commands, script, options: c.options ?? {} };
   }),
 ];
 

@@ -15,7 +15,6 @@ export function listRuleset(state: NftState): string {
       ...(t.dormant ? ['flags dormant ;'] : []),
     ];
     lines.push(decl.length === 0 ? `add table ${ref}` : `add table ${ref} { ${decl.join(' ')} }`);
-    for (const c of [...t.counters].sort()) lines.push(`add counter ${ref} ${c}`);
     for (const m of byName(t.maps)) {
       const decl = m.data === undefined ? m.key : `${m.key} : ${m.data}`;
       lines.push(

@@ -1,7 +1,7 @@
 /**
  * A parser for the nft dialect lbkit EMITS (flat commands, one per line), not
  * for all of nft: `add|delete table`, `add|delete|flush chain`, `add rule`,
- * `add map|set`, `add|delete counter`, `add|delete element`. Anything else is a
+ * `add map|set`, `add|delete element`. Anything else is a
  * `parse` error, so the fake and the tracer never guess.
  * @module
  */
@@ -9,7 +9,7 @@ import { type BackendError, backendError } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
 
 /** Objects of the dialect. */
-export type NftObject = 'table' | 'chain' | 'rule' | 'map' | 'set' | 'counter' | 'element';
+export type NftObject = 'table' | 'chain' | 'rule' | 'map' | 'set' | 'element';
 /** Verbs of the dialect. */
 export type NftVerb = 'add' | 'delete' | 'flush';
 
@@ -23,8 +23,6 @@ export const DIALECT_PAIRS: readonly (readonly [NftVerb, NftObject])[] = [
   ['add', 'rule'],
   ['add', 'map'],
   ['add', 'set'],
-  ['add', 'counter'],
-  ['delete', 'counter'],
   ['add', 'element'],
   ['delete', 'element'],
 ];
@@ -100,13 +98,6 @@ export type ParsedCommand =
     }
   | {
       readonly verb: 'add' | 'delete';
-      readonly object: 'counter';
-      readonly table: string;
-      readonly name: string;
-      readonly line: number;
-    }
-  | {
-      readonly verb: 'add' | 'delete';
       readonly object: 'element';
       readonly table: string;
       readonly set: string;
@@ -123,7 +114,6 @@ const P = {
   chainOp: re(`(delete|flush) chain ${TABLE} (${IDENT})`),
   rule: re(`add rule ${TABLE} (${IDENT}) (.+)`),
   map: re(`add (map|set) ${TABLE} (${IDENT}) \\{ (.*) \\}`),
-  counter: re(`(add|delete) counter ${TABLE} (${IDENT})`),
   element: re(`(add|delete) element ${TABLE} (${IDENT}) \\{ (.*) \\}`),
   hook: /^type (filter|nat) hook (prerouting|output|postrouting|forward|input) priority (\S+) ; policy (accept|drop) ;$/,
 };
@@ -239,15 +229,6 @@ export function parseLine(
       return err(fail(line, s, 'bad map/set declaration'));
     return ok({ verb: 'add', object, table: `${m[2]} ${m[3]}`, name: m[4]!, ...decl, line });
   }
-  m = P.counter.exec(s);
-  if (m)
-    return ok({
-      verb: m[1] as 'add' | 'delete',
-      object: 'counter',
-      table: `${m[2]} ${m[3]}`,
-      name: m[4]!,
-      line,
-    });
   m = P.element.exec(s);
   if (m) {
     const verb = m[1] as 'add' | 'delete';

@@ -38,7 +38,6 @@ export interface NftTableState {
   readonly dormant: boolean;
   readonly chains: ReadonlyMap<string, NftChainState>;
   readonly maps: ReadonlyMap<string, NftMapState>;
-  readonly counters: ReadonlySet<string>;
 }
 
 /** Every table, keyed `family name`. */
@@ -56,7 +55,6 @@ interface MutTable {
   dormant: boolean;
   chains: Map<string, { name: string; hook?: NftHookSpec; rules: string[] }>;
   maps: Map<string, Omit<NftMapState, 'elements'> & { elements: Map<string, string | undefined> }>;
-  counters: Set<string>;
 }
 
 function cloneTables(state: NftState): Map<string, MutTable> {
@@ -69,7 +67,6 @@ function cloneTables(state: NftState): Map<string, MutTable> {
       dormant: t.dormant,
       chains: new Map([...t.chains].map(([n, c]) => [n, { ...c, rules: [...c.rules] }])),
       maps: new Map([...t.maps].map(([n, m]) => [n, { ...m, elements: new Map(m.elements) }])),
-      counters: new Set(t.counters),
     });
   }
   return out;
@@ -82,23 +79,19 @@ const chainRefs = (text: string): string[] =>
   [...text.matchAll(/\b(?:goto|jump) ([A-Za-z][\w.-]*)/g)].map((m) => m[1]!);
 const mapRefs = (text: string): string[] =>
   [...text.matchAll(/@([A-Za-z][\w.-]*)/g)].map((m) => m[1]!);
-const counterRefs = (text: string): string[] =>
-  [...text.matchAll(/counter name "([^"]+)"/g)].map((m) => m[1]!);
 
-/** True when anything in the table still references chain / map / counter `name`. */
-function referenced(t: MutTable, what: 'chain' | 'map' | 'counter', name: string): boolean {
+/** True when anything in the table still references chain / map `name`. */
+function referenced(t: MutTable, what: 'chain' | 'map', name: string): boolean {
   for (const c of t.chains.values()) {
     for (const r of c.rules) {
-      const refs = what === 'chain' ? chainRefs(r) : what === 'map' ? mapRefs(r) : counterRefs(r);
+      const refs = what === 'chain' ? chainRefs(r) : mapRefs(r);
       if (refs.includes(name)) return true;
     }
   }
   if (what === 'map') return false;
   for (const m of t.maps.values()) {
     for (const v of m.elements.values()) {
-      if (v === undefined) continue;
-      if (what === 'chain' && chainRefs(v).includes(name)) return true;
-      if (what === 'counter' && v === `"${name}"`) return true;
+      if (v !== undefined && chainRefs(v).includes(name)) return true;
     }
   }
   return false;
@@ -119,7 +112,6 @@ function applyOne(tables: Map<string, MutTable>, cmd: ParsedCommand): BackendErr
           dormant: cmd.dormant,
           chains: new Map(),
           maps: new Map(),
-          counters: new Set(),
         });
       }
       return undefined;
@@ -162,8 +154,6 @@ function applyOne(tables: Map<string, MutTable>, cmd: ParsedCommand): BackendErr
       if (!chain) return rejected(cmd, `No such file or directory: chain ${r.chain}`);
       for (const m of mapRefs(r.body))
         if (!t.maps.has(m)) return rejected(cmd, `No such file or directory: map ${m}`);
-      for (const c of counterRefs(r.body))
-        if (!t.counters.has(c)) return rejected(cmd, `No such file or directory: counter ${c}`);
       for (const c of chainRefs(r.body))
         if (!t.chains.has(c)) return rejected(cmd, `No such file or directory: chain ${c}`);
       chain.rules.push(r.body);
@@ -196,20 +186,6 @@ function applyOne(tables: Map<string, MutTable>, cmd: ParsedCommand): BackendErr
       t.maps.set(m.name, m.data === undefined ? base : { ...base, data: m.data });
       return undefined;
     }
-    case 'add counter': {
-      const c = cmd as Extract<ParsedCommand, { object: 'counter' }>;
-      t.counters.add(c.name);
-      return undefined;
-    }
-    case 'delete counter': {
-      const c = cmd as Extract<ParsedCommand, { object: 'counter' }>;
-      if (!t.counters.has(c.name))
-        return rejected(cmd, `No such file or directory: counter ${c.name}`);
-      if (referenced(t, 'counter', c.name))
-        return rejected(cmd, `Device or resource busy: counter ${c.name}`);
-      t.counters.delete(c.name);
-      return undefined;
-    }
     case 'add element':
     case 'delete element': {
       const e = cmd as Extract<ParsedCommand, { object: 'element' }>;
@@ -226,10 +202,6 @@ function applyOne(tables: Map<string, MutTable>, cmd: ParsedCommand): BackendErr
         if (el.value !== undefined) {
           for (const c of chainRefs(el.value))
             if (!t.chains.has(c)) return rejected(cmd, `No such file or directory: chain ${c}`);
-          const counter = /^"(.+)"$/.exec(el.value)?.[1];
-          if (map.data === 'counter' && (!counter || !t.counters.has(counter))) {
-            return rejected(cmd, `No such file or directory: counter ${el.value}`);
-          }
         }
         if (map.elements.has(el.key) && map.elements.get(el.key) !== el.value)
           return rejected(cmd, `File exists: element ${el.key}`);

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { serviceBackendMap } from '../names.js';
+import { serviceSlotMap } from '../names.js';
 import { renderChanges } from '../render/changes.js';
-import { DEFAULT_BACKEND_SHARDS } from '../render/options.js';
+import { DEFAULT_SLOT_MAP_SHARDS } from '../render/options.js';
 import { renderRuleset } from '../render/ruleset.js';
 import { A, B, C, dest, state, svc, web } from '../testing/fixtures.js';
 import { parseScript } from './parse.js';
 import { applyCommands, EMPTY_NFT_STATE, type NftState } from './state.js';
 import { type TracePacket, type TraceResult, trace, traceState } from './tracer.js';
 
-const WEB_MAP = serviceBackendMap('web', 4, 'tcp', DEFAULT_BACKEND_SHARDS);
+const WEB_MAP = serviceSlotMap('web', 4, 'tcp', DEFAULT_SLOT_MAP_SHARDS);
 
 const pkt = (over: Partial<TracePacket> = {}): TracePacket => ({
   family: 4,

@@ -85,7 +85,6 @@ type Step = TraceResult | 'continue' | { readonly enter: 'goto' | 'jump'; readon
 
 function evalRule(ctx: Ctx, rule: string): Result<Step, BackendError> {
   const { p, t } = ctx;
-  if (/^counter name "[^"]+"$/.test(rule)) return ok('continue');
   if (rule === 'drop') return ok({ verdict: 'drop' });
   if (rule === 'reject with icmpx port-unreachable') return ok({ verdict: 'reject' });
   if (rule === 'meta l4proto tcp reject with tcp reset')

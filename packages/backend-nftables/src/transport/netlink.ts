@@ -24,7 +24,7 @@ import {
   SOCKET,
 } from '@lbkit/netlink';
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
-import { DEFAULT_TABLE, isBackendMapName } from '../names.js';
+import { DEFAULT_TABLE, isSlotMapName } from '../names.js';
 import { diffSnapshots, MISSING_TABLE } from '../read/table-snapshot.js';
 import type { NftCommand } from '../render/commands.js';
 import { encodeBatch } from '../wire/nft-batch-encode.js';
@@ -307,7 +307,7 @@ export function createNetlinkTransport(
       if (dumped.isErr()) return errAsync(dumped.error);
       const { head, decoded, generation } = dumped.value;
       const have = head.exists ? snapshotOf(decoded, head) : MISSING_TABLE;
-      const differences = diffSnapshots(want.value, have, { table, mayLinger: isBackendMapName });
+      const differences = diffSnapshots(want.value, have, { table, mayLinger: isSlotMapName });
       return okAsync(generation === undefined ? { differences } : { differences, generation });
     },
     probe: () => {

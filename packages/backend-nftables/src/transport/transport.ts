@@ -73,7 +73,7 @@ export interface NftTransport {
   probe(): ResultAsync<TableProbe, BackendError>;
   /**
    * Compares the WHOLE table (table flags, every chain, rule, set and
-   * element) with what `expected` (a full ruleset, as `renderRulesetCommands`
+   * element) with what `expected` (a full ruleset, as `rulesetCommands`
    * gives it) builds. Optional: a transport without it is checked through
    * `read()` (services, destinations and verdicts only).
    */

@@ -29,16 +29,17 @@ export interface ElementLayout {
 
 /** The layout of a map we render, from its name; `undefined` for any other name. */
 export function elementLayout(map: string): ElementLayout | undefined {
-  const m = /^(services|empty|flows|backends)([46])(?:_(?:tcp|udp)_\d+)?$/.exec(map);
+  const m = /^(services|empty|flows|slots)([46])(_(?:tcp|udp)_\d+)?$/.exec(map);
   if (!m) return undefined;
   const addr: ElementField = m[2] === '4' ? 'ipv4_addr' : 'ipv6_addr';
-  if ((m[1] === 'services' || m[1] === 'empty') && !map.includes('_')) {
+  const sharded = m[3] !== undefined;
+  if ((m[1] === 'services' || m[1] === 'empty') && !sharded) {
     return { key: [addr, 'inet_proto', 'inet_service'], data: 'verdict' };
   }
-  if (m[1] === 'flows' && map.length === 6) {
+  if (m[1] === 'flows' && !sharded) {
     return { key: [addr, 'inet_proto', 'inet_service', addr, 'inet_service'], data: undefined };
   }
-  if (m[1] === 'backends' && map.length > 9) {
+  if (m[1] === 'slots' && sharded) {
     return { key: [addr, 'inet_service', 'slot'], data: [addr, 'inet_service'] };
   }
   return undefined;
@@ -75,12 +76,16 @@ function writeConcat(
     const field = fields[i]!;
     const part = parts[i]!;
     if (field === 'ipv4_addr' || field === 'ipv6_addr') {
-      if (typeof part !== 'string') return false;
-      let bytes = addresses.get(part);
-      if (bytes === undefined && !addresses.has(part)) {
-        bytes = field === 'ipv4_addr' ? parseIpv4(part) : parseIpv6(part);
-        addresses.set(part, bytes);
-      }
+      let bytes: Uint8Array | undefined;
+      // The renderer hands over the model's parsed addresses: their bytes, no parsing.
+      if (typeof part === 'object') bytes = part.bytes;
+      else if (typeof part === 'string') {
+        bytes = addresses.get(part);
+        if (bytes === undefined && !addresses.has(part)) {
+          bytes = field === 'ipv4_addr' ? parseIpv4(part) : parseIpv6(part);
+          addresses.set(part, bytes);
+        }
+      } else return false;
       if (bytes === undefined || bytes.length !== FIELD_BYTES[field]) return false;
       w.put(at, bytes);
     } else if (field === 'inet_proto') {

@@ -50,7 +50,7 @@ const daddrTypeof = (family: IpFamily): readonly Udata[] =>
     : payloadTypeof(U.PROTO_IP6, U.IP6HDR_DADDR);
 const dportTypeof = (protocol: Protocol): readonly Udata[] =>
   payloadTypeof(protocol === 'tcp' ? U.PROTO_TCP : U.PROTO_UDP, U.THDR_DPORT);
-/** `numgen inc mod 2` (the placeholder of the backend maps' `typeof`). */
+/** `numgen inc mod 2` (the placeholder of the slot maps' `typeof`). */
 const numgenTypeof = typeofExpr(U.EXPR_NUMGEN, [
   [0, u32(0)],
   [1, u32(2)],
@@ -110,7 +110,7 @@ function shapeOf(set: SetDecl): SetShape {
         udata: udataBytes([...byteOrders(false), [U.UDATA_SET_KEY_TYPEOF, concatTypeof([])]]),
         counter: set.counter,
       };
-    case 'backends': {
+    case 'slots': {
       const daddr = daddrTypeof(set.family);
       const dport = dportTypeof(set.protocol);
       return {
@@ -132,7 +132,7 @@ function shapeOf(set: SetDecl): SetShape {
 
 const shapes = new Map<string, SetShape>();
 const cachedShape = (set: SetDecl): SetShape => {
-  const key = `${set.kind}/${set.family}/${set.kind === 'backends' ? set.protocol : set.counter}`;
+  const key = `${set.kind}/${set.family}/${set.kind === 'slots' ? set.protocol : set.counter}`;
   let shape = shapes.get(key);
   if (!shape) {
     shape = shapeOf(set);

@@ -4,7 +4,7 @@
  */
 import { err, ok, type Result } from 'neverthrow';
 import type { z } from 'zod';
-import { parseAddress } from '../address.js';
+import { parseAddress, withParsedAddress } from '../address.js';
 import {
   DEFAULT_HEALTH,
   type Destination,
@@ -63,25 +63,42 @@ function buildHealth(health: ParsedService['health']): HealthSettings {
 }
 
 function buildService(parsed: ParsedService): Service {
-  const destinations: Destination[] = (parsed.destinations ?? []).map((d) => ({
-    name: d.name,
-    address: canonical(d.address),
-    port: d.port ?? parsed.port,
-    weight: d.weight ?? 1,
-    ...(d.connectAddress !== undefined ? { connectAddress: canonical(d.connectAddress) } : {}),
-    ...(d.connectPort !== undefined ? { connectPort: d.connectPort } : {}),
-  }));
-  return {
-    name: parsed.name,
-    key: { vip: canonical(parsed.vip), port: parsed.port, protocol: parsed.protocol ?? 'tcp' },
-    scheduler: (parsed.scheduler ?? 'rr') as Scheduler,
-    destinations,
-    probe: buildProbe(parsed.probe),
-    health: buildHealth(parsed.health),
-    whenEmpty: parsed.whenEmpty ?? 'reject',
-    downAction: parsed.downAction ?? 'remove',
-    persistence: parsed.persistence ?? 0,
-  };
+  // The model carries each parsed address (hidden, see withParsedAddress): parsed once.
+  const destinations: Destination[] = (parsed.destinations ?? []).map((d) => {
+    const ip = parseAddress(d.address);
+    return withParsedAddress(
+      {
+        name: d.name,
+        address: ip?.canonical ?? d.address,
+        port: d.port ?? parsed.port,
+        weight: d.weight ?? 1,
+        ...(d.connectAddress !== undefined ? { connectAddress: canonical(d.connectAddress) } : {}),
+        ...(d.connectPort !== undefined ? { connectPort: d.connectPort } : {}),
+      },
+      'parsed',
+      ip,
+    );
+  });
+  const vip = parseAddress(parsed.vip);
+  return withParsedAddress(
+    {
+      name: parsed.name,
+      key: {
+        vip: vip?.canonical ?? parsed.vip,
+        port: parsed.port,
+        protocol: parsed.protocol ?? 'tcp',
+      },
+      scheduler: (parsed.scheduler ?? 'rr') as Scheduler,
+      destinations,
+      probe: buildProbe(parsed.probe),
+      health: buildHealth(parsed.health),
+      whenEmpty: parsed.whenEmpty ?? 'reject',
+      downAction: parsed.downAction ?? 'remove',
+      persistence: parsed.persistence ?? 0,
+    },
+    'parsedVip',
+    vip,
+  );
 }
 
 /**

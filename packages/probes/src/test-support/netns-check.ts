@@ -3,7 +3,7 @@
  * checks each `{ kind, address, port, timeoutMs }` with the real probes and prints
  * one JSON line per check. Test-only.
  */
-import { dnsTxtProbe } from '../dns-probe.js';
+import { dnsProbe } from '../dns-probe.js';
 import { httpHeaderProbe } from '../http-probe.js';
 import { tcpProbe } from '../tcp-probe.js';
 
@@ -18,8 +18,8 @@ const jobs = JSON.parse(process.argv[2] ?? '[]') as Job[];
 const http = httpHeaderProbe();
 const probes = {
   tcp: tcpProbe(),
-  'dns-udp': dnsTxtProbe({ name: 'health.load.balance', transport: 'udp' }),
-  'dns-tcp': dnsTxtProbe({ name: 'health.load.balance', transport: 'tcp' }),
+  'dns-udp': dnsProbe({ name: 'health.load.balance', transport: 'udp' }),
+  'dns-tcp': dnsProbe({ name: 'health.load.balance', transport: 'tcp' }),
   http,
 };
 for (const job of jobs) {
