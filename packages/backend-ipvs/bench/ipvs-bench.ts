@@ -144,6 +144,15 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
     const t2 = performance.now();
     const noop = (await backend.apply(desiredState(true)))._unsafeUnwrap();
     const noopMs = performance.now() - t2;
+    const t5 = performance.now();
+    const quiet = (await backend.checkDrift!())._unsafeUnwrap();
+    const quietMs = performance.now() - t5;
+    if (quiet.found.length > 0) throw new Error('drift check found drift in a quiet kernel');
+    execFileSync(IPVSADM ?? 'ipvsadm', ['-d', '-t', '192.0.2.10:1100', '-r', '198.51.100.1:80']);
+    const t6 = performance.now();
+    const repaired = (await backend.checkDrift!())._unsafeUnwrap();
+    const repairMs = performance.now() - t6;
+    if (!repaired.repaired) throw new Error('drift check did not repair a removed real server');
     const verifying = createIpvsBackend({
       client,
       ownership,
@@ -165,6 +174,12 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
         { step: 'from empty (lbkit)', 'netlink ops': sync.operations, ms: syncMs },
         { step: 'flip one destination (lbkit)', 'netlink ops': flip.operations, ms: flipMs },
         { step: 'no change (lbkit)', 'netlink ops': noop.operations, ms: noopMs },
+        { step: 'drift check, in sync (1 + 1,000 dumps)', 'netlink ops': 0, ms: quietMs },
+        {
+          step: 'drift check after ipvsadm -d of one real server (found + put back)',
+          'netlink ops': repaired.found.length,
+          ms: repairMs,
+        },
         {
           step: 'flip one destination, verifyDestinations (1 + 1,000 dumps)',
           'netlink ops': flipBack.operations,
@@ -181,7 +196,7 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
           ms: perSpawnMs * SERVICES * 4,
         },
       ],
-      note: 'Between drift checks (driftCheckInterval, 10 s) an apply diffs against what it applied last and sends only the diff: a flip is 1 request plus the pure diff over 1,000 services (slow here: the VM emulates the CPU). verifyDestinations dumps every service (1,000 more requests).',
+      note: 'Between drift checks (driftCheckInterval, 5 s) an apply diffs against what it applied last and sends only the diff: a flip is 1 request plus the pure diff over 1,000 services (slow here: the VM emulates the CPU). verifyDestinations and the periodic drift check dump every owned service (1,000 more requests; IPVS has no generation counter to skip them).',
     };
     client.close();
   } finally {

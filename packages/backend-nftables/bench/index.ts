@@ -10,6 +10,7 @@ import type { BenchTable } from '../../../scripts/bench-table.js';
 import { createTrafficLab } from '../src/lab/traffic-lab.js';
 import { applyTables } from './apply-bench.js';
 import { dispatchTable } from './dispatch-bench.js';
+import { driftTable } from './drift-bench.js';
 import { failoverTable } from './failover-bench.js';
 
 /** Yields the benchmark tables one by one. */
@@ -26,6 +27,7 @@ export async function* bench(): AsyncIterable<BenchTable> {
   try {
     const servers = await lab.startNameServers([80]);
     for (const table of await applyTables(lab.lbNs)) yield table;
+    yield await driftTable(lab.lbNs);
     yield await dispatchTable(lab);
     yield await failoverTable(lab, servers);
   } finally {

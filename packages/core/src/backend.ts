@@ -63,10 +63,12 @@ export interface DriftReport {
   readonly repaired: boolean;
   /**
    * How it knew: `generation` (the kernel's change counter had not moved since
-   * lbkit's own last commit: one request), `read` (the state was read back and
-   * compared), `none` (nothing applied yet: nothing to compare).
+   * lbkit's own last commit: one request), `table` (it had moved, and the
+   * table's existence, flags and owner were checked; the whole-table read is
+   * due later, see the backend's spacing), `read` (the state was read back
+   * and compared), `none` (nothing applied yet: nothing to compare).
    */
-  readonly method: 'generation' | 'read' | 'none';
+  readonly method: 'generation' | 'table' | 'read' | 'none';
   /** Wall time in ms. */
   readonly durationMs: number;
 }

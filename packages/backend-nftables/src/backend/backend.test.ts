@@ -219,6 +219,28 @@ describe('drift checks (offline, on FakeNft)', () => {
     expect((await backend.checkDrift())._unsafeUnwrap().method).toBe('generation');
   });
 
+  it('spaces out whole-table reads after foreign commits; a missing table is found at once', async () => {
+    const fake = new FakeNft();
+    const backend = createNftablesBackend({
+      transport: fake,
+      conntrack: false,
+      driftCheckInterval: 50,
+    })._unsafeUnwrap();
+    await backend.apply(web);
+    (await fake.run('add table inet other\n'))._unsafeUnwrap();
+    expect((await backend.checkDrift())._unsafeUnwrap().method).toBe('read');
+    (await fake.run('add table inet other2\n'))._unsafeUnwrap();
+    // Within the spacing: only the table's existence, flags and comment are looked at...
+    expect((await backend.checkDrift())._unsafeUnwrap().method).toBe('table');
+    (await fake.run('delete table inet lbkit\n'))._unsafeUnwrap();
+    // ...which is enough to see a deleted table and put it back.
+    const repaired = (await backend.checkDrift())._unsafeUnwrap();
+    expect(repaired).toMatchObject({ repaired: true, found: ['table inet lbkit is missing'] });
+    (await fake.run('add table inet other3\n'))._unsafeUnwrap();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect((await backend.checkDrift())._unsafeUnwrap().method).toBe('read');
+  });
+
   it.each([
     ['a deleted table (flush ruleset)', 'delete table inet lbkit\n', /table inet lbkit is missing/],
     ['a dormant table', 'add table inet lbkit { flags dormant ; }\n', /is dormant/],

@@ -132,6 +132,11 @@ export function createNftablesBackend(
   let verified: number | undefined;
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
+  /** The full ruleset of `applied`, rendered once per applied state (drift checks compare with it). */
+  let expected: { state: DesiredState; commands: readonly NftCommand[] } | undefined;
+  /** When the whole table was last read and compared, and how long that took (ms). */
+  let lastFullCheck = Number.NEGATIVE_INFINITY;
+  let lastFullCheckMs = 0;
 
   /** Runs operations one at a time (apply, read, drift check, close never interleave). */
   const serial = <T>(
@@ -260,9 +265,12 @@ export function createNftablesBackend(
     state: DesiredState,
   ): Promise<Result<{ lines: readonly string[]; generation?: number }, BackendError>> => {
     if (transport.compare) {
-      const expected = rulesetCommands(state, renderOptions);
-      if (expected.isErr()) return err(expected.error);
-      const compared = await transport.compare(expected.value);
+      if (expected?.state !== state) {
+        const commands = rulesetCommands(state, renderOptions);
+        if (commands.isErr()) return err(commands.error);
+        expected = { state, commands: commands.value };
+      }
+      const compared = await transport.compare(expected.commands);
       if (compared.isErr()) return err(compared.error);
       const { differences: lines, generation } = compared.value;
       return ok(generation === undefined ? { lines } : { lines, generation });
@@ -289,11 +297,21 @@ export function createNftablesBackend(
     if (p.exists && !p.dormant && p.generation !== undefined && p.generation === verified) {
       return report([], 'generation');
     }
+    // Someone committed (or our last commit could not be verified). The table
+    // itself is fine; reading ALL of it is spaced out to stay cheap: at most
+    // every 10 times its own last duration (and never more than the interval).
+    const spacing = Math.max(interval, 10 * lastFullCheckMs);
+    if (p.exists && !p.dormant && performance.now() - lastFullCheck < spacing) {
+      return report([], 'table');
+    }
     const found: string[] = [];
     if (!p.exists) found.push(`table inet ${table} is missing`);
     else {
       if (p.dormant) found.push(`table inet ${table} is dormant`);
+      const readStarted = performance.now();
       const diff = await differences(state);
+      lastFullCheck = performance.now();
+      lastFullCheckMs = lastFullCheck - readStarted;
       if (diff.isErr()) found.push(`read-back failed: ${diff.error.message}`);
       else {
         found.push(...diff.value.lines.filter((l) => !/ is dormant$/.test(l)));

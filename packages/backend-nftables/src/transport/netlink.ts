@@ -23,9 +23,9 @@ import {
   readBe32,
   SOCKET,
 } from '@lbkit/netlink';
-import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
+import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
 import { DEFAULT_TABLE, isSlotMapName } from '../names.js';
-import { diffSnapshots, MISSING_TABLE } from '../read/table-snapshot.js';
+import { diffSnapshots, MISSING_TABLE, type TableSnapshot } from '../read/table-snapshot.js';
 import type { NftCommand } from '../render/commands.js';
 import { encodeBatch } from '../wire/nft-batch-encode.js';
 import {
@@ -136,6 +136,12 @@ export function readTable(
   });
 }
 
+/** Messages decoded between two turns of the event loop while dumping. */
+const DECODE_SLICE = 1000;
+
+/** Lets the event loop run (timers, probes) between the requests of a long read. */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** A whole table as dumped: its head, its objects, and the generation the dump was consistent at. */
 interface Dumped {
   readonly head: Omit<TableProbe, 'generation'>;
@@ -148,10 +154,11 @@ interface Dumped {
  * requests; a dump the kernel marks interrupted is retried), between two
  * generation reads: when they agree, the dump is one consistent state.
  */
-export function dumpTable(
+export async function dumpTable(
   connection: NetlinkConnection,
   table: string,
-): Result<Dumped, BackendError> {
+  pause: () => Promise<void> = yieldToEventLoop,
+): Promise<Result<Dumped, BackendError>> {
   const dump = (msg: number, attrs: readonly AttrSpec[], what: string) =>
     connection
       .request(msgType(msg), nfgen(NFPROTO_INET, encodeAttributes(attrs)), 'dump', what)
@@ -182,7 +189,11 @@ export function dumpTable(
         if (/interrupted/.test(objects.error.message)) continue;
         return last;
       }
-      decodeTableMessages(objects.value, table, decoded);
+      // Decoded in slices, the event loop runs in between: probes keep their timing.
+      for (let at = 0; at < objects.value.length; at += DECODE_SLICE) {
+        decodeTableMessages(objects.value.slice(at, at + DECODE_SLICE), table, decoded);
+        await pause();
+      }
       let failed: BackendError | undefined;
       for (const set of decoded.sets.keys()) {
         const elements = dump(
@@ -195,6 +206,7 @@ export function dumpTable(
           break;
         }
         decodeTableMessages(elements.value, table, decoded);
+        await pause();
       }
       if (failed) {
         last = err(failed);
@@ -263,6 +275,8 @@ export function createNetlinkTransport(
     socket = opened.value;
   }
   const connection = createNetlinkConnection(socket);
+  /** The expected side of a comparison, per commands array (the backend keeps one per applied state). */
+  const expectedSnapshots = new WeakMap<readonly NftCommand[], TableSnapshot>();
   /** One buffer for every batch (each is sent before the next is encoded). */
   const buffer = new NlWriter(64 * 1024);
   let closed = false;
@@ -292,23 +306,23 @@ export function createNetlinkTransport(
     write,
     read: () => {
       if (closed) return closedError();
-      return dumpTable(connection, table)
-        .map((d) => observeDecoded(d.decoded))
-        .match(
-          (observed) => okAsync(observed),
-          (e) => errAsync(e),
-        );
+      return new ResultAsync(dumpTable(connection, table)).map((d) => observeDecoded(d.decoded));
     },
     compare: (expected: readonly NftCommand[]): ResultAsync<TableComparison, BackendError> => {
       if (closed) return closedError();
-      const want = expectedSnapshot(table, expected);
-      if (want.isErr()) return errAsync(want.error);
-      const dumped = dumpTable(connection, table);
-      if (dumped.isErr()) return errAsync(dumped.error);
-      const { head, decoded, generation } = dumped.value;
-      const have = head.exists ? snapshotOf(decoded, head) : MISSING_TABLE;
-      const differences = diffSnapshots(want.value, have, { table, mayLinger: isSlotMapName });
-      return okAsync(generation === undefined ? { differences } : { differences, generation });
+      let want = expectedSnapshots.get(expected);
+      if (!want) {
+        const built = expectedSnapshot(table, expected);
+        if (built.isErr()) return errAsync(built.error);
+        want = built.value;
+        expectedSnapshots.set(expected, want);
+      }
+      const reference = want;
+      return new ResultAsync(dumpTable(connection, table)).map(({ head, decoded, generation }) => {
+        const have = head.exists ? snapshotOf(decoded, head) : MISSING_TABLE;
+        const differences = diffSnapshots(reference, have, { table, mayLinger: isSlotMapName });
+        return generation === undefined ? { differences } : { differences, generation };
+      });
     },
     probe: () => {
       if (closed) return closedError();

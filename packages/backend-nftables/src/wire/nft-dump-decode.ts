@@ -26,6 +26,8 @@ import { HOST_LITTLE_ENDIAN, IPPROTO, NFNL, NFT, NFT_VALUE, NFTA } from './uapi.
 export interface DecodedExpr {
   readonly name: string;
   readonly attrs: ReadonlyMap<number, NlAttr>;
+  /** Comparable text (`exprText`). */
+  readonly text: string;
 }
 
 /** One element: key bytes, data bytes or verdict, and its counter (dumps only). */
@@ -73,58 +75,144 @@ const u64 = (a: NlAttr | undefined): number =>
     ? Number(new DataView(a.value.buffer, a.value.byteOffset, 8).getBigUint64(0, false))
     : 0;
 
-function decodeCounter(attr: NlAttr | undefined): DecodedElement['counter'] {
-  if (!attr) return undefined;
-  for (const e of [attr, ...attrsOf(attr.value)]) {
-    const by = index(attrsOf(e.value));
-    const name = by.get(NFTA.EXPR_NAME);
-    const data = by.get(NFTA.EXPR_DATA);
-    if (name && readString(name) === 'counter' && data) {
-      const c = index(attrsOf(data.value));
-      return { packets: u64(c.get(NFTA.COUNTER_PACKETS)), bytes: u64(c.get(NFTA.COUNTER_BYTES)) };
-    }
+/**
+ * Walks the attributes in `b[start, end)` without allocating: `fn(type,
+ * valueStart, valueEnd)` for each (the NESTED / byte-order bits dropped).
+ * Elements are most of a table (11 per service): their decoding must not
+ * make objects per attribute.
+ */
+function eachAttr(
+  b: Uint8Array,
+  v: DataView,
+  start: number,
+  end: number,
+  fn: (type: number, s: number, e: number) => void,
+): void {
+  let at = start;
+  while (at + 4 <= end) {
+    const len = v.getUint16(at, true);
+    if (len < 4 || at + len > end) return;
+    fn(v.getUint16(at + 2, true) & 0x3fff, at + 4, at + len);
+    at += (len + 3) & ~3;
   }
-  return undefined;
 }
 
-function decodeElement(elem: NlAttr): DecodedElement | undefined {
-  const by = index(attrsOf(elem.value));
-  const keyNest = by.get(NFT.SET_ELEM_KEY);
-  const key = keyNest ? index(attrsOf(keyNest.value)).get(NFT.DATA_VALUE)?.value : undefined;
-  if (!key) return undefined;
-  const out: { -readonly [K in keyof DecodedElement]: DecodedElement[K] } = { key };
-  const dataNest = by.get(NFT.SET_ELEM_DATA);
-  if (dataNest) {
-    const data = index(attrsOf(dataNest.value));
-    const value = data.get(NFT.DATA_VALUE);
-    const verdict = data.get(NFT.DATA_VERDICT);
-    if (value) out.data = value.value;
-    else if (verdict) {
-      const v = index(attrsOf(verdict.value));
-      const code = v.get(NFT.VERDICT_CODE);
-      const chain = v.get(NFT.VERDICT_CHAIN);
-      out.verdict = {
-        code: code ? (readBe32(code) ?? 0) | 0 : 0,
-        ...(chain ? { chain: readString(chain) } : {}),
-      };
+/** The value range of the first attribute `type` in `b[start, end)`, or `undefined`. */
+function findAttr(
+  b: Uint8Array,
+  v: DataView,
+  start: number,
+  end: number,
+  type: number,
+): [number, number] | undefined {
+  let found: [number, number] | undefined;
+  eachAttr(b, v, start, end, (t, s, e) => {
+    if (found === undefined && t === type) found = [s, e];
+  });
+  return found;
+}
+
+const cString = (b: Uint8Array, s: number, e: number): string => {
+  let end = s;
+  while (end < e && b[end] !== 0) end++;
+  return Buffer.from(b.buffer, b.byteOffset + s, end - s).toString('latin1');
+};
+
+/** One element nest `b[s, e)`. */
+function decodeElement(
+  b: Uint8Array,
+  v: DataView,
+  s: number,
+  e: number,
+): DecodedElement | undefined {
+  let key: Uint8Array | undefined;
+  let data: Uint8Array | undefined;
+  let verdict: DecodedElement['verdict'];
+  let counter: DecodedElement['counter'];
+  eachAttr(b, v, s, e, (type, as, ae) => {
+    if (type === NFT.SET_ELEM_KEY) {
+      const value = findAttr(b, v, as, ae, NFT.DATA_VALUE);
+      if (value) key = b.subarray(value[0], value[1]);
+    } else if (type === NFT.SET_ELEM_DATA) {
+      eachAttr(b, v, as, ae, (dt, ds, de) => {
+        if (dt === NFT.DATA_VALUE) data = b.subarray(ds, de);
+        else if (dt === NFT.DATA_VERDICT) {
+          const code = findAttr(b, v, ds, de, NFT.VERDICT_CODE);
+          const chain = findAttr(b, v, ds, de, NFT.VERDICT_CHAIN);
+          verdict = {
+            code: code && code[1] - code[0] >= 4 ? v.getInt32(code[0], false) : 0,
+            ...(chain ? { chain: cString(b, chain[0], chain[1]) } : {}),
+          };
+        }
+      });
+    } else if (type === NFTA.SET_ELEM_EXPR || type === NFTA.SET_ELEM_EXPRESSIONS) {
+      counter ??= counterIn(b, v, as, ae, type === NFTA.SET_ELEM_EXPRESSIONS);
     }
-  }
-  const counter =
-    decodeCounter(by.get(NFTA.SET_ELEM_EXPR)) ?? decodeCounter(by.get(NFTA.SET_ELEM_EXPRESSIONS));
-  if (counter) out.counter = counter;
-  return out;
+  });
+  if (!key) return undefined;
+  return {
+    key,
+    ...(data ? { data } : {}),
+    ...(verdict ? { verdict } : {}),
+    ...(counter ? { counter } : {}),
+  };
+}
+
+/** The counter of an element's expression (`list`: a list of them). */
+function counterIn(
+  b: Uint8Array,
+  v: DataView,
+  s: number,
+  e: number,
+  list: boolean,
+): DecodedElement['counter'] {
+  let found: DecodedElement['counter'];
+  const one = (es: number, ee: number): void => {
+    const name = findAttr(b, v, es, ee, NFTA.EXPR_NAME);
+    const data = findAttr(b, v, es, ee, NFTA.EXPR_DATA);
+    if (!name || !data || cString(b, name[0], name[1]) !== 'counter') return;
+    const u64 = (type: number): number => {
+      const a = findAttr(b, v, data[0], data[1], type);
+      return a && a[1] - a[0] >= 8 ? Number(v.getBigUint64(a[0], false)) : 0;
+    };
+    found = { packets: u64(NFTA.COUNTER_PACKETS), bytes: u64(NFTA.COUNTER_BYTES) };
+  };
+  if (list) eachAttr(b, v, s, e, (_t, es, ee) => found ?? one(es, ee));
+  else one(s, e);
+  return found;
+}
+
+/**
+ * Decoded expressions by their bytes: thousands of service rules share a
+ * handful of shapes, so most expressions are decoded once. Bounded.
+ */
+const EXPRESSIONS = new Map<string, DecodedExpr>();
+const MAX_CACHED_EXPRESSIONS = 20_000;
+
+function decodeExpr(value: Uint8Array): DecodedExpr {
+  const by = index(attrsOf(value));
+  const name = by.get(NFTA.EXPR_NAME);
+  const data = by.get(NFTA.EXPR_DATA);
+  const expr = {
+    name: name ? readString(name) : '?',
+    attrs: index(data ? attrsOf(data.value) : []),
+    text: '',
+  };
+  return { ...expr, text: exprText(expr) };
 }
 
 function decodeRule(expressions: NlAttr): DecodedExpr[] {
   const out: DecodedExpr[] = [];
   for (const e of attrsOf(expressions.value)) {
-    const by = index(attrsOf(e.value));
-    const name = by.get(NFTA.EXPR_NAME);
-    const data = by.get(NFTA.EXPR_DATA);
-    out.push({
-      name: name ? readString(name) : '?',
-      attrs: index(data ? attrsOf(data.value) : []),
-    });
+    const key = hex(e.value);
+    let expr = EXPRESSIONS.get(key);
+    if (!expr) {
+      expr = decodeExpr(e.value);
+      if (EXPRESSIONS.size >= MAX_CACHED_EXPRESSIONS) EXPRESSIONS.clear();
+      // Counter values differ from rule to rule: not worth keeping.
+      if (expr.name !== 'counter') EXPRESSIONS.set(key, expr);
+    }
+    out.push(expr);
   }
   return out;
 }
@@ -182,10 +270,12 @@ export function decodeTableMessages(
         const set = into.sets.get(str(NFT.SET_ELEM_LIST_SET) ?? '');
         const list = by.get(NFT.SET_ELEM_LIST_ELEMENTS);
         if (str(NFT.SET_ELEM_LIST_TABLE) !== table || !set || !list) break;
-        for (const elem of attrsOf(list.value)) {
-          const e = decodeElement(elem);
+        const b = list.value;
+        const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        eachAttr(b, v, 0, b.length, (_type, es, ee) => {
+          const e = decodeElement(b, v, es, ee);
           if (e) set.elements.push(e);
-        }
+        });
         break;
       }
     }
@@ -195,7 +285,8 @@ export function decodeTableMessages(
 
 // ---- comparable text --------------------------------------------------------
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+const hex = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
 /** Attributes that only a request carries, or that the kernel adds when it dumps. */
 const IGNORED: Readonly<Record<string, readonly number[]>> = {
@@ -227,7 +318,7 @@ const zero = (a: NlAttr | undefined): boolean => a?.value.every((b) => b === 0) 
  * their minima and the flags it derives from them, a `reject` code nft sends
  * for a TCP reset).
  */
-export function exprText(e: DecodedExpr): string {
+export function exprText(e: Omit<DecodedExpr, 'text'>): string {
   const skip = [...(IGNORED[e.name] ?? [])];
   const a = e.attrs;
   if (e.name === 'lookup' && zero(a.get(5))) skip.push(5); // NFTA_LOOKUP_FLAGS
@@ -296,7 +387,7 @@ export function snapshotOf(
       name,
       {
         decl: attrsText(only(c.attrs, CHAIN_DECL)),
-        rules: c.rules.map((r) => r.map(exprText).join(' ')),
+        rules: c.rules.map((r) => r.map((e) => e.text).join(' ')),
       },
     ]),
   );
