@@ -82,7 +82,6 @@ const u64 = (a: NlAttr | undefined): number =>
  * make objects per attribute.
  */
 function eachAttr(
-  b: Uint8Array,
   v: DataView,
   start: number,
   end: number,
@@ -99,14 +98,13 @@ function eachAttr(
 
 /** The value range of the first attribute `type` in `b[start, end)`, or `undefined`. */
 function findAttr(
-  b: Uint8Array,
   v: DataView,
   start: number,
   end: number,
   type: number,
 ): [number, number] | undefined {
   let found: [number, number] | undefined;
-  eachAttr(b, v, start, end, (t, s, e) => {
+  eachAttr(v, start, end, (t, s, e) => {
     if (found === undefined && t === type) found = [s, e];
   });
   return found;
@@ -129,16 +127,16 @@ function decodeElement(
   let data: Uint8Array | undefined;
   let verdict: DecodedElement['verdict'];
   let counter: DecodedElement['counter'];
-  eachAttr(b, v, s, e, (type, as, ae) => {
+  eachAttr(v, s, e, (type, as, ae) => {
     if (type === NFT.SET_ELEM_KEY) {
-      const value = findAttr(b, v, as, ae, NFT.DATA_VALUE);
+      const value = findAttr(v, as, ae, NFT.DATA_VALUE);
       if (value) key = b.subarray(value[0], value[1]);
     } else if (type === NFT.SET_ELEM_DATA) {
-      eachAttr(b, v, as, ae, (dt, ds, de) => {
+      eachAttr(v, as, ae, (dt, ds, de) => {
         if (dt === NFT.DATA_VALUE) data = b.subarray(ds, de);
         else if (dt === NFT.DATA_VERDICT) {
-          const code = findAttr(b, v, ds, de, NFT.VERDICT_CODE);
-          const chain = findAttr(b, v, ds, de, NFT.VERDICT_CHAIN);
+          const code = findAttr(v, ds, de, NFT.VERDICT_CODE);
+          const chain = findAttr(v, ds, de, NFT.VERDICT_CHAIN);
           verdict = {
             code: code && code[1] - code[0] >= 4 ? v.getInt32(code[0], false) : 0,
             ...(chain ? { chain: cString(b, chain[0], chain[1]) } : {}),
@@ -168,16 +166,16 @@ function counterIn(
 ): DecodedElement['counter'] {
   let found: DecodedElement['counter'];
   const one = (es: number, ee: number): void => {
-    const name = findAttr(b, v, es, ee, NFTA.EXPR_NAME);
-    const data = findAttr(b, v, es, ee, NFTA.EXPR_DATA);
+    const name = findAttr(v, es, ee, NFTA.EXPR_NAME);
+    const data = findAttr(v, es, ee, NFTA.EXPR_DATA);
     if (!name || !data || cString(b, name[0], name[1]) !== 'counter') return;
     const u64 = (type: number): number => {
-      const a = findAttr(b, v, data[0], data[1], type);
+      const a = findAttr(v, data[0], data[1], type);
       return a && a[1] - a[0] >= 8 ? Number(v.getBigUint64(a[0], false)) : 0;
     };
     found = { packets: u64(NFTA.COUNTER_PACKETS), bytes: u64(NFTA.COUNTER_BYTES) };
   };
-  if (list) eachAttr(b, v, s, e, (_t, es, ee) => found ?? one(es, ee));
+  if (list) eachAttr(v, s, e, (_t, es, ee) => found ?? one(es, ee));
   else one(s, e);
   return found;
 }
@@ -272,7 +270,7 @@ export function decodeTableMessages(
         if (str(NFT.SET_ELEM_LIST_TABLE) !== table || !set || !list) break;
         const b = list.value;
         const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-        eachAttr(b, v, 0, b.length, (_type, es, ee) => {
+        eachAttr(v, 0, b.length, (_type, es, ee) => {
           const e = decodeElement(b, v, es, ee);
           if (e) set.elements.push(e);
         });
