@@ -113,3 +113,21 @@ export function acquireAbstractLock(
     }
   }
 }
+
+/**
+ * What to tell when `what` (`table inet nft_lb`) cannot be locked: `busy`
+ * with the holder's pid when another process has it ("... is managed by
+ * another lbkit (pid 1234): one daemon per table"), else `unavailable`.
+ */
+export function lockRefusal(
+  what: string,
+  unit: string,
+  e: LockError,
+): { readonly kind: 'busy' | 'unavailable'; readonly message: string } {
+  if (e.kind !== 'busy') return { kind: 'unavailable', message: `lock of ${what}: ${e.message}` };
+  const holder = e.holderPid === undefined ? 'process' : `(pid ${e.holderPid})`;
+  return {
+    kind: 'busy',
+    message: `${what} is managed by another lbkit ${holder}: one daemon per ${unit}`,
+  };
+}

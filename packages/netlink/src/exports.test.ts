@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/netlink exports', () => {
-  it('@lbkit/netlink: 53 runtime exports', async () => {
+  it('@lbkit/netlink: 54 runtime exports', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'ERRNO',
@@ -50,6 +50,7 @@ describe('@lbkit/netlink exports', () => {
       'indexAttributes',
       'int32',
       'loadLibc',
+      'lockRefusal',
       'netlinkError',
       'netnsPath',
       'openNetlinkSocket',

@@ -10,7 +10,7 @@ import {
   type ObservedService,
   type ObservedState,
 } from '@lbkit/core';
-import { type AbstractLock, acquireAbstractLock } from '@lbkit/netlink';
+import { type AbstractLock, acquireAbstractLock, lockRefusal } from '@lbkit/netlink';
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
 import type { IpvsClient, IpvsError } from '../client/client.js';
 import { createIpvsClient } from '../client/netlink-client.js';
@@ -207,15 +207,8 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
       lock = taken.value;
       return okAsync(undefined);
     }
-    const e = taken.error;
-    return errAsync(
-      e.kind === 'busy'
-        ? backendError(
-            'busy',
-            `IPVS instance ${instance} is managed by another lbkit ${e.holderPid === undefined ? 'process' : `(pid ${e.holderPid})`}: one daemon per instance`,
-          )
-        : backendError('unavailable', `lock of IPVS instance ${instance}: ${e.message}`),
-    );
+    const refusal = lockRefusal(`IPVS instance ${instance}`, 'instance', taken.error);
+    return errAsync(backendError(refusal.kind, refusal.message));
   };
 
   const capabilities: BackendCapabilities = {

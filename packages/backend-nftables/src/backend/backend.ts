@@ -7,7 +7,7 @@ import {
   type DriftReport,
   type ObservedState,
 } from '@lbkit/core';
-import { type AbstractLock, acquireAbstractLock } from '@lbkit/netlink';
+import { type AbstractLock, acquireAbstractLock, lockRefusal } from '@lbkit/netlink';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import { TABLE_COMMENT } from '../names.js';
 import { changeCommands } from '../render/changes.js';
@@ -94,15 +94,8 @@ export function createNftablesBackend(
       ...(options.netns === undefined ? {} : { netns: options.netns }),
     });
     if (taken.isErr()) {
-      const e = taken.error;
-      return err(
-        e.kind === 'busy'
-          ? backendError(
-              'busy',
-              `table inet ${table} is managed by another lbkit ${e.holderPid === undefined ? 'process' : `(pid ${e.holderPid})`}: one daemon per table`,
-            )
-          : backendError('unavailable', `lock of table inet ${table}: ${e.message}`),
-      );
+      const refusal = lockRefusal(`table inet ${table}`, 'table', taken.error);
+      return err(backendError(refusal.kind, refusal.message));
     }
     lock = taken.value;
   }
