@@ -163,11 +163,10 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     wasReady = ready;
   };
 
-  const watchdogPeriod = (): number => {
-    if (options.watchdogMs !== undefined) return options.watchdogMs;
-    const longest = Math.max(0, ...[...entries.values()].map((e) => e.def.settings.interval));
-    return Math.max(5000, 3 * longest);
-  };
+  /** The longest interval among the checks, kept by `update` (no scan per watchdog tick). */
+  let longestInterval = 0;
+  const watchdogPeriod = (): number =>
+    options.watchdogMs !== undefined ? options.watchdogMs : Math.max(5000, 3 * longestInterval);
 
   const armWatchdog = (): void => {
     if (watchdog || stopped) return;
@@ -209,6 +208,10 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     update(checks) {
       if (stopped) return;
       const wanted = new Map(checks.map((c) => [c.key, c]));
+      longestInterval = 0;
+      for (const def of wanted.values()) {
+        if (def.settings.interval > longestInterval) longestInterval = def.settings.interval;
+      }
       for (const entry of [...entries.values()]) if (!wanted.has(entry.def.key)) remove(entry);
       for (const def of wanted.values()) {
         if (entries.has(def.key)) continue;
