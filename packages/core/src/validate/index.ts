@@ -7,12 +7,20 @@ export {
   type ConfigIssue,
   type ConfigIssueKind,
   configIssue,
+  fieldOf,
   formatConfigIssue,
   formatPath,
   type SourceMap,
   type SourcePath,
   showValue,
 } from './issue.js';
+export {
+  countConfigIssues,
+  formatConfigIssues,
+  IssueList,
+  MAX_CONFIG_ISSUES,
+  MAX_SHOWN_ISSUES,
+} from './issue-list.js';
 export {
   isDnsName,
   isHeaderToken,
@@ -30,6 +38,7 @@ export {
 } from './schema.js';
 export {
   applyServiceDefaults,
+  defaultScheduler,
   serviceToInput,
   validateServiceDefaults,
   validateServices,
