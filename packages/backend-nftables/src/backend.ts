@@ -167,7 +167,7 @@ export function createNftablesBackend(
         return err(result.error);
       }
       path = result.value.path;
-      warnings.push(...result.value.warnings);
+      for (const warning of result.value.warnings) warnings.push(warning);
     }
     applied = desired;
     if (mode === 'full') lastDriftCheck = now();
