@@ -35,7 +35,7 @@ export async function runDaemon(
   const loaded = await loadRules(options);
   if (loaded.isErr()) {
     const tail = (n: number) =>
-      `${options.rules}: not applied (${n} problem(s)); nothing was changed`;
+      `${options.rules}: not applied (${n.toLocaleString('en-US')} problem(s)); nothing was changed`;
     for (const line of failureLines(loaded.error, tail)) io.warn(line);
     return 1;
   }
@@ -96,7 +96,7 @@ export async function runDaemon(
       const next = await loadRules(options);
       if (next.isErr()) {
         const tail = (n: number) =>
-          `${options.rules}: not applied (${n} problem(s)); keeping the running configuration`;
+          `${options.rules}: not applied (${n.toLocaleString('en-US')} problem(s)); keeping the running configuration`;
         for (const line of failureLines(next.error, tail)) io.warn(line);
         return;
       }
