@@ -9,24 +9,9 @@ import { type Balancer, createBalancer, DEFAULT_HEALTH, type Service } from '@lb
 import { createFakeBackend, createScriptedProbes } from '@lbkit/core/testing';
 import type { BenchRow, BenchTable } from '../../scripts/bench-table.js';
 import { attachEventLog } from '../src/common/event-log.js';
+import { scaleServices } from '../src/test-support/scale-services.js';
 
-const services = (n: number): Service[] =>
-  Array.from({ length: n }, (_, i) => ({
-    name: `s${i}`,
-    key: { vip: '2001:db8::10', port: 1 + i, protocol: 'tcp' as const },
-    scheduler: 'rr' as const,
-    destinations: [1, 2, 3].map((j) => ({
-      name: `d${j}`,
-      address: `2001:db8:${j}::${(i + 1).toString(16)}`,
-      port: 1 + i,
-      weight: 1,
-    })),
-    probe: { kind: 'tcp' as const },
-    health: { ...DEFAULT_HEALTH, jitter: 0 },
-    whenEmpty: 'reject' as const,
-    downAction: 'remove' as const,
-    persistence: 0,
-  }));
+const services = (n: number): Service[] => scaleServices(n, 3, { ...DEFAULT_HEALTH, jitter: 0 });
 
 /** The log as it was: the destination's address looked up in `status()` per event. */
 function naiveEventLog(balancer: Balancer, info: (line: string) => void): void {

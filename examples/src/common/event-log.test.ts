@@ -1,6 +1,7 @@
 import { type Balancer, createBalancer, DEFAULT_HEALTH, type Service } from '@lbkit/core';
 import { createFakeBackend, createScriptedProbes } from '@lbkit/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { scaleServices } from '../test-support/scale-services.js';
 import { attachEventLog, listNames } from './event-log.js';
 
 const health = {
@@ -12,23 +13,7 @@ const health = {
   fall: 1,
 };
 
-const services = (n: number, perService = 3): Service[] =>
-  Array.from({ length: n }, (_, i) => ({
-    name: `s${i}`,
-    key: { vip: '2001:db8::10', port: 1000 + i, protocol: 'tcp' as const },
-    scheduler: 'rr' as const,
-    destinations: Array.from({ length: perService }, (_, j) => ({
-      name: `d${j}`,
-      address: `2001:db8:1::${(i * perService + j + 1).toString(16)}`,
-      port: 1000 + i,
-      weight: 1,
-    })),
-    probe: { kind: 'tcp' as const },
-    health,
-    whenEmpty: 'reject' as const,
-    downAction: 'remove' as const,
-    persistence: 0,
-  }));
+const services = (n: number, perService = 3): Service[] => scaleServices(n, perService, health);
 
 /** A balancer whose `status()` calls are counted. */
 function counted(list: Service[]) {

@@ -1,25 +1,10 @@
-import { createBalancer, DEFAULT_HEALTH, type ObservedState, type Service } from '@lbkit/core';
+import { createBalancer, type ObservedState, type Service } from '@lbkit/core';
 import { createFakeBackend, createScriptedProbes } from '@lbkit/core/testing';
 import { describe, expect, it } from 'vitest';
+import { scaleServices } from '../test-support/scale-services.js';
 import { countEvents, renderMetrics } from './metrics.js';
 
-const services = (n: number): Service[] =>
-  Array.from({ length: n }, (_, i) => ({
-    name: `s${i}`,
-    key: { vip: '2001:db8::10', port: 1 + i, protocol: 'tcp' as const },
-    scheduler: 'rr' as const,
-    destinations: [1, 2, 3].map((j) => ({
-      name: `d${j}`,
-      address: `2001:db8:${j}::${(i + 1).toString(16)}`,
-      port: 1 + i,
-      weight: 1,
-    })),
-    probe: { kind: 'tcp' as const },
-    health: DEFAULT_HEALTH,
-    whenEmpty: 'reject' as const,
-    downAction: 'remove' as const,
-    persistence: 0,
-  }));
+const services = (n: number): Service[] => scaleServices(n);
 
 /** The kernel's view with packet counters: `packets` = the service's index. */
 const observed = (list: Service[]): ObservedState => ({
@@ -54,7 +39,7 @@ describe('renderMetrics', () => {
     const { text, ms } = scrape(10_000);
     expect(ms).toBeLessThan(1000);
     expect(text).toContain(
-      'nftlb_destination_flows_total{service="s9999",destination="d3",address="2001:db8:3::2710",port="10000"} 9999',
+      'nftlb_destination_flows_total{service="s9999",destination="d2",address="2001:db8:1::7530",port="10999"} 9999',
     );
     expect(text.match(/^nftlb_destination_flows_total/gm)).toHaveLength(30_000);
   });

@@ -127,9 +127,12 @@ describe('nft-lb --check on hostile files and flags', () => {
     expect(half.stderr).toContain(`${cut}:2: line 2, the last, has no line end`);
   });
 
-  it('validates --table with the nftables backend’s own rules', async () => {
+  it.each([
+    ['--check', /^nft-lb: --table "lb; flush ruleset": /],
+    ['--render', /cannot render/],
+  ])('%s validates --table with the nftables backend’s own rules', async (mode, message) => {
     const { code, stdout, stderr } = await nftLb([
-      '--check',
+      mode,
       '--rules',
       join(testdata, 'good.rules'),
       '--table',
@@ -137,7 +140,7 @@ describe('nft-lb --check on hostile files and flags', () => {
     ]);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/^nft-lb: --table "lb; flush ruleset": /);
+    expect(stderr).toMatch(message);
   });
 
   it('weights: wrr unless --scheduler is given; an explicit rr is warned about', async () => {
@@ -187,19 +190,6 @@ describe('nft-lb --render', () => {
     expect(stdout).toContain('table inet mail_lb');
     expect(stdout).not.toContain('333444555');
     expect(stdout).toContain('masquerade');
-  });
-
-  it('rejects a hostile table name before anything is rendered', async () => {
-    const { code, stdout, stderr } = await nftLb([
-      '--render',
-      '--rules',
-      join(testdata, 'good.rules'),
-      '--table',
-      'lb; flush ruleset',
-    ]);
-    expect(code).toBe(1);
-    expect(stdout).toBe('');
-    expect(stderr).toMatch(/cannot render/);
   });
 });
 

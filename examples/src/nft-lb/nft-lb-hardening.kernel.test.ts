@@ -12,9 +12,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BalancerLab, canUseNetns, createBalancerLab, LAB } from '@lbkit/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { onLines, waitFor } from '../common/lines.js';
+import { waitFor } from '../common/lines.js';
 import { programArgv } from '../programs.js';
-import { type RunningProgram, startProgram, tally, traceFrom } from '../test-support/daemon.js';
+import {
+  type RunningProgram,
+  startNameServer,
+  startProgram,
+  tally,
+  traceFrom,
+} from '../test-support/daemon.js';
 import { catchesSignal } from './reload-pid.js';
 
 const rules = (servers: readonly number[], web: readonly number[] = [1, 2]): string =>
@@ -53,13 +59,7 @@ describe.skipIf(!canUseNetns())('nft-lb hardening in a network namespace lab', (
   const servers = new Map<string, ChildProcess>();
 
   const startServer = async (name: string) => {
-    const child = built.lab.spawn(name, [...programArgv('name-server'), '--name', name]);
-    servers.set(name, child);
-    let ready = false;
-    onLines(child.stdout, (line) => {
-      if (line === `ready ${name}`) ready = true;
-    });
-    await waitFor(() => ready, 15_000, `name server ${name}`);
+    servers.set(name, await startNameServer(built.lab, name));
   };
   const start = (extra: readonly string[] = []) => {
     daemon = startProgram(built.lab, 'lb', 'nft-lb', ['--rules', file, ...FLAGS, ...extra]);
