@@ -8,6 +8,8 @@ export default defineConfig({
     'name-server': 'src/lab/name-server.ts',
     'trace-client': 'src/trace/trace-client.ts',
     'nft-lb': 'src/nft-lb/main.ts',
+    // Loaded by nft-lb.js after it has trapped signals (see src/nft-lb/main.ts).
+    'nft-lb-cli': 'src/nft-lb/cli.ts',
     'dns-cluster': 'src/dns-cluster/main.ts',
     'http-cluster': 'src/http-cluster/main.ts',
     embed: 'src/embed/main.ts',

@@ -22,7 +22,7 @@ function formatNumber(v: number): string {
 export function formatTable(table: BenchTable): string {
   const columns = [...new Set(table.rows.flatMap((r) => Object.keys(r)))];
   const widths = columns.map((c) =>
-    Math.max(c.length, ...table.rows.map((r) => cell(r[c]).length)),
+    table.rows.reduce((width, r) => Math.max(width, cell(r[c]).length), c.length),
   );
   const line = (values: string[]) =>
     values.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');

@@ -3,6 +3,12 @@
  * stdout/stderr): health transitions, empty/non-empty services, kernel
  * updates that changed something, apply failures, the watchdog, readiness.
  * Checks that change nothing are not logged.
+ *
+ * Every event costs O(1): a destination's address comes from an index built
+ * from `balancer.services()` when the configuration changes, never from
+ * `balancer.status()` (a view of every service: calling it per event made a
+ * start with 30,000 destinations quadratic). Lists of names are cut after
+ * `MAX_NAMES_LISTED`.
  */
 import type { Balancer } from '@lbkit/core';
 import { driftLine } from './drift-line.js';
@@ -17,14 +23,35 @@ export interface EventLogOptions {
   readonly applies?: boolean;
 }
 
+/** Most names a line lists (`added a, b, ... and 9,980 more`). */
+export const MAX_NAMES_LISTED = 20;
+
+/** `a, b, c` or `a, b, ... and 9,980 more`. */
+export function listNames(names: readonly string[], max = MAX_NAMES_LISTED): string {
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')} and ${(names.length - max).toLocaleString('en-US')} more`;
+}
+
+/** `service\0destination` -> `name (address:port)`, from the configured services. */
+function destinationIndex(balancer: Balancer): Map<string, string> {
+  const index = new Map<string, string>();
+  for (const service of balancer.services()) {
+    for (const d of service.destinations) {
+      const host = d.address.includes(':') ? `[${d.address}]` : d.address;
+      index.set(`${service.name}\u0000${d.name}`, `${d.name} (${host}:${d.port})`);
+    }
+  }
+  return index;
+}
+
 /** Subscribes the log to a balancer's events; returns the unsubscribe function. */
 export function attachEventLog(balancer: Balancer, options: EventLogOptions = {}): () => void {
   const info = options.info ?? ((line: string) => process.stdout.write(`${line}\n`));
   const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let index: Map<string, string> | undefined;
   const where = (service: string, destination: string): string => {
-    const view = balancer.status().find((s) => s.service.name === service);
-    const dest = view?.destinations.find((d) => d.name === destination);
-    return dest ? `${destination} (${dest.address}:${dest.port})` : destination;
+    index ??= destinationIndex(balancer);
+    return index.get(`${service}\u0000${destination}`) ?? destination;
   };
   const off = [
     balancer.on('health', (e) => {
@@ -39,7 +66,7 @@ export function attachEventLog(balancer: Balancer, options: EventLogOptions = {}
     balancer.on('applied', (e) => {
       if ((options.applies ?? true) && e.report.changedServices.length > 0) {
         info(
-          `kernel updated in ${e.report.durationMs.toFixed(1)} ms (${e.report.operations} operation(s)): ${e.report.changedServices.join(', ')}`,
+          `kernel updated in ${e.report.durationMs.toFixed(1)} ms (${e.report.operations} operation(s)): ${listNames(e.report.changedServices)}`,
         );
       }
     }),
@@ -54,10 +81,11 @@ export function attachEventLog(balancer: Balancer, options: EventLogOptions = {}
     ),
     balancer.on('ready', () => info('every destination has had its first verdict')),
     balancer.on('configChanged', (e) => {
+      index = undefined; // rebuilt on the next event that needs it
       const parts = [
-        e.added.length > 0 ? `added ${e.added.join(', ')}` : '',
-        e.removed.length > 0 ? `removed ${e.removed.join(', ')}` : '',
-        e.updated.length > 0 ? `updated ${e.updated.join(', ')}` : '',
+        e.added.length > 0 ? `added ${listNames(e.added)}` : '',
+        e.removed.length > 0 ? `removed ${listNames(e.removed)}` : '',
+        e.updated.length > 0 ? `updated ${listNames(e.updated)}` : '',
       ].filter((p) => p !== '');
       info(`configuration changed: ${parts.length > 0 ? parts.join('; ') : 'no difference'}`);
     }),

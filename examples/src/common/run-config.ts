@@ -1,14 +1,26 @@
 /**
  * A balancer daemon driven by a structured config file (JSON or YAML, see
  * `parseConfig` in @lbkit/core): what the dns-cluster and http-cluster
- * examples run. One log line per state change, `ready` once every destination
- * has its first verdict, SIGHUP reloads the file (only the difference),
- * SIGTERM/SIGINT stop and remove the rules.
+ * examples run. One log line per state change (escaped, capped, never fatal
+ * on a closed stdout), `ready` once every destination has its first verdict,
+ * SIGHUP reloads the file (only the difference; a bad, empty, cut-short or
+ * mostly-removing file is reported and the running configuration kept),
+ * SIGTERM/SIGINT stop and remove the rules. Signals are trapped before the
+ * first await, so one that arrives while starting is kept.
  */
-import { createBalancer, formatConfigIssue, loadConfigFile } from '@lbkit/core';
+import {
+  type ConfigIssue,
+  countConfigIssues,
+  createBalancer,
+  formatConfigIssues,
+  loadConfigFile,
+  reloadShrinkProblem,
+} from '@lbkit/core';
 import { createProbe } from '@lbkit/probes';
 import { type BackendKind, createBackend, type ExampleBackendOptions } from './backend.js';
 import { attachEventLog } from './event-log.js';
+import { createLogOutput } from './log-output.js';
+import { type TrappedSignals, trapSignals } from './signals.js';
 
 /** What to run. */
 export interface ConfigDaemonOptions {
@@ -19,19 +31,39 @@ export interface ConfigDaemonOptions {
   readonly backend: BackendKind;
   /** nftables options (table, masquerade, ...). */
   readonly nftables: ExampleBackendOptions;
+  /**
+   * Accept a config without services or cut short, and a reload that removes
+   * more than `maxRemovedShare` of the running services or destinations. Default false.
+   */
+  readonly allowShrink?: boolean;
+  /** Share (0..1) a reload may remove without `allowShrink`. Default 0.5. */
+  readonly maxRemovedShare?: number;
+  /** Signals trapped by the caller earlier; default: trapped on entry. */
+  readonly signals?: TrappedSignals;
   readonly info?: (line: string) => void;
   readonly warn?: (line: string) => void;
 }
 
 /** Runs until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runConfigDaemon(options: ConfigDaemonOptions): Promise<number> {
-  const info = options.info ?? ((line: string) => process.stdout.write(`${line}\n`));
-  const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const loaded = await loadConfigFile(options.config);
+  const signals = options.signals ?? trapSignals();
+  const log = createLogOutput();
+  const info = options.info ?? log.info;
+  const warn = options.warn ?? log.warn;
+  const report = (issues: readonly ConfigIssue[], outcome: string): void => {
+    for (const line of formatConfigIssues(issues)) warn(line);
+    warn(
+      `${options.config}: ${countConfigIssues(issues).toLocaleString('en-US')} problem(s); ${outcome}`,
+    );
+  };
+  const load = () =>
+    loadConfigFile(options.config, { allowIncomplete: options.allowShrink === true });
+  const loaded = await load();
   if (loaded.isErr()) {
-    for (const issue of loaded.error) warn(formatConfigIssue(issue));
+    report(loaded.error, 'nothing was changed');
     return 1;
   }
+  if (signals.stopRequested) return 0;
   const backend = await createBackend(options.backend, options.nftables);
   if (backend.isErr()) {
     warn(`${options.backend}: ${backend.error.message}`);
@@ -52,11 +84,18 @@ export async function runConfigDaemon(options: ConfigDaemonOptions): Promise<num
   info(`${options.program}: balancing ${names.join(', ')} with ${backend.value.name}`);
   void balancer.whenReady().then(() => info(`${options.program}: ready`));
 
-  process.on('SIGHUP', () => {
-    void loadConfigFile(options.config).then((next) => {
+  signals.on('SIGHUP', () => {
+    void load().then((next) => {
       if (next.isErr()) {
-        for (const issue of next.error) warn(formatConfigIssue(issue));
-        warn(`${options.config}: not applied; keeping the running configuration`);
+        report(next.error, 'not applied; keeping the running configuration');
+        return;
+      }
+      const shrink =
+        options.allowShrink === true
+          ? undefined
+          : reloadShrinkProblem(balancer.services(), next.value, options.maxRemovedShare);
+      if (shrink !== undefined) {
+        warn(`${options.config}: not applied: ${shrink}; keeping the running configuration`);
         return;
       }
       const change = balancer.reload(next.value);
@@ -73,7 +112,7 @@ export async function runConfigDaemon(options: ConfigDaemonOptions): Promise<num
         resolve(stopped.isErr() ? 1 : 0);
       });
     };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+    signals.on('SIGTERM', stop);
+    signals.on('SIGINT', stop);
   });
 }

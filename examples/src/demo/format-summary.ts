@@ -9,7 +9,7 @@ export function formatSummary(summary: DemoSummary): string {
   const requests = Object.entries(summary.requests)
     .map(([protocol, t]) => `${protocol} ${t.ok} ok / ${t.failed} failed`)
     .join(', ');
-  const worst = Math.max(...Object.values(summary.failoverMs));
+  const worst = Object.values(summary.failoverMs).reduce((a, b) => Math.max(a, b), -Infinity);
   return [
     'SUMMARY',
     `  failover  kill -9 ${summary.victim} -> no new flows to it: ${per(summary.failoverMs)} (worst ${worst} ms)`,

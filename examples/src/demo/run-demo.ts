@@ -205,8 +205,10 @@ export async function runDemo(
     const failoverMs = Object.fromEntries(
       Object.entries(removedAt).map(([svc, at]) => [svc, at - killAt]),
     );
-    const removedBy = Math.max(...Object.values(removedAt));
-    state.phase = `${victim} removed in ${Math.max(...Object.values(failoverMs))} ms; the client is answered by the others`;
+    const latest = (values: Record<string, number>): number =>
+      Object.values(values).reduce((a, b) => Math.max(a, b), -Infinity);
+    const removedBy = latest(removedAt);
+    state.phase = `${victim} removed in ${latest(failoverMs)} ms; the client is answered by the others`;
     await pause(Math.round(durationMs * 0.35));
 
     // Recovery.

@@ -18,11 +18,12 @@ const { values } = parseArgs({
     level: { type: 'string', default: '3' },
     backend: { type: 'string', default: 'nftables' },
     table: { type: 'string', default: 'dns_cluster' },
+    'allow-shrink': { type: 'boolean', default: false },
   },
 });
 const usage = (message: string): never => {
   process.stderr.write(
-    `dns-cluster: ${message}\nUsage: dns-cluster --config FILE [--level 2|3] [--backend nftables|ipvs] [--table NAME]\n`,
+    `dns-cluster: ${message}\nUsage: dns-cluster --config FILE [--level 2|3] [--backend nftables|ipvs] [--table NAME] [--allow-shrink]\n`,
   );
   process.exit(2);
 };
@@ -36,5 +37,6 @@ process.exitCode = await runConfigDaemon({
   config,
   backend: values.backend as 'nftables' | 'ipvs',
   nftables: { table: values.table, masquerade: values.level === '2' },
+  allowShrink: values['allow-shrink'],
 });
 process.exit();

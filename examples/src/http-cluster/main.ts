@@ -16,11 +16,12 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'nftables' },
     table: { type: 'string', default: 'http_cluster' },
     masquerade: { type: 'boolean', default: false },
+    'allow-shrink': { type: 'boolean', default: false },
   },
 });
 if (values.config === undefined || (values.backend !== 'nftables' && values.backend !== 'ipvs')) {
   process.stderr.write(
-    'Usage: http-cluster --config FILE [--backend nftables|ipvs] [--table NAME] [--masquerade]\n',
+    'Usage: http-cluster --config FILE [--backend nftables|ipvs] [--table NAME] [--masquerade] [--allow-shrink]\n',
   );
   process.exit(2);
 }
@@ -30,5 +31,6 @@ process.exitCode = await runConfigDaemon({
   config: values.config,
   backend: values.backend as 'nftables' | 'ipvs',
   nftables: { table: values.table, masquerade: values.masquerade },
+  allowShrink: values['allow-shrink'],
 });
 process.exit();

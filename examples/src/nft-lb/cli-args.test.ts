@@ -13,12 +13,13 @@ describe('parseNftLbArgs', () => {
       rise: 2,
       fall: 2,
       table: 'nft_lb',
-      scheduler: 'rr',
       whenEmpty: 'reject',
       forwardMark: 333444555,
       masquerade: false,
       output: false,
       keepOnExit: false,
+      allowShrink: false,
+      maxRemove: 0.5,
     });
   });
 
@@ -47,6 +48,9 @@ describe('parseNftLbArgs', () => {
       '--keep-on-exit',
       '--metrics',
       '127.0.0.1:9333',
+      '--allow-shrink',
+      '--max-remove',
+      '20%',
     ])._unsafeUnwrap();
     expect(options).toMatchObject({
       mode: 'render',
@@ -63,6 +67,13 @@ describe('parseNftLbArgs', () => {
       output: true,
       keepOnExit: true,
       metrics: { host: '127.0.0.1', port: 9333 },
+      allowShrink: true,
+      maxRemove: 0.2,
+    });
+    expect(parseNftLbArgs(['--max-remove', '100'])._unsafeUnwrap().maxRemove).toBe(1);
+    expect(parseNftLbArgs(['--reload', '4242'])._unsafeUnwrap()).toMatchObject({
+      mode: 'reload',
+      reloadPid: 4242,
     });
     expect(parseNftLbArgs(['--metrics', '[::1]:9'])._unsafeUnwrap().metrics).toEqual({
       host: '::1',
@@ -81,6 +92,11 @@ describe('parseNftLbArgs', () => {
     [['--forward-mark', '4294967296'], /--forward-mark/],
     [['--metrics', '9333'], /--metrics must be HOST:PORT/],
     [['--check', '--render'], /exclude each other/],
+    [['--check', '--reload', '12'], /exclude each other/],
+    [['--reload', 'self'], /--reload must be a process id/],
+    [['--reload', '1'], /--reload must be a process id/],
+    [['--max-remove', '101%'], /--max-remove must be a percentage 0..100/],
+    [['--max-remove', 'half'], /--max-remove/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['extra'], /positional/],
   ])('rejects %j', (argv, message) => {

@@ -7,8 +7,8 @@ import { SCHEDULERS, type Scheduler, type WhenEmpty } from '@lbkit/core';
 import { err, ok, Result } from 'neverthrow';
 import { parseDuration } from '../common/duration.js';
 
-/** What `nft-lb` does with its rules file. */
-export type NftLbMode = 'run' | 'check' | 'render' | 'help' | 'version';
+/** What `nft-lb` does with its rules file (`reload`: signal a running daemon). */
+export type NftLbMode = 'run' | 'check' | 'render' | 'reload' | 'help' | 'version';
 
 /** Everything the command line can set, defaults applied. */
 export interface NftLbOptions {
@@ -25,8 +25,12 @@ export interface NftLbOptions {
   readonly fall: number;
   /** nftables table (family inet). Default `nft_lb`. */
   readonly table: string;
-  /** Default `rr` (the vendor's `numgen inc`). */
-  readonly scheduler: Scheduler;
+  /**
+   * Scheduler of every service. Default: none given, so `rr` (the vendor's
+   * `numgen inc`), or `wrr` for a service whose lines give different weights
+   * (rr would ignore them). Given explicitly, it applies to every service.
+   */
+  readonly scheduler?: Scheduler;
   /** Verdict for a service with no healthy destination. Default `reject`. */
   readonly whenEmpty: WhenEmpty;
   /** Packet mark for forwarded balanced traffic; 0 = none. Default 333444555 (the vendor's). */
@@ -39,6 +43,16 @@ export interface NftLbOptions {
   readonly keepOnExit: boolean;
   /** `HOST:PORT` of the Prometheus `/metrics` endpoint; undefined = off (default). */
   readonly metrics?: { readonly host: string; readonly port: number };
+  /**
+   * Accept a rules file that looks empty or cut short (no service line, or a
+   * last line without its line end) and, on SIGHUP, one that removes more
+   * than `maxRemove` of the running services or destinations. Default false.
+   */
+  readonly allowShrink: boolean;
+  /** Share (0..1) of services or destinations a SIGHUP may remove without `--allow-shrink`. Default 0.5. */
+  readonly maxRemove: number;
+  /** `--reload PID`: the daemon to send SIGHUP to once it handles it. */
+  readonly reloadPid?: number;
 }
 
 /** Usage text. */
@@ -55,18 +69,24 @@ with nftables, probing every destination over TCP.
   --rise N              successes before a destination is used (default 2)
   --fall N              failures before a destination is removed (default 2)
   --table NAME          nftables table, family inet (default nft_lb)
-  --scheduler NAME      rr | wrr | random | sh | mh (default rr)
+  --scheduler NAME      rr | wrr | random | sh | mh for every service (default rr,
+                        or wrr for a service whose lines give different weights)
   --when-empty VERDICT  reject | drop, for a service with no healthy destination (default reject)
   --forward-mark N      mark forwarded balanced packets (default 333444555; 0 = off)
   --masquerade          SNAT balanced traffic so replies return without route changes
   --output              also balance connections made on this host (nat output hook)
   --keep-on-exit        keep the rules on SIGTERM/SIGINT (a restart then takes over with no gap)
   --metrics HOST:PORT   serve Prometheus metrics on http://HOST:PORT/metrics (default off)
+  --allow-shrink        accept a rules file that is empty or cut short (last line without
+                        a line end), and a SIGHUP that removes more than --max-remove
+  --max-remove PERCENT  most services or destinations a SIGHUP may remove (default 50%)
+  --reload PID          send SIGHUP to the daemon PID once it handles it (for ExecReload)
   -h, --help            this text
   --version             the version
 
 Signals: SIGHUP re-reads the rules file and applies only the difference
-(a bad file is reported and the running configuration kept); SIGTERM/SIGINT stop.`;
+(a bad, empty, cut-short or mostly-removing file is reported and the running
+configuration kept); SIGTERM/SIGINT stop.`;
 
 const positiveInt = (text: string, flag: string, max: number): Result<number, string> =>
   /^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= max
@@ -97,13 +117,16 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
         rise: { type: 'string', default: '2' },
         fall: { type: 'string', default: '2' },
         table: { type: 'string', default: 'nft_lb' },
-        scheduler: { type: 'string', default: 'rr' },
+        scheduler: { type: 'string' },
         'when-empty': { type: 'string', default: 'reject' },
         'forward-mark': { type: 'string', default: '333444555' },
         masquerade: { type: 'boolean', default: false },
         output: { type: 'boolean', default: false },
         'keep-on-exit': { type: 'boolean', default: false },
         metrics: { type: 'string' },
+        'allow-shrink': { type: 'boolean', default: false },
+        'max-remove': { type: 'string', default: '50%' },
+        reload: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -113,7 +136,9 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
   }
   const text = (key: string): string => String(values[key] ?? '');
   const flag = (key: string): boolean => values[key] === true;
-  if (flag('check') && flag('render')) return err('--check and --render exclude each other');
+  const modes = [flag('check'), flag('render'), values['reload'] !== undefined];
+  if (modes.filter(Boolean).length > 1)
+    return err('--check, --render and --reload exclude each other');
   const mode: NftLbMode = flag('help')
     ? 'help'
     : flag('version')
@@ -122,13 +147,28 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
         ? 'check'
         : flag('render')
           ? 'render'
-          : 'run';
+          : values['reload'] !== undefined
+            ? 'reload'
+            : 'run';
 
-  const scheduler = text('scheduler');
-  if (!(SCHEDULERS as readonly string[]).includes(scheduler)) {
+  const scheduler = values['scheduler'] === undefined ? undefined : text('scheduler');
+  if (scheduler !== undefined && !(SCHEDULERS as readonly string[]).includes(scheduler)) {
     return err(
       `--scheduler must be one of ${SCHEDULERS.join(', ')}, got ${JSON.stringify(scheduler)}`,
     );
+  }
+  const share = /^(\d{1,3})%?$/.exec(text('max-remove'));
+  if (!share || Number(share[1]) > 100) {
+    return err(
+      `--max-remove must be a percentage 0..100, got ${JSON.stringify(text('max-remove'))}`,
+    );
+  }
+  let reloadPid: number | undefined;
+  if (values['reload'] !== undefined) {
+    reloadPid = Number(text('reload'));
+    if (!/^\d{1,10}$/.test(text('reload')) || reloadPid < 2 || reloadPid > 0x3fffffff) {
+      return err(`--reload must be a process id, got ${JSON.stringify(text('reload'))}`);
+    }
   }
   const whenEmpty = text('when-empty');
   if (whenEmpty !== 'reject' && whenEmpty !== 'drop') {
@@ -165,12 +205,15 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
     rise,
     fall,
     table: text('table'),
-    scheduler: scheduler as Scheduler,
+    ...(scheduler !== undefined && { scheduler: scheduler as Scheduler }),
     whenEmpty,
     forwardMark: Number(mark),
     masquerade: flag('masquerade'),
     output: flag('output'),
     keepOnExit: flag('keep-on-exit'),
     ...(metrics !== undefined && { metrics }),
+    allowShrink: flag('allow-shrink'),
+    maxRemove: Number(share[1]) / 100,
+    ...(reloadPid !== undefined && { reloadPid }),
   }));
 }

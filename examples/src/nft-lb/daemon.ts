@@ -1,16 +1,20 @@
 /**
  * `nft-lb`'s run mode: apply the rules file, keep probing, log one line per
  * state change, reload on SIGHUP (only the difference), stop on SIGTERM/SIGINT.
+ * Signals are trapped by the entry point before anything else: a SIGHUP while
+ * starting is applied once running, a SIGTERM while starting stops it then.
  */
-import { createBalancer, formatConfigIssue, type Service } from '@lbkit/core';
+import { createBalancer, reloadShrinkProblem, type Service } from '@lbkit/core';
 import { createProbe } from '@lbkit/probes';
 import { attachEventLog } from '../common/event-log.js';
+import type { TrappedSignals } from '../common/signals.js';
 import { nftablesOptionsOf } from './backend-options.js';
 import type { NftLbOptions } from './cli-args.js';
 import { createNftBackend } from './create-backend.js';
 import { holdBackend } from './hold-backend.js';
 import { countEvents, renderMetrics, serveMetrics } from './metrics.js';
-import { loadRules } from './rules.js';
+import { failureLines } from './render-mode.js';
+import { ignoredWeights, loadRules } from './rules.js';
 import { notifySystemd } from './sd-notify.js';
 
 /** Where the daemon writes. */
@@ -23,15 +27,23 @@ const count = (services: readonly Service[]): string =>
   `${services.length} service(s), ${services.reduce((n, s) => n + s.destinations.length, 0)} destination(s)`;
 
 /** Runs until a stop signal; resolves with the exit code. */
-export async function runDaemon(options: NftLbOptions, io: DaemonIo): Promise<number> {
+export async function runDaemon(
+  options: NftLbOptions,
+  io: DaemonIo,
+  signals: TrappedSignals,
+): Promise<number> {
   const loaded = await loadRules(options);
   if (loaded.isErr()) {
-    for (const issue of loaded.error) io.warn(formatConfigIssue(issue));
-    io.warn(
-      `${options.rules}: not applied (${loaded.error.length} problem(s)); nothing was changed`,
-    );
+    const tail = (n: number) =>
+      `${options.rules}: not applied (${n.toLocaleString('en-US')} problem(s)); nothing was changed`;
+    for (const line of failureLines(loaded.error, tail)) io.warn(line);
     return 1;
   }
+  if (signals.stopRequested) {
+    io.info('stopped before starting: nothing was changed');
+    return 0;
+  }
+  for (const line of ignoredWeights(loaded.value)) io.warn(`${options.rules}: ${line}`);
   const backendResult = createNftBackend(nftablesOptionsOf(options));
   if (backendResult.isErr()) {
     io.warn(`nftables: ${backendResult.error.message}`);
@@ -78,17 +90,26 @@ export async function runDaemon(options: NftLbOptions, io: DaemonIo): Promise<nu
   }
 
   let reloading = Promise.resolve();
-  process.on('SIGHUP', () => {
+  signals.on('SIGHUP', () => {
     reloading = reloading.then(async () => {
       io.info(`SIGHUP: reading ${options.rules}`);
       const next = await loadRules(options);
       if (next.isErr()) {
-        for (const issue of next.error) io.warn(formatConfigIssue(issue));
+        const tail = (n: number) =>
+          `${options.rules}: not applied (${n.toLocaleString('en-US')} problem(s)); keeping the running configuration`;
+        for (const line of failureLines(next.error, tail)) io.warn(line);
+        return;
+      }
+      const shrink = options.allowShrink
+        ? undefined
+        : reloadShrinkProblem(balancer.services(), next.value, options.maxRemove);
+      if (shrink !== undefined) {
         io.warn(
-          `${options.rules}: not applied (${next.error.length} problem(s)); keeping the running configuration`,
+          `${options.rules}: not applied: ${shrink} (--allow-shrink applies it); keeping the running configuration`,
         );
         return;
       }
+      for (const line of ignoredWeights(next.value)) io.warn(`${options.rules}: ${line}`);
       const change = balancer.reload(next.value);
       if (change.isErr()) {
         io.warn(
@@ -119,7 +140,7 @@ export async function runDaemon(options: NftLbOptions, io: DaemonIo): Promise<nu
         resolve(0);
       });
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    signals.on('SIGTERM', () => stop('SIGTERM'));
+    signals.on('SIGINT', () => stop('SIGINT'));
   });
 }

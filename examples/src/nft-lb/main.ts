@@ -2,59 +2,16 @@
 /**
  * nft-lb: drop-in replacement of the vendor's `nft_lb.py`, built on lbkit.
  * See `examples/nft-lb/README.md`; `nft-lb --help` for the flags.
+ *
+ * The first thing it does is trap SIGHUP, SIGTERM and SIGINT (a SIGHUP while
+ * it starts is kept and applied once it runs, not fatal); only then does it
+ * load the rest (lbkit, the nftables transport), through a dynamic import the
+ * bundler leaves alone (`nft-lb-cli.js` next to this file when built).
  */
-import { formatConfigIssue } from '@lbkit/core';
-import { parseNftLbArgs, USAGE } from './cli-args.js';
-import { runDaemon } from './daemon.js';
-import { checkFailure, checkSummary, renderForRules } from './render-mode.js';
-import { loadRules } from './rules.js';
+import { trapSignals } from '../common/signals.js';
 
-const journald = process.env['JOURNAL_STREAM'] !== undefined;
-// Under systemd, `<N>` prefixes set the journal priority (SyslogLevelPrefix=yes).
-const info = (line: string): void => void process.stdout.write(`${journald ? '<6>' : ''}${line}\n`);
-const warn = (line: string): void => void process.stderr.write(`${journald ? '<4>' : ''}${line}\n`);
-
-const parsed = parseNftLbArgs(process.argv.slice(2));
-if (parsed.isErr()) {
-  warn(`nft-lb: ${parsed.error}\n\n${USAGE}`);
-  process.exit(2);
-}
-const options = parsed.value;
-
-switch (options.mode) {
-  case 'help':
-    info(USAGE);
-    break;
-  case 'version':
-    info('nft-lb 0.1.0 (lbkit)');
-    break;
-  case 'check': {
-    const loaded = await loadRules(options);
-    if (loaded.isErr()) {
-      for (const line of checkFailure(loaded.error, formatConfigIssue)) warn(line);
-      process.exitCode = 1;
-    } else {
-      info(checkSummary(loaded.value, options.rules));
-    }
-    break;
-  }
-  case 'render': {
-    const loaded = await loadRules(options);
-    if (loaded.isErr()) {
-      for (const line of checkFailure(loaded.error, formatConfigIssue)) warn(line);
-      process.exitCode = 1;
-      break;
-    }
-    const script = renderForRules(loaded.value, options);
-    if (script.isErr()) {
-      warn(script.error);
-      process.exitCode = 1;
-    } else {
-      process.stdout.write(script.value);
-    }
-    break;
-  }
-  case 'run':
-    process.exitCode = await runDaemon(options, { info, warn });
-    process.exit();
-}
+const signals = trapSignals();
+const cli = import.meta.url.endsWith('.ts') ? './cli.ts' : './nft-lb-cli.js';
+const { main } = (await import(cli)) as typeof import('./cli.js');
+process.exitCode = await main(process.argv.slice(2), signals);
+process.exit();

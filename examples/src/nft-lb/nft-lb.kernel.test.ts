@@ -11,10 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BalancerLab, canUseNetns, createBalancerLab, LAB } from '@lbkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { onLines, waitFor } from '../common/lines.js';
-import { programArgv } from '../programs.js';
 import {
   type RunningProgram,
+  startNameServer,
   startProgram,
   tally,
   traceFrom,
@@ -38,13 +37,7 @@ describe.skipIf(!canUseNetns())('nft-lb in a network namespace lab', () => {
   const flags = ['--interval', '200ms', '--timeout', '500ms', '--fall', '2', '--rise', '2'];
 
   const startServer = async (name: string) => {
-    const child = built.lab.spawn(name, [...programArgv('name-server'), '--name', name]);
-    servers.set(name, child);
-    let ready = false;
-    onLines(child.stdout, (line) => {
-      if (line === `ready ${name}`) ready = true;
-    });
-    await waitFor(() => ready, 15_000, `name server ${name}`);
+    servers.set(name, await startNameServer(built.lab, name));
   };
   const tables = async () => (await built.lab.exec('lb', ['nft', 'list', 'tables'])).stdout;
 

@@ -61,6 +61,17 @@ export function startProgram(
   };
 }
 
+/** Starts the lab name server `name` in the role of that name; resolves once it listens. */
+export async function startNameServer(lab: NetnsLab, name: string): Promise<ChildProcess> {
+  const child = lab.spawn(name, [...programArgv('name-server'), '--name', name]);
+  let ready = false;
+  onLines(child.stdout, (line) => {
+    if (line === `ready ${name}`) ready = true;
+  });
+  await waitFor(() => ready, 15_000, `name server ${name}`);
+  return child;
+}
+
 /** Runs `rounds` traced requests from `role` to `host` (`target` like `tcp:7000`). */
 export async function traceFrom(
   lab: NetnsLab,

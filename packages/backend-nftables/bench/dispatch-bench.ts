@@ -98,7 +98,7 @@ async function pairedRounds(
     first: percentile(first, 50),
     last: percentile(last, 50),
     ratio: percentile(ratios, 50),
-    spread: `${pct(Math.min(...ratios))} .. ${pct(Math.max(...ratios))}`,
+    spread: `${pct(percentile(ratios, 0))} .. ${pct(percentile(ratios, 100))}`,
   };
 }
 

@@ -79,10 +79,16 @@ export function createBalancer(options: BalancerOptions): Balancer {
     admin: admin.get(refKey(service.name, destination.name)) ?? 'enabled',
   });
 
+  /** O(1): `checkKeys` (kept by `syncChecks`) holds exactly the configured destinations. */
   const lookup = (serviceName: string, destinationName: string): DestinationStatus | undefined => {
     const service = services.get(serviceName);
-    const destination = service?.destinations.find((d) => d.name === destinationName);
-    return service && destination ? statusOf(service, destination) : undefined;
+    const ref = refKey(serviceName, destinationName);
+    const key = checkKeys.get(ref);
+    if (service === undefined || key === undefined) return undefined;
+    return {
+      health: engine.status(key)?.state ?? service.health.initial,
+      admin: admin.get(ref) ?? 'enabled',
+    };
   };
 
   const desired = (): DesiredState => plan([...services.values()], lookup);
@@ -148,12 +154,9 @@ export function createBalancer(options: BalancerOptions): Balancer {
   engine.on('watchdog', (w) => emitter.emit('watchdog', w));
 
   const changed = (change: ConfigChange): Result<ConfigChange, BalancerError> => {
-    for (const key of admin.keys()) {
-      const [service, destination] = key.split('\u0000') as [string, string];
-      if (!services.get(service)?.destinations.some((d) => d.name === destination))
-        admin.delete(key);
-    }
     syncChecks();
+    // Operator states of destinations that are gone are forgotten.
+    for (const key of admin.keys()) if (!checkKeys.has(key)) admin.delete(key);
     if (started) reconciler.trigger();
     emitter.emit('configChanged', change);
     return ok(change);

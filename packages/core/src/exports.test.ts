@@ -6,17 +6,23 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/core exports', () => {
-  it('@lbkit/core: 41 runtime exports', async () => {
+  it('@lbkit/core: 52 runtime exports', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'CONFIG_KEYS',
       'DEFAULT_HEALTH',
       'DEFAULT_MAX_CONFIG_BYTES',
+      'DEFAULT_MAX_REMOVED_SHARE',
       'MAX_ALIASES',
+      'MAX_CONFIG_ISSUES',
       'MAX_DURATION_MS',
+      'MAX_IDENTITY_CHARS',
+      'MAX_MESSAGE_CHARS',
       'MAX_PERSISTENCE_S',
       'MAX_PROBE_TEXT',
+      'MAX_SHOWN_ISSUES',
       'NAME_PATTERN',
+      'PROBE_ERROR_KINDS',
       'PROBE_KINDS',
       'RULES_FIELDS',
       'SCHEDULERS',
@@ -24,9 +30,12 @@ describe('@lbkit/core exports', () => {
       'applyServiceDefaults',
       'backendError',
       'configIssue',
+      'countConfigIssues',
       'createBalancer',
       'createReconciler',
+      'defaultScheduler',
       'formatConfigIssue',
+      'formatConfigIssues',
       'formatIpv4',
       'formatIpv6',
       'formatOf',
@@ -44,6 +53,8 @@ describe('@lbkit/core exports', () => {
       'parseRulesFile',
       'parsedAddressOf',
       'plan',
+      'reloadShrinkProblem',
+      'safeText',
       'serviceToInput',
       'showValue',
       'splitLines',

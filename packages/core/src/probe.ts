@@ -19,22 +19,32 @@ export interface CheckOptions {
 export interface ProbeOk {
   /** Wall time of the check in ms. */
   readonly latencyMs: number;
-  /** Who answered, where the protocol says (TXT text, header value). */
+  /**
+   * Who answered, where the protocol says (TXT text, header value). Peer
+   * text: the health engine escapes and caps it (see `safeText`).
+   */
   readonly identity?: string;
 }
 
-/** Why a check failed. */
-export type ProbeErrorKind =
-  | 'timeout'
-  | 'refused'
-  | 'unreachable'
-  | 'reset'
-  | 'mismatch'
-  | 'protocol'
-  | 'aborted'
-  | 'internal';
+/** Every `ProbeErrorKind`. */
+export const PROBE_ERROR_KINDS = [
+  'timeout',
+  'refused',
+  'unreachable',
+  'reset',
+  'mismatch',
+  'protocol',
+  'aborted',
+  'internal',
+] as const;
 
-/** A failed check: `kind` for machines, `message` for humans. */
+/** Why a check failed. */
+export type ProbeErrorKind = (typeof PROBE_ERROR_KINDS)[number];
+
+/**
+ * A failed check: `kind` for machines, `message` for humans (the health
+ * engine escapes and caps it; an unknown `kind` becomes `internal`).
+ */
 export interface ProbeError {
   readonly kind: ProbeErrorKind;
   readonly message: string;

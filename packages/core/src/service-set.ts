@@ -1,7 +1,7 @@
 import { err, ok, type Result } from 'neverthrow';
 import type { BalancerError } from './balancer-types.js';
 import type { Service } from './model.js';
-import { formatConfigIssue } from './validate/issue.js';
+import { formatConfigIssues } from './validate/issue-list.js';
 import { serviceToInput, validateServices } from './validate/validate-services.js';
 
 /**
@@ -17,5 +17,5 @@ export function checkServiceSet(
   if (result.isOk()) return ok(result.value);
   const issues = result.error;
   const kind = issues.every((i) => i.kind === 'duplicate') ? 'duplicate' : 'invalid';
-  return err({ kind, message: issues.map(formatConfigIssue).join('\n') });
+  return err({ kind, message: formatConfigIssues(issues).join('\n') });
 }

@@ -1,4 +1,12 @@
-import type { CheckOptions, ProbeError, ProbeErrorKind, ProbeOk } from '@lbkit/core';
+import {
+  type CheckOptions,
+  MAX_IDENTITY_CHARS,
+  MAX_MESSAGE_CHARS,
+  type ProbeError,
+  type ProbeErrorKind,
+  type ProbeOk,
+  safeText,
+} from '@lbkit/core';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
 
 /** Longest delay `setTimeout` accepts (2^31 - 1 ms); longer timeouts are clamped. */
@@ -74,17 +82,27 @@ export class CheckScope {
     }
   }
 
-  /** Settles the check as a success, with the observed identity if any. */
+  /**
+   * Settles the check as a success, with the observed identity if any. The
+   * identity is peer text: it is escaped and capped (`safeText`, 256 characters).
+   */
   succeed(identity?: string): void {
     if (this.#settled) return;
     const latencyMs = this.elapsed();
-    this.#finish(ok(identity === undefined ? { latencyMs } : { latencyMs, identity }));
+    this.#finish(
+      ok(
+        identity === undefined
+          ? { latencyMs }
+          : { latencyMs, identity: safeText(identity, MAX_IDENTITY_CHARS) },
+      ),
+    );
   }
 
-  /** Settles the check as a failure. */
+  /** Settles the check as a failure; the message is escaped and capped (512 characters). */
   fail(kind: ProbeErrorKind, message: string): void {
     if (this.#settled) return;
-    this.#finish(err({ kind, message, latencyMs: this.elapsed() }));
+    const safe = safeText(message, MAX_MESSAGE_CHARS);
+    this.#finish(err({ kind, message: safe, latencyMs: this.elapsed() }));
   }
 
   /** Called by the signal watcher when the caller's signal fires. */

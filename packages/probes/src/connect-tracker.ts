@@ -19,7 +19,8 @@ export class ConnectTracker {
   /** Pass as the Agent's `connect` option. */
   readonly connector: buildConnector.connector;
 
-  constructor(options: buildConnector.BuildOptions) {
+  /** `prepare` is called with every connected socket before undici gets it. */
+  constructor(options: buildConnector.BuildOptions, prepare?: (socket: Socket) => void) {
     const base = buildConnector(options);
     this.connector = (opts, callback) => {
       const key = originKey(opts.hostname, opts.port, opts.protocol);
@@ -30,7 +31,10 @@ export class ConnectTracker {
         done = true;
         if (socket) state?.connecting.delete(socket);
         if (error) callback(error, null);
-        else callback(null, connected as Socket);
+        else {
+          prepare?.(connected as Socket);
+          callback(null, connected as Socket);
+        }
       }) as unknown as Socket | undefined;
       if (!done && returned && state) {
         socket = returned;

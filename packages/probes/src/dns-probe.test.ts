@@ -7,6 +7,7 @@ import {
   refusedPort,
   skipWithout,
   startDnsmasq,
+  startTxtServer,
   startUdpBlackhole,
 } from './test-support/peers.js';
 
@@ -197,3 +198,42 @@ describe.skipIf(skipWithout(DNSMASQ, 'dns probe tests need dnsmasq'))(
     });
   },
 );
+
+describe('dnsProbe against a hostile name server', () => {
+  const CONTROL = /[\u0000-\u001f\u007f]/;
+
+  it('reports a TXT holding a newline, <0> and ESC escaped: it cannot forge a log line', async () => {
+    const forged = await startTxtServer(['=ns1=\n<0>kernel: forged\u001b[2J\r']);
+    try {
+      for (const transport of ['udp', 'tcp'] as const) {
+        const probe = dnsProbe({ name: NAME, transport });
+        const result = await probe.check({ address: LOOPBACK, port: forged.port }, opts);
+        expect(result._unsafeUnwrap().identity).toBe('=ns1=\\n<0>kernel: forged\\u001b[2J\\r');
+        const strict = dnsProbe({ name: NAME, transport, expect: '=ns1=' });
+        const error = (
+          await strict.check({ address: LOOPBACK, port: forged.port }, opts)
+        )._unsafeUnwrapErr();
+        expect(error.kind).toBe('mismatch');
+        expect(error.message).not.toMatch(CONTROL);
+      }
+    } finally {
+      await forged.close();
+    }
+  });
+
+  it('a 64 KB TXT gives a 256-character identity and a bounded message', async () => {
+    const big = await startTxtServer(Array.from({ length: 250 }, () => 'x'.repeat(255)));
+    try {
+      const probe = dnsProbe({ name: NAME, transport: 'tcp' });
+      const result = await probe.check({ address: LOOPBACK, port: big.port }, opts);
+      expect(result._unsafeUnwrap().identity).toHaveLength(256);
+      const strict = dnsProbe({ name: NAME, transport: 'tcp', expect: 'y' });
+      const error = (
+        await strict.check({ address: LOOPBACK, port: big.port }, opts)
+      )._unsafeUnwrapErr();
+      expect(error.message.length).toBeLessThanOrEqual(512);
+    } finally {
+      await big.close();
+    }
+  });
+});

@@ -1,3 +1,5 @@
+import type { Socket } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpHeaderProbe } from './http-probe.js';
 import {
@@ -9,6 +11,7 @@ import {
   refusedPort,
   skipWithout,
   startNginx,
+  startTcpListener,
   startTrickleServer,
 } from './test-support/peers.js';
 
@@ -224,3 +227,62 @@ describe.skipIf(skipWithout(NGINX, 'http probe tests need nginx'))(
     });
   },
 );
+
+describe('httpHeaderProbe against hostile peers: the deadline holds, the event loop stays free', () => {
+  /** A peer that answers every request with `response` (written at once). */
+  const peer = (response: string) =>
+    startTcpListener(undefined, (socket: Socket) => {
+      socket.once('data', () => socket.write(response));
+    });
+
+  const probeWithin = async (response: string, timeoutMs: number) => {
+    const server = await peer(response);
+    const lag = monitorEventLoopDelay({ resolution: 5 });
+    const probe = httpHeaderProbe({ header: { name: 'x-trace' } });
+    try {
+      lag.enable();
+      const started = performance.now();
+      const result = await probe.check({ address: LOOPBACK, port: server.port }, { timeoutMs });
+      const tookMs = performance.now() - started;
+      lag.disable();
+      return { result, tookMs, lagMs: lag.max / 1e6 };
+    } finally {
+      await probe.close();
+      await server.close();
+    }
+  };
+
+  it.each([
+    ['200,000 tiny headers', `HTTP/1.1 200 OK\r\n${'a:b\r\n'.repeat(200_000)}\r\n`],
+    ['200,000 1xx heads', 'HTTP/1.1 100 Continue\r\na:b\r\n\r\n'.repeat(200_000)],
+    ['one 20 KB header', `HTTP/1.1 200 OK\r\nx-trace: ${'x'.repeat(20_000)}\r\n\r\n`],
+  ])(
+    '%s: settles within the timeout + 50 ms as protocol, loop lag bounded',
+    async (_label, response) => {
+      const { result, tookMs, lagMs } = await probeWithin(response, 100);
+      expect(result._unsafeUnwrapErr()).toMatchObject({
+        kind: 'protocol',
+        message: expect.stringMatching(
+          /LBKIT_HEAD_TOO_LARGE: response head (larger than 16384 bytes|more than 100 headers)/,
+        ),
+      });
+      expect(tookMs).toBeLessThan(150);
+      expect(lagMs).toBeLessThan(100);
+    },
+  );
+
+  it('a long header value within the limits becomes a capped, escaped identity', async () => {
+    const value = `web-1\t${'x'.repeat(10_000)}`;
+    const response = `HTTP/1.1 200 OK\r\nx-trace: ${value}\r\ncontent-length: 0\r\n\r\n`;
+    const { result } = await probeWithin(response, 1000);
+    const identity = result._unsafeUnwrap().identity ?? '';
+    expect(identity).toHaveLength(256);
+    expect(identity.startsWith('web-1\\txxx')).toBe(true);
+  });
+
+  it('refuses bad limits as an invalid probe', async () => {
+    const bad = httpHeaderProbe({ maxHeaderBytes: 10 });
+    const result = await bad.check({ address: LOOPBACK, port: 9 }, { timeoutMs: 100 });
+    expect(result._unsafeUnwrapErr().kind).toBe('internal');
+  });
+});

@@ -10,6 +10,12 @@ import {
   compileHeaderMatch,
   type HeaderMatchOptions,
 } from './header-match.js';
+import {
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MAX_HEADERS,
+  limitResponseHead,
+  type ResponseHeadLimits,
+} from './response-head-limit.js';
 
 /** Options of {@link httpHeaderProbe}. */
 export interface HttpHeaderProbeOptions {
@@ -33,6 +39,13 @@ export interface HttpHeaderProbeOptions {
   readonly header?: HeaderMatchOptions;
   /** Body bytes read at most before the connection is closed instead of drained. Default 65,536. */
   readonly maxBodyBytes?: number;
+  /**
+   * Bytes of a response head (status line and headers) accepted at most; a
+   * larger head fails the check (`protocol`) before the parser reads it. Default 16,384.
+   */
+  readonly maxHeaderBytes?: number;
+  /** Header lines of a response head accepted at most (else `protocol`). Default 100. */
+  readonly maxHeaders?: number;
   /** Reuse connections between checks (keep-alive). Default `true`. */
   readonly keepAlive?: boolean;
   /** Idle keep-alive connections are closed after this. Default 4,000 ms (undici's). */
@@ -78,6 +91,14 @@ export function httpHeaderProbe(options: HttpHeaderProbeOptions = {}): ClosableP
     return invalidProbe(description, 'status must be [min, max] within 100..599');
   }
   if (!(maxBodyBytes >= 0)) return invalidProbe(description, 'maxBodyBytes must be >= 0');
+  const head: ResponseHeadLimits = {
+    maxBytes: options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+    maxHeaders: options.maxHeaders ?? DEFAULT_MAX_HEADERS,
+  };
+  if (!(Number.isInteger(head.maxBytes) && head.maxBytes >= 256))
+    return invalidProbe(description, 'maxHeaderBytes must be an integer >= 256');
+  if (!(Number.isInteger(head.maxHeaders) && head.maxHeaders >= 1))
+    return invalidProbe(description, 'maxHeaders must be an integer >= 1');
   if (options.host !== undefined && /[\s\0]/.test(options.host))
     return invalidProbe(description, 'bad host');
   let header: CompiledHeaderMatch | undefined;
@@ -104,7 +125,7 @@ export function httpHeaderProbe(options: HttpHeaderProbeOptions = {}): ClosableP
     description,
     check: (target, checkOptions) =>
       CheckScope.run(checkOptions, (scope) => {
-        pool ??= createPool(options);
+        pool ??= createPool(options, head);
         dispatch(scope, pool.agent, pool.tracker, target, plan);
       }),
     close: async () => {
@@ -116,21 +137,29 @@ export function httpHeaderProbe(options: HttpHeaderProbeOptions = {}): ClosableP
   };
 }
 
-function createPool(options: HttpHeaderProbeOptions): { agent: Agent; tracker: ConnectTracker } {
+function createPool(
+  options: HttpHeaderProbeOptions,
+  head: ResponseHeadLimits,
+): { agent: Agent; tracker: ConnectTracker } {
   const servername =
     options.servername ?? (options.host !== undefined ? hostName(options.host) : undefined);
-  const tracker = new ConnectTracker({
-    rejectUnauthorized: options.insecure !== true,
-    timeout: options.connectTimeoutMs ?? 10_000,
-    ...(options.ca !== undefined && { ca: options.ca as string | string[] }),
-    ...(servername !== undefined && { servername }),
-  });
+  const tracker = new ConnectTracker(
+    {
+      rejectUnauthorized: options.insecure !== true,
+      timeout: options.connectTimeoutMs ?? 10_000,
+      ...(options.ca !== undefined && { ca: options.ca as string | string[] }),
+      ...(servername !== undefined && { servername }),
+    },
+    (socket) => limitResponseHead(socket, head),
+  );
   const keepAliveTimeout = options.keepAliveTimeoutMs ?? 4_000;
   const agent = new Agent({
     keepAliveTimeout,
     keepAliveMaxTimeout: Math.max(keepAliveTimeout, 60_000),
     pipelining: 1,
     connect: tracker.connector,
+    // Above our own bound, so it never triggers first (undici counts only names and values).
+    maxHeaderSize: head.maxBytes + 1024,
   });
   return { agent, tracker };
 }

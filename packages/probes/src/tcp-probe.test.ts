@@ -55,6 +55,19 @@ describe('tcpProbe on loopback', () => {
     expect(bad._unsafeUnwrapErr().kind).toBe('mismatch');
   });
 
+  it('reports a hostile banner escaped: ESC, BEL and <0> reach no log raw', async () => {
+    const hostile = await startTcpListener('220 <0>\u001b[31mred\u0007 ready\r\n');
+    try {
+      const target = { address: LOOPBACK, port: hostile.port };
+      const ok = await tcpProbe({ expect: '220' }).check(target, { timeoutMs: 1000 });
+      expect(ok._unsafeUnwrap().identity).toBe('220 <0>\\u001b[31mred\\u0007 ready');
+      const bad = await tcpProbe({ expect: '221' }).check(target, { timeoutMs: 1000 });
+      expect(bad._unsafeUnwrapErr().message).not.toMatch(/[\u0000-\u001f]/);
+    } finally {
+      await hostile.close();
+    }
+  });
+
   it('times out waiting for a banner that never comes (whole-check deadline)', async () => {
     const result = await tcpProbe({ send: 'HELO\r\n', expect: '220' }).check(
       { address: LOOPBACK, port: listener.port },

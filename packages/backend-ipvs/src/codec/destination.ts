@@ -123,14 +123,12 @@ export function encodeDestinationEntry(dest: IpvsDestination): Result<AttrSpec, 
     all.push(attrU32(IPVS_DEST_ATTR.ACTIVE_CONNS, dest.activeConnections ?? 0));
     all.push(attrU32(IPVS_DEST_ATTR.INACT_CONNS, dest.inactiveConnections ?? 0));
     all.push(attrU32(IPVS_DEST_ATTR.PERSIST_CONNS, dest.persistentConnections ?? 0));
-    all.push(
-      ...entryTail(
-        { stats: IPVS_DEST_ATTR.STATS, stats64: IPVS_DEST_ATTR.STATS64 },
-        dest.stats,
-        dest.unknownAttributes,
-      ),
+    const tail = entryTail(
+      { stats: IPVS_DEST_ATTR.STATS, stats64: IPVS_DEST_ATTR.STATS64 },
+      dest.stats,
+      dest.unknownAttributes,
     );
-    return attrNest(IPVS_CMD_ATTR.DEST, all);
+    return attrNest(IPVS_CMD_ATTR.DEST, all.concat(tail));
   });
 }
 

@@ -154,15 +154,12 @@ export const encodeServiceRequest = (
  */
 export function encodeServiceEntry(service: IpvsService): Result<AttrSpec, NetlinkError> {
   return serviceAttributes(service.id, service.config).map((children) => {
-    const all = [...children];
-    all.push(
-      ...entryTail(
-        { stats: IPVS_SVC_ATTR.STATS, stats64: IPVS_SVC_ATTR.STATS64 },
-        service.stats,
-        service.unknownAttributes,
-      ),
+    const tail = entryTail(
+      { stats: IPVS_SVC_ATTR.STATS, stats64: IPVS_SVC_ATTR.STATS64 },
+      service.stats,
+      service.unknownAttributes,
     );
-    return attrNest(IPVS_CMD_ATTR.SERVICE, all);
+    return attrNest(IPVS_CMD_ATTR.SERVICE, children.concat(tail));
   });
 }
 

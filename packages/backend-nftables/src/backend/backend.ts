@@ -207,7 +207,7 @@ export function createNftablesBackend(
       if (written.isOk()) {
         afterWrite(written.value, before);
         path = written.value.path;
-        warnings.push(...written.value.warnings);
+        for (const warning of written.value.warnings) warnings.push(warning);
       } else if (written.error.kind === 'rejected') {
         // The change did not fit the kernel's table: someone changed it. Replace it.
         drift.push(`incremental change refused: ${written.error.message}`);
@@ -225,7 +225,7 @@ export function createNftablesBackend(
       }
       operations += whole.value.commands;
       path = whole.value.report.path;
-      warnings.push(...whole.value.report.warnings);
+      for (const warning of whole.value.report.warnings) warnings.push(warning);
     } else if (operations === 0) mode = 'none';
     applied = desired;
     let conntrackDeleted = 0;
@@ -307,7 +307,7 @@ export function createNftablesBackend(
       lastFullCheckMs = lastFullCheck - readStarted;
       if (diff.isErr()) found.push(`read-back failed: ${diff.error.message}`);
       else {
-        found.push(...diff.value.lines.filter((l) => !/ is dormant$/.test(l)));
+        for (const line of diff.value.lines) if (!/ is dormant$/.test(line)) found.push(line);
         if (found.length === 0) {
           verified = diff.value.generation;
           return report([], 'read');

@@ -94,9 +94,14 @@ export function readDnat(
   const prefix = keyParts.slice(0, -1).map(prefixPart);
   const { name: scheduler, mod } = schedulerOf(keyParts[keyParts.length - 1]);
   let elems: readonly unknown[] = [];
+  /** True when `elems` holds only this service's elements (its prefix already matched). */
+  let matched = false;
   if (isObject(map.data) && Array.isArray(map.data.set)) elems = map.data.set;
   else if (typeof map.data === 'string' && map.data.startsWith('@')) {
-    elems = index.maps.get(map.data.slice(1))?.elem ?? [];
+    const named = index.maps.get(map.data.slice(1));
+    const group = named && groupedElements(index, named.name, named.elem, prefix, key);
+    matched = group !== undefined;
+    elems = group ?? named?.elem ?? [];
   }
   const byDest = new Map<string, { address: string; port: number; weight: number }>();
   for (const pair of elems) {
@@ -105,7 +110,7 @@ export function readDnat(
     const parts: unknown[] =
       prefix.length === 0 ? [val] : isObject(val) && Array.isArray(val.concat) ? val.concat : [];
     if (parts.length !== prefix.length + 1) continue;
-    if (!prefix.every((p, i) => matchesPart(p, parts[i], key))) continue;
+    if (!matched && !prefix.every((p, i) => matchesPart(p, parts[i], key))) continue;
     const range = slotRange(parts[parts.length - 1]);
     const dest = readDestination(pair[1], fixedPort);
     if (!range || !dest) continue;
@@ -124,6 +129,66 @@ export function readDnat(
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
+type PrefixPart = ReturnType<typeof prefixPart>;
+
+/** The text a service key gives a prefix (`vip|protocol|port` in the prefix's order). */
+const prefixText = (prefix: readonly PrefixPart[], values: readonly unknown[]): string =>
+  prefix.map((part, i) => String(part === 'vip' ? canonicalVip(values[i]) : values[i])).join('|');
+
+const canonicalVip = (value: unknown): string | undefined =>
+  typeof value === 'string' ? parseAddress(value)?.canonical : undefined;
+
+/** Per index and shared map: its elements grouped by service prefix, built once per read. */
+const groupCache = new WeakMap<NftTableIndex, Map<string, Map<string, unknown[]>>>();
+
+/**
+ * The elements of shared map `name` that belong to the service `key` (its
+ * prefix values match). The map is grouped once per read: filtering it for
+ * every service made reading a table of n services O(n²) (a 10,000-service
+ * read took minutes). `undefined` for a prefix with an unknown part (the
+ * caller scans and matches every element).
+ */
+function groupedElements(
+  index: NftTableIndex,
+  name: string,
+  elems: readonly unknown[],
+  prefix: readonly PrefixPart[],
+  key: ServiceKey,
+): readonly unknown[] | undefined {
+  if (prefix.length === 0 || prefix.some((p) => p === undefined)) return undefined;
+  let maps = groupCache.get(index);
+  if (maps === undefined) {
+    maps = new Map();
+    groupCache.set(index, maps);
+  }
+  const cacheKey = `${name}\u0000${prefix.join('.')}`;
+  let groups = maps.get(cacheKey);
+  if (groups === undefined) {
+    groups = new Map();
+    for (const pair of elems) {
+      if (!Array.isArray(pair) || pair.length !== 2) continue;
+      const { val } = unwrapElem(pair[0]);
+      const parts = isObject(val) && Array.isArray(val.concat) ? val.concat : [];
+      if (parts.length !== prefix.length + 1) continue;
+      const text = prefixText(prefix, parts);
+      const group = groups.get(text);
+      if (group === undefined) groups.set(text, [pair]);
+      else group.push(pair);
+    }
+    maps.set(cacheKey, groups);
+  }
+  const wanted = prefix.map((part) =>
+    part === 'vip' ? key.vip : part === 'protocol' ? key.protocol : key.port,
+  );
+  return groups.get(prefixText(prefix, wanted)) ?? [];
+}
+
+/** Per index: destination counters by service key, built once per read. */
+const counterCache = new WeakMap<NftTableIndex, Map<string, Map<string, CounterValue>>>();
+
+const keyText = (vip: string | undefined, protocol: unknown, port: unknown): string =>
+  `${vip}|${String(protocol)}|${String(port)}`;
+
 /**
  * Per-destination counters of one service, `address|port` -> counter, from
  * sets keyed `vip . l4proto . vport . daddr . dport` whose elements carry
@@ -134,7 +199,17 @@ export function destinationCounters(
   index: NftTableIndex,
   key: ServiceKey,
 ): Map<string, CounterValue> {
-  const out = new Map<string, CounterValue>();
+  let all = counterCache.get(index);
+  if (all === undefined) {
+    all = countersByService(index);
+    counterCache.set(index, all);
+  }
+  return new Map(all.get(keyText(key.vip, key.protocol, key.port)));
+}
+
+/** Every counter set/map read once, grouped by service (a scan per service made a read O(n²)). */
+function countersByService(index: NftTableIndex): Map<string, Map<string, CounterValue>> {
+  const out = new Map<string, Map<string, CounterValue>>();
   for (const map of index.maps.values()) {
     if (map.type.length !== 5 || (map.data !== undefined && map.data !== 'counter')) continue;
     for (const item of map.elem) {
@@ -142,15 +217,23 @@ export function destinationCounters(
       const { val, counter: own } = unwrapElem(pair[0]);
       if (!isObject(val) || !Array.isArray(val.concat) || val.concat.length !== 5) continue;
       const [vip, proto, vport, daddr, dport] = val.concat;
-      if (!matchesPart('vip', vip, key) || proto !== key.protocol || vport !== key.port) continue;
-      const dest = readDestination({ concat: [daddr, dport] }, key.port);
+      const canonical = canonicalVip(vip);
+      if (canonical === undefined || typeof vport !== 'number') continue;
+      const dest = readDestination({ concat: [daddr, dport] }, vport);
       const counter =
         map.data === 'counter'
           ? typeof pair[1] === 'string'
             ? index.counters.get(pair[1])
             : undefined
           : own;
-      if (dest && counter) out.set(`${dest.address}|${dest.port}`, counter);
+      if (!dest || !counter) continue;
+      const id = keyText(canonical, proto, vport);
+      let service = out.get(id);
+      if (service === undefined) {
+        service = new Map();
+        out.set(id, service);
+      }
+      service.set(`${dest.address}|${dest.port}`, counter);
     }
   }
   return out;

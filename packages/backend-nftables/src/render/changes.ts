@@ -110,7 +110,7 @@ function commandsBetween(
   };
   for (const [name, svc] of before) {
     if (!after.has(name)) {
-      stale.push(...svc.elements);
+      for (const e of svc.elements) stale.push(e);
       chainsGone.push({ verb: 'delete', object: 'chain', name: svc.chain });
     }
   }
@@ -120,15 +120,15 @@ function commandsBetween(
       needMap(svc);
       chainsNew.push({ verb: 'add', object: 'chain', chain: { name: svc.chain } });
       addRules(svc);
-      fresh.push(...svc.elements);
+      for (const e of svc.elements) fresh.push(e);
     } else if (!sameService(old, svc)) {
-      stale.push(...staleElements(old, svc));
+      for (const e of staleElements(old, svc)) stale.push(e);
       if (!sameRules(old.rules, svc.rules)) {
         needMap(svc);
         rules.push({ verb: 'flush', object: 'chain', name: svc.chain });
         addRules(svc);
       }
-      fresh.push(...freshElements(old, svc));
+      for (const e of freshElements(old, svc)) fresh.push(e);
     }
   }
   // Deletions first, so keys can move between services; dispatch elements

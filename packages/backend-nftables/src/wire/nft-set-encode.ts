@@ -22,7 +22,8 @@ function udataBytes(items: readonly Udata[]): Uint8Array {
   const parts: number[] = [];
   for (const [type, value] of items) {
     const bytes = value instanceof Uint8Array ? value : udataBytes(value);
-    parts.push(type, bytes.length, ...bytes);
+    parts.push(type, bytes.length);
+    for (const byte of bytes) parts.push(byte);
   }
   return Uint8Array.from(parts);
 }

@@ -118,13 +118,17 @@ const config = fc.record(
   { requiredKeys: ['services'] },
 );
 
+/** Parses with empty configs allowed; without the allow, an empty result must be `incomplete`. */
 function check(text: string): 'ok' | 'err' {
-  const result = parseConfig(text, { file: 'p.yaml' });
+  const result = parseConfig(text, { file: 'p.yaml', allowEmpty: true });
   if (result.isErr()) {
     expect(result.error.length).toBeGreaterThan(0);
     return 'err';
   }
   expectValidModel(result.value);
+  const strict = parseConfig(text, { file: 'p.yaml' });
+  if (result.value.length === 0) expect(strict._unsafeUnwrapErr()[0]?.kind).toBe('incomplete');
+  else expect(strict._unsafeUnwrap()).toEqual(result.value);
   return 'ok';
 }
 
@@ -135,6 +139,18 @@ describe('parseConfig properties', () => {
         check(text);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('odd options (null, numbers, lists) never throw', () => {
+    fc.assert(
+      fc.property(fc.anything(), (options) => {
+        parseConfig('services: [{ name: a, vip: 192.0.2.1, port: 80 }]', options as never);
+      }),
+      { numRuns: 200 },
+    );
+    expect(parseConfig('services: []', null as never)._unsafeUnwrapErr()[0]?.kind).toBe(
+      'incomplete',
     );
   });
 
@@ -165,7 +181,7 @@ describe('parseConfig properties', () => {
     fc.assert(
       fc.property(config, (value) => {
         const text = stringify(value);
-        const result = parseConfig(text, { file: 'p.yaml' });
+        const result = parseConfig(text, { file: 'p.yaml', allowEmpty: true });
         if (result.isOk()) return;
         const lines = text.split('\n').length;
         for (const issue of result.error) {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatConfigIssue } from '../validate/issue.js';
+import { countConfigIssues, formatConfigIssues } from '../validate/issue-list.js';
 import { parseConfig } from './json-config.js';
 
 const testdata = (name: string): string =>
@@ -89,8 +90,10 @@ describe('parseConfig: good input', () => {
     });
   });
 
-  it('accepts an empty services list and option defaults under the file defaults', () => {
-    expect(parseConfig('services: []')._unsafeUnwrap()).toEqual([]);
+  it('accepts an empty config only when allowed, and option defaults under the file defaults', () => {
+    expect(parseConfig('services: []', { allowEmpty: true })._unsafeUnwrap()).toEqual([]);
+    expect(parseConfig('', { allowEmpty: true })._unsafeUnwrap()).toEqual([]);
+    expect(parseConfig('services: []')._unsafeUnwrapErr()[0]?.kind).toBe('incomplete');
     const text =
       'defaults: { health: { rise: 5 } }\nservices: [{ name: a, vip: 192.0.2.1, port: 1 }]';
     const [service] = parseConfig(text, {
@@ -117,24 +120,29 @@ describe('parseConfig: good input', () => {
 describe('parseConfig: bad input names file:line', () => {
   it('reports every problem of the hostile sample with its line', () => {
     expect(messages(testdata('hostile.yaml'), 'hostile.yaml')).toEqual([
-      'hostile.yaml:3: services[0]: name "x; delete table inet fw" is invalid: use a letter, then up to 31 letters, digits, "_" or "-"',
-      'hostile.yaml:7: service "web": vip "1.2.3" is not an IPv4 or IPv6 address',
-      'hostile.yaml:8: service "web": port must be an integer 1..65535, got 99999',
-      'hostile.yaml:9: service "web": unknown field prot',
-      'hostile.yaml:12: service "web": destination "a": address "010.0.0.1" has a leading zero (ambiguous: octal to some tools, decimal to others)',
-      'hostile.yaml:13: service "web": destination "a": weight must be an integer 0..65535, got NaN',
-      'hostile.yaml:14: service name "web" is already used by services[1] (line 6)',
+      'hostile.yaml:3: name: "x; delete table inet fw" is invalid: use a letter, then up to 31 letters, digits, "_" or "-"',
+      'hostile.yaml:7: vip: "1.2.3" is not an IPv4 or IPv6 address (service "web")',
+      'hostile.yaml:8: port: must be an integer 1..65535, got 99999 (service "web")',
+      'hostile.yaml:9: prot: unknown field (service "web")',
+      'hostile.yaml:12: address: "010.0.0.1" has a leading zero (ambiguous: octal to some tools, decimal to others) (service "web", destination "a")',
+      'hostile.yaml:13: weight: must be an integer 0..65535, got NaN (service "web", destination "a")',
+      'hostile.yaml:14: name: "web" is already used by another service on line 6',
     ]);
   });
 
   it.each([
-    ['empty file', '', 'lb.yaml: config is empty'],
-    ['only comments', '# nothing\n# here\n', 'config is empty'],
+    [
+      'empty file',
+      '',
+      'lb.yaml: the config is empty (or only comments); applying it would remove services',
+    ],
+    ['only comments', '# nothing\n# here\n', 'the config is empty'],
+    ['an empty services list', 'services: []', 'lb.yaml:1: "services" is empty'],
     ['a scalar', '42', 'config must be an object'],
     ['a list', '[1, 2]', 'config must be an object'],
-    ['no services', 'defaults: {}', 'lb.yaml:1: "services" is missing'],
-    ['services not a list', 'services: { a: 1 }', 'lb.yaml:1: "services" must be a list'],
-    ['unknown top-level key', 'services: []\nservice: []', 'lb.yaml:2: unknown field "service"'],
+    ['no services', 'defaults: {}', 'lb.yaml:1: services: is missing'],
+    ['services not a list', 'services: { a: 1 }', 'lb.yaml:1: services: must be a list'],
+    ['unknown top-level key', 'services: []\nservice: []', 'lb.yaml:2: service: unknown field'],
     ['bad YAML', 'services: [\n  {', 'lb.yaml:2:'],
     ['tab indentation', 'services:\n\t- name: a', 'lb.yaml:2: Tabs are not allowed as indentation'],
     [
@@ -146,45 +154,45 @@ describe('parseConfig: bad input names file:line', () => {
     [
       'bad defaults',
       'defaults:\n  health:\n    rise: 0\nservices: []',
-      'lb.yaml:3: defaults.health.rise must be an integer 1..100, got 0',
+      'lb.yaml:3: defaults.health.rise: must be an integer 1..100, got 0',
     ],
     [
       'unknown defaults key',
       'defaults:\n  name: x\nservices: []',
-      'lb.yaml:2: unknown field defaults.name',
+      'lb.yaml:2: defaults.name: unknown field',
     ],
     [
       '__proto__ key',
       'services:\n  - name: a\n    vip: 192.0.2.1\n    port: 1\n    __proto__: { x: 1 }',
-      'lb.yaml:5: service "a": unknown field __proto__',
+      'lb.yaml:5: __proto__: unknown field (service "a")',
     ],
     [
       'huge number',
       'services: [{ name: a, vip: 192.0.2.1, port: 1e400 }]',
-      'port must be an integer 1..65535, got Infinity',
+      'port: must be an integer 1..65535, got Infinity (service "a")',
     ],
     ['hex number', 'services: [{ name: a, vip: 192.0.2.1, port: 0x10000 }]', 'got 65536'],
     ['port as string', 'services: [{ name: a, vip: 192.0.2.1, port: "80" }]', 'got "80"'],
     [
       'vip as number',
       'services: [{ name: a, vip: 3232235521, port: 80 }]',
-      'vip must be an IP address, got 3232235521',
+      'vip: must be an IP address, got 3232235521 (service "a")',
     ],
     [
       'unicode name',
       'services: [{ name: wéb, vip: 192.0.2.1, port: 80 }]',
-      'name "wéb" is invalid',
+      'name: "wéb" is invalid',
     ],
-    ['null service', 'services:\n  -\n  - 5', 'services[1] must be an object, got 5'],
+    ['null service', 'services:\n  -\n  - 5', 'lb.yaml:3: must be an object, got 5'],
     [
       'missing name, line of the object',
       'services:\n  - vip: 192.0.2.1\n    port: 80',
-      'lb.yaml:2: services[0]: name is missing',
+      'lb.yaml:2: name: is missing',
     ],
     [
       'merge key',
       'services:\n  - <<: { port: 80 }\n    name: a\n    vip: 192.0.2.1\n    port: 80',
-      'lb.yaml:2: service "a": unknown field',
+      'lb.yaml:2: ["<<"]: unknown field (service "a")',
     ],
     [
       'alias bomb',
@@ -198,6 +206,18 @@ describe('parseConfig: bad input names file:line', () => {
       found.join('\n'),
     ).toBe(true);
     expect(found.every((m) => m.startsWith('lb.yaml'))).toBe(true);
+    expect(found.some((m) => /services\[|destinations\[/.test(m))).toBe(false);
+  });
+
+  it('130,000 bad services: no stack overflow, the issues capped and counted', () => {
+    const text = JSON.stringify({ services: Array.from({ length: 130_000 }, () => 1) });
+    const issues = parseConfig(text, { file: 'big.json' })._unsafeUnwrapErr();
+    expect(issues).toHaveLength(1001);
+    expect(countConfigIssues(issues)).toBe(130_000);
+    expect(formatConfigIssues(issues, 1)).toEqual([
+      'big.json:1: must be an object, got 1',
+      'big.json: and 129,999 more problems',
+    ]);
   });
 
   it('refuses a non-string without throwing', () => {

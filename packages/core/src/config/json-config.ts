@@ -20,12 +20,13 @@ import { err, ok, type Result } from 'neverthrow';
 import type { Service } from '../model.js';
 import type { ServiceDefaults, ServiceInput } from '../validate/input.js';
 import { type ConfigIssue, configIssue, showValue } from '../validate/issue.js';
+import { IssueList } from '../validate/issue-list.js';
 import {
   applyServiceDefaults,
   validateServiceDefaults,
   validateServices,
 } from '../validate/validate-services.js';
-import { sortByLine } from './rules-file.js';
+import { incompleteIssue, optionsOf } from './loader-options.js';
 import { parseYamlSource } from './yaml-source.js';
 
 /** Options of `parseConfig`. */
@@ -34,6 +35,11 @@ export interface ConfigOptions {
   readonly file?: string;
   /** Defaults under the file's own `defaults` (the file wins). Default none. */
   readonly defaults?: ServiceDefaults;
+  /**
+   * Accept a config whose `services` list is empty. Default false: it would
+   * remove every service (kind `incomplete`).
+   */
+  readonly allowEmpty?: boolean;
 }
 
 /** The top-level keys of a structured config. */
@@ -44,61 +50,57 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * Parses a JSON or YAML config into validated services, or every issue with
- * its `file:line`. Never throws; never a partial load.
+ * its `file:line` (at most `MAX_CONFIG_ISSUES`, then one `more`). Never
+ * throws; never a partial load.
  */
 export function parseConfig(
   text: string,
-  options: ConfigOptions = {},
+  config?: ConfigOptions,
 ): Result<readonly Service[], readonly ConfigIssue[]> {
+  const options = optionsOf(config);
   const parsed = parseYamlSource(text, options.file);
   if (parsed.isErr()) return err(parsed.error);
   const { value, sources } = parsed.value;
   if (value === null || value === undefined) {
-    return err([
-      configIssue(
-        'invalid',
-        'config is empty: expected an object with a "services" list',
-        [],
-        sources,
-      ),
-    ]);
+    if (options.allowEmpty === true) return ok([]);
+    return err([incompleteIssue('the config is empty (or only comments)', options.file)]);
   }
   if (!isObject(value)) {
     const message = `config must be an object with a "services" list, got ${showValue(value)}`;
     return err([configIssue('invalid', message, [], sources)]);
   }
-  const issues: ConfigIssue[] = [];
+  const issues = new IssueList();
   for (const key of Object.keys(value)) {
     if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
-      issues.push(
-        configIssue(
-          'invalid',
-          `unknown field ${showValue(key)} (expected defaults, services)`,
-          [key],
-          sources,
-        ),
+      issues.add(
+        configIssue('invalid', 'unknown field (expected defaults, services)', [key], sources),
       );
     }
   }
   let defaults: ServiceDefaults = {};
   if (options.defaults !== undefined) {
     const checked = validateServiceDefaults(options.defaults);
-    if (checked.isErr()) issues.push(...checked.error);
+    if (checked.isErr()) issues.addAll(checked.error);
     else defaults = checked.value;
   }
   if (value['defaults'] !== undefined) {
     const checked = validateServiceDefaults(value['defaults'] as ServiceDefaults, sources);
-    if (checked.isErr()) issues.push(...checked.error);
+    if (checked.isErr()) issues.addAll(checked.error);
     else defaults = applyServiceDefaults(defaults, checked.value);
   }
   const services = value['services'];
   if (!Array.isArray(services)) {
     const message =
       services === undefined || services === null
-        ? '"services" is missing: expected a list of services'
-        : `"services" must be a list, got ${showValue(services)}`;
-    issues.push(configIssue('invalid', message, ['services'], sources));
-    return err(sortByLine(issues));
+        ? 'is missing: expected a list of services'
+        : `must be a list, got ${showValue(services)}`;
+    issues.add(configIssue('invalid', message, ['services'], sources));
+    return err(issues.toArray());
+  }
+  if (services.length === 0 && issues.count === 0 && options.allowEmpty !== true) {
+    return err([
+      incompleteIssue('"services" is empty', options.file, sources.lineOf(['services'])),
+    ]);
   }
   const merged = services.map((service: unknown) =>
     isObject(service)
@@ -106,7 +108,7 @@ export function parseConfig(
       : service,
   ) as ServiceInput[];
   const validated = validateServices(merged, sources);
-  if (validated.isErr()) issues.push(...validated.error);
-  if (issues.length > 0 || validated.isErr()) return err(sortByLine(issues));
+  if (validated.isErr()) issues.addAll(validated.error);
+  if (issues.count > 0 || validated.isErr()) return err(issues.toArray());
   return ok(validated.value);
 }

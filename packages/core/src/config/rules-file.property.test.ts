@@ -69,14 +69,18 @@ const file = fc
   .tuple(fc.array(fc.oneof({ weight: 4, arbitrary: goodishLine }, anyLine), { maxLength: 12 }), eol)
   .map(([lines, nl]) => lines.join(nl));
 
+/** Parses with empty files allowed; without the allow, an empty result must be `incomplete`. */
 function check(text: string): 'ok' | 'err' {
-  const result = parseRulesFile(text, { file: 'p.rules' });
+  const result = parseRulesFile(text, { file: 'p.rules', allowEmpty: true });
   if (result.isErr()) {
     expect(result.error.length).toBeGreaterThan(0);
     for (const issue of result.error) expect(issue.file).toBe('p.rules');
     return 'err';
   }
   expectValidModel(result.value);
+  const strict = parseRulesFile(text, { file: 'p.rules' });
+  if (result.value.length === 0) expect(strict._unsafeUnwrapErr()[0]?.kind).toBe('incomplete');
+  else expect(strict._unsafeUnwrap()).toEqual(result.value);
   return 'ok';
 }
 
@@ -103,10 +107,20 @@ describe('parseRulesFile properties', () => {
     expect(outcomes.err).toBeGreaterThan(20);
   });
 
+  it('odd options (null, numbers, lists) never throw', () => {
+    fc.assert(
+      fc.property(fc.anything(), (options) => {
+        parseRulesFile('a|192.0.2.1|80|n|198.51.100.1\n', options as never);
+      }),
+      { numRuns: 200 },
+    );
+    expect(parseRulesFile('a|192.0.2.1|80|n|198.51.100.1\n', null as never).isOk()).toBe(true);
+  });
+
   it('every issue of a file with bad lines carries a line number', () => {
     fc.assert(
       fc.property(fc.array(anyLine, { minLength: 1, maxLength: 8 }), (lines) => {
-        const result = parseRulesFile(lines.join('\n'), { file: 'p.rules' });
+        const result = parseRulesFile(lines.join('\n'), { file: 'p.rules', allowEmpty: true });
         if (result.isErr()) {
           for (const issue of result.error) {
             expect(issue.line).toBeGreaterThanOrEqual(1);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatConfigIssue } from '../validate/issue.js';
-import { parseRulesFile } from './rules-file.js';
+import { countConfigIssues, formatConfigIssues } from '../validate/issue-list.js';
+import { parseRulesFile, RULES_FIELDS } from './rules-file.js';
 
 const testdata = (name: string): string =>
   readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
@@ -24,11 +25,29 @@ describe('parseRulesFile: good input', () => {
       { name: 'mx1', address: '198.51.100.11', port: 587, weight: 1 },
       { name: 'mx2', address: '198.51.100.12', port: 587, weight: 3 },
     ]);
+    // Weights 1 and 3 under rr would be ignored: a service with different weights gets wrr.
     expect(submission).toMatchObject({
       key: { protocol: 'tcp' },
       probe: { kind: 'tcp' },
-      scheduler: 'rr',
+      scheduler: 'wrr',
     });
+    expect(services[0]?.scheduler).toBe('rr');
+  });
+
+  it('keeps an explicit scheduler even when the weights differ', () => {
+    const text = 'a|192.0.2.1|80|n|198.51.100.1|1\na|192.0.2.1|80|m|198.51.100.2|5\n';
+    expect(parseRulesFile(text)._unsafeUnwrap()[0]?.scheduler).toBe('wrr');
+    const rr = parseRulesFile(text, { defaults: { scheduler: 'rr' } });
+    expect(rr._unsafeUnwrap()[0]?.scheduler).toBe('rr');
+    const equal = 'a|192.0.2.1|80|n|198.51.100.1|2\na|192.0.2.1|80|m|198.51.100.2|2\n';
+    expect(parseRulesFile(equal)._unsafeUnwrap()[0]?.scheduler).toBe('rr');
+  });
+
+  it('reads port 080 and 80 as the same port of one service', () => {
+    const text = 'a|192.0.2.1|080|n|198.51.100.1\na|192.0.2.1|80|m|198.51.100.2\n';
+    const [service] = parseRulesFile(text)._unsafeUnwrap();
+    expect(service?.key.port).toBe(80);
+    expect(service?.destinations.map((d) => d.port)).toEqual([80, 80]);
   });
 
   it('tolerates CRLF, lone CR, a BOM, tabs and spaces around fields', () => {
@@ -53,8 +72,12 @@ describe('parseRulesFile: good input', () => {
     ['an empty file', ''],
     ['only blank lines', '\n\n  \r\n\t\n'],
     ['only comments', '# a\n   # b\n#svc|vip|port|node|ip\n'],
-  ])('reads %s as no services', (_label, text) => {
-    expect(parseRulesFile(text)._unsafeUnwrap()).toEqual([]);
+  ])('refuses %s (it would remove every service) unless allowEmpty', (_label, text) => {
+    const [issue, ...rest] = parseRulesFile(text, { file: 'lb.rules' })._unsafeUnwrapErr();
+    expect(rest).toEqual([]);
+    expect(issue).toMatchObject({ kind: 'incomplete', file: 'lb.rules' });
+    expect(formatConfigIssue(issue!)).toMatch(/^lb\.rules: the file has no service lines/);
+    expect(parseRulesFile(text, { allowEmpty: true })._unsafeUnwrap()).toEqual([]);
   });
 
   it('applies defaults over the format (protocol tcp, probe tcp)', () => {
@@ -91,15 +114,15 @@ describe('parseRulesFile: good input', () => {
 describe('parseRulesFile: bad input names file:line and loads nothing', () => {
   it('rejects every line of the hostile sample, each with its line', () => {
     expect(messages(testdata('hostile.rules'), 'hostile.rules')).toEqual([
-      'hostile.rules:2: services[0]: name "x; delete table inet fw" is invalid: use a letter, then up to 31 letters, digits, "_" or "-"',
-      'hostile.rules:3: service "web": destinations[0]: name "a\\"; flush ruleset; \\"" is invalid: use a letter, then up to 31 letters, digits, "_" or "-"',
-      'hostile.rules:3: service "web": 192.0.2.1:80/tcp is already used by services[0] (line 2)',
-      'hostile.rules:4: service "web": destination "b": address "1.2.3" is not an IPv4 or IPv6 address',
-      'hostile.rules:5: service "web": destination "c": address "010.0.0.1" has a leading zero (ambiguous: octal to some tools, decimal to others)',
-      'hostile.rules:6: service "web": destination "d": address 2001:db8::1 is IPv6 but the VIP 192.0.2.1 is IPv4; a service never mixes families',
-      'hostile.rules:7: service "web": line 7 has vip "192.0.2.2" port "80", but line 3 has vip "192.0.2.1" port "80"; lines of one service must agree (services are never merged)',
-      'hostile.rules:8: service "dns": port must be an integer 1..65535, got "99999999999999999999"',
-      'hostile.rules:9: service "dns": destination "ns2": weight must be an integer 0..65535, got "-1"',
+      'hostile.rules:2: svc: "x; delete table inet fw" is invalid: use a letter, then up to 31 letters, digits, "_" or "-"',
+      'hostile.rules:3: node: "a\\"; flush ruleset; \\"" is invalid: use a letter, then up to 31 letters, digits, "_" or "-" (service "web")',
+      'hostile.rules:3: vip: 192.0.2.1:80/tcp is already used by another service on line 2 (service "web")',
+      'hostile.rules:4: ip: "1.2.3" is not an IPv4 or IPv6 address (service "web", destination "b")',
+      'hostile.rules:5: ip: "010.0.0.1" has a leading zero (ambiguous: octal to some tools, decimal to others) (service "web", destination "c")',
+      'hostile.rules:6: ip: 2001:db8::1 is IPv6 but the VIP 192.0.2.1 is IPv4; a service never mixes families (service "web", destination "d")',
+      'hostile.rules:7: vip: line 7 has vip "192.0.2.2" port "80", but line 3 has vip "192.0.2.1" port "80"; lines of one service must agree, services are never merged (service "web")',
+      'hostile.rules:8: port: must be an integer 1..65535, got "99999999999999999999" (service "dns")',
+      'hostile.rules:9: weight: must be an integer 0..65535, got "-1" (service "dns", destination "ns2")',
       'hostile.rules:10: expected 5 or 6 fields svc|vip|port|node|ip[|weight], found 3',
     ]);
   });
@@ -110,42 +133,42 @@ describe('parseRulesFile: bad input names file:line and loads nothing', () => {
     [
       'empty weight',
       'a|192.0.2.1|80|n|198.51.100.1|',
-      'weight must be an integer 0..65535, got ""',
+      'weight: must be an integer 0..65535, got ""',
     ],
     ['weight 1.5', 'a|192.0.2.1|80|n|198.51.100.1|1.5', 'got "1.5"'],
     ['weight 70000', 'a|192.0.2.1|80|n|198.51.100.1|70000', 'got 70000'],
     [
       'port 0x50',
       'a|192.0.2.1|0x50|n|198.51.100.1',
-      'port must be an integer 1..65535, got "0x50"',
+      'port: must be an integer 1..65535, got "0x50"',
     ],
     ['port NaN', 'a|192.0.2.1|NaN|n|198.51.100.1', 'got "NaN"'],
     ['port 1e3', 'a|192.0.2.1|1e3|n|198.51.100.1', 'got "1e3"'],
     ['port empty', 'a|192.0.2.1||n|198.51.100.1', 'got ""'],
-    ['vip 1', 'a|1|80|n|198.51.100.1', 'vip "1" is not an IPv4 or IPv6 address'],
+    ['vip 1', 'a|1|80|n|198.51.100.1', 'vip: "1" is not an IPv4 or IPv6 address'],
     ['vip with zone', 'a|fe80::1%eth0|80|n|fe80::2', 'zones are not allowed'],
-    ['unicode name', 'wéb|192.0.2.1|80|n|198.51.100.1', 'name "wéb" is invalid'],
-    ['name with tab inside', 'a\tb|192.0.2.1|80|n|198.51.100.1', 'name "a\\tb" is invalid'],
-    ['NUL in name', 'a\u0000|192.0.2.1|80|n|198.51.100.1', 'name "a\\u0000" is invalid'],
+    ['unicode name', 'wéb|192.0.2.1|80|n|198.51.100.1', 'svc: "wéb" is invalid'],
+    ['name with tab inside', 'a\tb|192.0.2.1|80|n|198.51.100.1', 'svc: "a\\tb" is invalid'],
+    ['NUL in name', 'a\u0000|192.0.2.1|80|n|198.51.100.1', 'svc: "a\\u0000" is invalid'],
     [
       'duplicate node',
       'a|192.0.2.1|80|n|198.51.100.1\na|192.0.2.1|80|n|198.51.100.2',
-      'is already used by services[0].destinations[0] (line 2)',
+      'node: "n" is already used by another destination on line 2',
     ],
     [
       'duplicate ip',
       'a|192.0.2.1|80|n|198.51.100.1\na|192.0.2.1|80|m|198.51.100.1',
-      '198.51.100.1:80 is already used',
+      'ip: 198.51.100.1:80 is already used by destination "n" on line 2',
     ],
     [
       'same key, two names',
       'a|192.0.2.1|80|n|198.51.100.1\nb|192.0.2.1|80|n|198.51.100.1',
-      '192.0.2.1:80/tcp is already used by service "a" at services[0] (line 2)',
+      'vip: 192.0.2.1:80/tcp is already used by service "a" on line 2',
     ],
     [
       'port changes',
       'a|192.0.2.1|80|n|198.51.100.1\na|192.0.2.1|81|m|198.51.100.2',
-      'line 3 has vip "192.0.2.1" port "81", but line 2',
+      'port: line 3 has vip "192.0.2.1" port "81", but line 2',
     ],
   ])('%s', (_label, text, message) => {
     const found = messages(`# header\n${text}`);
@@ -154,6 +177,7 @@ describe('parseRulesFile: bad input names file:line and loads nothing', () => {
       found.join('\n'),
     ).toBe(true);
     expect(found.every((m) => /^lb\.rules:\d+: /.test(m))).toBe(true);
+    expect(found.some((m) => /services\[|destinations\[/.test(m))).toBe(false);
   });
 
   it('refuses a non-string without throwing', () => {
@@ -181,8 +205,26 @@ describe('parseRulesFile: bad input names file:line and loads nothing', () => {
       {
         kind: 'invalid',
         path: 'defaults.scheduler',
-        message: 'defaults.scheduler must be one of rr, wrr, random, sh, mh, lc, wlc, got "best"',
+        field: 'defaults.scheduler',
+        message: 'must be one of rr, wrr, random, sh, mh, lc, wlc, got "best"',
       },
+    ]);
+  });
+});
+
+describe('parseRulesFile: huge bad input gives a short, clean error', () => {
+  it('130,000 bad lines: no stack overflow, 1,000 issues kept, the rest counted', () => {
+    const text = `${Array.from({ length: 130_000 }, (_, i) => `garbage${i}`).join('\n')}\n`;
+    const issues = parseRulesFile(text, { file: 'big.rules' })._unsafeUnwrapErr();
+    expect(issues).toHaveLength(1001);
+    expect(issues.at(-1)).toMatchObject({ kind: 'more', file: 'big.rules', omitted: 129_000 });
+    expect(countConfigIssues(issues)).toBe(130_000);
+    expect(formatConfigIssues(issues, 10)).toEqual([
+      ...Array.from(
+        { length: 10 },
+        (_, i) => `big.rules:${i + 1}: expected 5 or 6 fields ${RULES_FIELDS}, found 1`,
+      ),
+      'big.rules: and 129,990 more problems',
     ]);
   });
 });

@@ -10,7 +10,8 @@
  * Lines with the same `svc` form one service. Additions over the vendor's
  * parser: `#` comments (whole-line and trailing), an optional 6th field
  * `weight`, CRLF (and lone CR, like Python's universal newlines), a leading
- * BOM, whitespace around each field. Any problem makes the whole load fail.
+ * BOM, whitespace around each field. Any problem makes the whole load fail,
+ * and so does a file without any service unless `allowEmpty` is set.
  */
 import { err, ok, type Result } from 'neverthrow';
 import { parseAddress } from '../address.js';
@@ -19,15 +20,18 @@ import type { DestinationInput, ServiceDefaults, ServiceInput } from '../validat
 import {
   type ConfigIssue,
   configIssue,
+  fieldOf,
   type SourceMap,
   type SourcePath,
   showValue,
 } from '../validate/issue.js';
+import { IssueList } from '../validate/issue-list.js';
 import {
   applyServiceDefaults,
   validateServiceDefaults,
   validateServices,
 } from '../validate/validate-services.js';
+import { incompleteIssue, optionsOf } from './loader-options.js';
 
 /** Options of `parseRulesFile`. */
 export interface RulesFileOptions {
@@ -38,6 +42,12 @@ export interface RulesFileOptions {
    * format's own: protocol `tcp`, probe `{ kind: 'tcp' }`. Default none.
    */
   readonly defaults?: ServiceDefaults;
+  /**
+   * Accept text without any service (empty, blank or only comments). Default
+   * false: such a file would remove every service, which is what a file
+   * emptied or half-written at the wrong moment looks like (kind `incomplete`).
+   */
+  readonly allowEmpty?: boolean;
 }
 
 /** The format's fields, for messages. */
@@ -55,6 +65,23 @@ interface Group {
 /** Decimal digits become a number (short enough to be exact); anything else stays text, so the message shows it. */
 const numberField = (text: string): number | string =>
   /^[0-9]{1,6}$/.test(text) ? Number(text) : text;
+
+/** The rules format's column for a path of the services it builds (`node` for a destination name). */
+const SERVICE_COLUMNS: Readonly<Record<string, string>> = { name: 'svc', vip: 'vip', port: 'port' };
+const DESTINATION_COLUMNS: Readonly<Record<string, string>> = {
+  name: 'node',
+  address: 'ip',
+  weight: 'weight',
+};
+
+function columnOf(path: SourcePath): string | undefined {
+  if (path[0] === 'services' && typeof path[1] === 'number') {
+    if (path.length === 3) return SERVICE_COLUMNS[String(path[2])] ?? fieldOf(path);
+    if (path[2] === 'destinations' && typeof path[3] === 'number' && path.length === 5)
+      return DESTINATION_COLUMNS[String(path[4])] ?? fieldOf(path);
+  }
+  return fieldOf(path);
+}
 
 const canonicalVip = (text: string): string => parseAddress(text)?.canonical ?? text;
 
@@ -75,14 +102,14 @@ const contentOf = (line: string): string => {
  */
 export function parseRulesFile(
   text: string,
-  options: RulesFileOptions = {},
+  options?: RulesFileOptions,
 ): Result<readonly Service[], readonly ConfigIssue[]> {
-  const { file } = options;
+  const { file, ...rest } = optionsOf(options);
   const at = (line: number | undefined): SourceMap => ({
     ...(file !== undefined ? { file } : {}),
     lineOf: () => line,
   });
-  const issues: ConfigIssue[] = [];
+  const issues = new IssueList();
   if (typeof text !== 'string') {
     return err([
       configIssue(
@@ -101,7 +128,7 @@ export function parseRulesFile(
     const fields = content.split('|').map((field) => field.trim());
     if (fields.length !== 5 && fields.length !== 6) {
       const message = `expected 5 or 6 fields ${RULES_FIELDS}, found ${fields.length}`;
-      issues.push(configIssue('syntax', message, [], at(line)));
+      issues.add(configIssue('syntax', message, [], at(line)));
       continue;
     }
     const [svc = '', vip = '', port = '', node = '', ip = '', weight] = fields;
@@ -109,13 +136,17 @@ export function parseRulesFile(
     if (group === undefined) {
       group = { index: groups.size, line, vip, port, destinations: [], lines: [] };
       groups.set(svc, group);
-    } else if (canonicalVip(group.vip) !== canonicalVip(vip) || group.port !== port) {
-      const message =
-        `service ${showValue(svc)}: line ${line} has vip ${showValue(vip)} port ${showValue(port)}, ` +
-        `but line ${group.line} has vip ${showValue(group.vip)} port ${showValue(group.port)}; ` +
-        'lines of one service must agree (services are never merged)';
-      issues.push(configIssue('duplicate', message, ['services', group.index, 'vip'], at(line)));
-      continue;
+    } else {
+      const vipDiffers = canonicalVip(group.vip) !== canonicalVip(vip);
+      if (vipDiffers || numberField(group.port) !== numberField(port)) {
+        const message =
+          `line ${line} has vip ${showValue(vip)} port ${showValue(port)}, ` +
+          `but line ${group.line} has vip ${showValue(group.vip)} port ${showValue(group.port)}; ` +
+          `lines of one service must agree, services are never merged (service ${showValue(svc)})`;
+        const path = ['services', group.index, vipDiffers ? 'vip' : 'port'];
+        issues.add(configIssue('duplicate', message, path, { ...at(line), fieldOf: columnOf }));
+        continue;
+      }
     }
     group.destinations.push({
       name: node,
@@ -124,18 +155,23 @@ export function parseRulesFile(
     });
     group.lines.push(line);
   }
-  return finish([...groups.entries()], issues, options);
+  if (groups.size === 0 && issues.count === 0 && rest.allowEmpty !== true) {
+    return err([
+      incompleteIssue('the file has no service lines (it is empty or only comments)', file),
+    ]);
+  }
+  return finish([...groups.entries()], issues, { ...rest, ...(file !== undefined && { file }) });
 }
 
 function finish(
   groups: readonly [string, Group][],
-  issues: ConfigIssue[],
+  issues: IssueList,
   options: RulesFileOptions,
 ): Result<readonly Service[], readonly ConfigIssue[]> {
   let defaults: ServiceDefaults = { protocol: 'tcp', probe: { kind: 'tcp' } };
   if (options.defaults !== undefined) {
     const checked = validateServiceDefaults(options.defaults);
-    if (checked.isErr()) issues.push(...checked.error);
+    if (checked.isErr()) issues.addAll(checked.error);
     else defaults = { ...defaults, ...checked.value };
   }
   const inputs: ServiceInput[] = groups.map(([name, group]) =>
@@ -154,13 +190,10 @@ function finish(
       if (path[2] === 'destinations' && typeof path[3] === 'number') return group?.lines[path[3]];
       return group?.line;
     },
+    fieldOf: columnOf,
   };
   const validated = validateServices(inputs, sources);
-  if (validated.isErr()) issues.push(...validated.error);
-  if (issues.length > 0) return err(sortByLine(issues));
-  return validated.isOk() ? ok(validated.value) : err(issues);
+  if (validated.isErr()) issues.addAll(validated.error);
+  if (issues.count > 0) return err(issues.toArray());
+  return validated.isOk() ? ok(validated.value) : err(issues.toArray());
 }
-
-/** Issues in file order (issues without a line first, e.g. from `defaults`); stable. */
-export const sortByLine = (issues: readonly ConfigIssue[]): ConfigIssue[] =>
-  [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));

@@ -11,6 +11,7 @@ import {
   type SourceMap,
   type SourcePath,
 } from '../validate/issue.js';
+import { IssueList } from '../validate/issue-list.js';
 
 /** Most aliases one document may expand (guards against "billion laughs"). */
 export const MAX_ALIASES = 100;
@@ -62,11 +63,11 @@ export function parseYamlSource(
     return err([configIssue('syntax', `cannot parse: ${String(error)}`, [], at(undefined))]);
   }
   if (doc.errors.length > 0) {
-    return err(
-      doc.errors.map((e) =>
-        configIssue('syntax', shortMessage(e.message), [], at(e.linePos?.[0].line)),
-      ),
-    );
+    const issues = new IssueList();
+    for (const e of doc.errors) {
+      issues.add(configIssue('syntax', shortMessage(e.message), [], at(e.linePos?.[0].line)));
+    }
+    return err(issues.toArray());
   }
   try {
     const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIASES });

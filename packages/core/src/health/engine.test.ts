@@ -1,9 +1,12 @@
+import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_HEALTH, type HealthSettings, type ProbeSpec } from '../model.js';
+import type { Probe, ProbeError, ProbeOk } from '../probe.js';
 import { createScriptedProbes } from '../testing/scripted-probe.js';
 import { stableJson } from './check-key.js';
 import { createHealthEngine } from './engine.js';
-import type { CheckDefinition } from './types.js';
+import { MAX_IDENTITY_CHARS } from './safe-text.js';
+import type { CheckDefinition, CheckResult } from './types.js';
 
 const settings: HealthSettings = {
   ...DEFAULT_HEALTH,
@@ -189,5 +192,49 @@ describe('health engine', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(engine.status(d.key)!.runs).toBeGreaterThan(5);
     engine.stop();
+  });
+
+  it('escapes and caps what a probe reports before it enters an event (forged TXT, 64 KB text)', async () => {
+    const forged = `=ns1=\n<0>forged line\u001b[2J${'x'.repeat(65_536)}`;
+    const answers: Array<() => ResultAsync<ProbeOk, ProbeError>> = [
+      () => okAsync({ latencyMs: 1, identity: forged }),
+      () => errAsync({ kind: 'mismatch', message: forged, latencyMs: 1 }),
+      () => errAsync({ kind: '<0>evil\n' as never, message: 'x', latencyMs: 1 }),
+      () => {
+        throw new Error(forged);
+      },
+    ];
+    let call = 0;
+    const probe: Probe = {
+      description: 'hostile',
+      check: () => answers[Math.min(call++, answers.length - 1)]!(),
+    };
+    const engine = createHealthEngine({ probes: () => probe, random: () => 0 });
+    const results: CheckResult[] = [];
+    const reasons: string[] = [];
+    engine.on('result', (r) => results.push(r.result));
+    engine.on('transition', (t) => reasons.push(t.reason));
+    engine.update([
+      def('198.51.100.1', { interval: 100, fastInterval: 100, downInterval: 100, fall: 1 }),
+    ]);
+    await vi.advanceTimersByTimeAsync(450);
+    engine.stop();
+    expect(results.length).toBeGreaterThanOrEqual(4);
+    const texts = [
+      ...results.map((r) => r.identity ?? r.error?.message ?? ''),
+      ...results.map((r) => r.error?.kind ?? 'ok'),
+      ...reasons,
+    ];
+    for (const text of texts) {
+      expect(text).not.toMatch(/[\u0000-\u001f\u007f]/);
+      expect(text.length).toBeLessThanOrEqual(600);
+    }
+    expect(results[0]?.identity).toMatch(/^=ns1=\\n<0>forged line\\u001b\[2Jx+…$/);
+    expect(results[0]?.identity).toHaveLength(MAX_IDENTITY_CHARS);
+    expect(results[2]?.error?.kind).toBe('internal');
+    expect(results[3]?.error).toMatchObject({
+      kind: 'internal',
+      message: expect.stringMatching(/^=ns1=\\n/),
+    });
   });
 });

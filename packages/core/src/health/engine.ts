@@ -1,7 +1,14 @@
 import pLimit from 'p-limit';
 import { TypedEmitter } from '../events.js';
-import type { Probe, ProbeError, ProbeFactory } from '../probe.js';
+import {
+  PROBE_ERROR_KINDS,
+  type Probe,
+  type ProbeError,
+  type ProbeErrorKind,
+  type ProbeFactory,
+} from '../probe.js';
 import { stableJson } from './check-key.js';
+import { MAX_IDENTITY_CHARS, MAX_MESSAGE_CHARS, safeText } from './safe-text.js';
 import { initialStatus, nextDelay, step } from './state-machine.js';
 import type { CheckDefinition, CheckResult, CheckStatus, CheckTransition } from './types.js';
 
@@ -59,6 +66,27 @@ interface Entry {
   status: CheckStatus;
   timer?: NodeJS.Timeout | undefined;
   running?: AbortController | undefined;
+}
+
+const KINDS: ReadonlySet<string> = new Set(PROBE_ERROR_KINDS);
+
+/**
+ * A probe's error as the engine passes it on: a known kind (else `internal`)
+ * and an escaped, capped message — whatever a third-party probe returned.
+ */
+const safeError = (error: ProbeError, latencyMs: number): ProbeError => ({
+  kind: KINDS.has(error.kind) ? error.kind : ('internal' as ProbeErrorKind),
+  message: safeText(error.message, MAX_MESSAGE_CHARS),
+  latencyMs: Number.isFinite(error.latencyMs) ? error.latencyMs : latencyMs,
+});
+
+/** What a throwing probe threw, as text (even when its `toString` throws too). */
+function describeThrown(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return 'the probe threw';
+  }
 }
 
 /** Creates a health engine. Nothing runs until `update()` gives it checks. */
@@ -131,12 +159,12 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
           ok: true,
           at: now(),
           latencyMs: outcome.value.latencyMs,
-          ...(identity ? { identity } : {}),
+          ...(identity ? { identity: safeText(identity, MAX_IDENTITY_CHARS) } : {}),
         };
       }
-      return { ok: false, at: now(), latencyMs, error: outcome.error };
+      return { ok: false, at: now(), latencyMs, error: safeError(outcome.error, latencyMs) };
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = safeText(describeThrown(error), MAX_MESSAGE_CHARS);
       const latencyMs = performance.now() - started;
       return { ok: false, at: now(), latencyMs, error: { kind: 'internal', message, latencyMs } };
     } finally {
@@ -163,11 +191,10 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     wasReady = ready;
   };
 
-  const watchdogPeriod = (): number => {
-    if (options.watchdogMs !== undefined) return options.watchdogMs;
-    const longest = Math.max(0, ...[...entries.values()].map((e) => e.def.settings.interval));
-    return Math.max(5000, 3 * longest);
-  };
+  /** The longest interval among the checks, kept by `update` (no scan per watchdog tick). */
+  let longestInterval = 0;
+  const watchdogPeriod = (): number =>
+    options.watchdogMs !== undefined ? options.watchdogMs : Math.max(5000, 3 * longestInterval);
 
   const armWatchdog = (): void => {
     if (watchdog || stopped) return;
@@ -209,6 +236,10 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     update(checks) {
       if (stopped) return;
       const wanted = new Map(checks.map((c) => [c.key, c]));
+      longestInterval = 0;
+      for (const def of wanted.values()) {
+        if (def.settings.interval > longestInterval) longestInterval = def.settings.interval;
+      }
       for (const entry of [...entries.values()]) if (!wanted.has(entry.def.key)) remove(entry);
       for (const def of wanted.values()) {
         if (entries.has(def.key)) continue;

@@ -7,15 +7,10 @@
 import { parseAddress } from '../address.js';
 import type { IpFamily, Protocol } from '../model.js';
 import { formatServiceKey } from '../service-key.js';
-import {
-  type ConfigIssue,
-  configIssue,
-  formatPath,
-  type SourceMap,
-  type SourcePath,
-} from './issue.js';
+import { configIssue, type SourceMap, type SourcePath } from './issue.js';
+import type { IssueList } from './issue-list.js';
 import { isValidName } from './names.js';
-import { describePath, messageAt } from './zod-issues.js';
+import { messageAt } from './zod-issues.js';
 
 type Raw = Record<string, unknown>;
 
@@ -41,11 +36,15 @@ const familyName = (family: IpFamily): string => (family === 4 ? 'IPv4' : 'IPv6'
 const hostPort = (address: string, port: number): string =>
   address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 
-/** `services[0]` or `services[0] (line 3)`, to name where the first one is. */
-const where = (path: SourcePath, sources?: SourceMap): string => {
+/** ` on line 3` for where the first one is, or nothing when the line is unknown. */
+const onLine = (path: SourcePath, sources?: SourceMap): string => {
   const line = sources?.lineOf(path);
-  return line === undefined ? formatPath(path) : `${formatPath(path)} (line ${line})`;
+  return line === undefined ? '' : ` on line ${line}`;
 };
+
+/** `destination "a"` for a valid name, else `another destination`. */
+const called = (noun: string, name: string | undefined): string =>
+  name === undefined ? `another ${noun}` : `${noun} "${name}"`;
 
 /** Family and duplicate checks inside one service (raw input at `services[index]`). */
 function checkService(
@@ -53,7 +52,7 @@ function checkService(
   index: number,
   service: Raw,
   sources: SourceMap | undefined,
-  out: ConfigIssue[],
+  out: IssueList,
 ): void {
   const base: SourcePath = ['services', index];
   const vip = peekAddress(service['vip']);
@@ -70,7 +69,7 @@ function checkService(
       const parsed = peekAddress(dest[field]);
       if (vip && parsed && parsed.family !== vip.family) {
         const tail = `${parsed.canonical} is ${familyName(parsed.family)} but the VIP ${vip.canonical} is ${familyName(vip.family)}; a service never mixes families`;
-        out.push(
+        out.add(
           configIssue(
             'invalid',
             messageAt(root, [...path, field], tail),
@@ -86,8 +85,8 @@ function checkService(
       if (first === undefined) names.set(name, j);
       else {
         const firstPath = [...base, 'destinations', first];
-        const tail = `"${name}" is already used by ${where(firstPath, sources)}`;
-        out.push(
+        const tail = `"${name}" is already used by another destination${onLine(firstPath, sources)}`;
+        out.add(
           configIssue(
             'duplicate',
             messageAt(root, [...path, 'name'], tail),
@@ -105,8 +104,9 @@ function checkService(
       if (first === undefined) targets.set(target, j);
       else {
         const firstPath = [...base, 'destinations', first];
-        const tail = `${target} is already used by ${where(firstPath, sources)}`;
-        out.push(
+        const firstName = peekName(asObject(list[first])?.['name']);
+        const tail = `${target} is already used by ${called('destination', firstName)}${onLine(firstPath, sources)}`;
+        out.add(
           configIssue(
             'duplicate',
             messageAt(root, [...path, 'address'], tail),
@@ -126,11 +126,11 @@ function checkService(
  * merge) and duplicate service keys.
  */
 export function crossCheckServices(
+  out: IssueList,
   root: unknown,
   services: readonly unknown[],
   sources?: SourceMap,
-): ConfigIssue[] {
-  const out: ConfigIssue[] = [];
+): void {
   const byName = new Map<string, { index: number; vip: string | undefined }>();
   const byKey = new Map<string, { index: number; name: string | undefined }>();
   for (const [i, item] of services.entries()) {
@@ -147,8 +147,8 @@ export function crossCheckServices(
           vip && first.vip !== undefined && first.vip !== vip.canonical
             ? ` with a different VIP (${first.vip} there, ${vip.canonical} here); services are never merged`
             : '';
-        const message = `service name "${name}" is already used by ${where(['services', first.index], sources)}${differs}`;
-        out.push(configIssue('duplicate', message, ['services', i, 'name'], sources));
+        const message = `"${name}" is already used by another service${onLine(['services', first.index], sources)}${differs}`;
+        out.add(configIssue('duplicate', message, ['services', i, 'name'], sources));
       }
     }
     const port = peekPort(service['port']);
@@ -158,12 +158,10 @@ export function crossCheckServices(
       const first = byKey.get(key);
       if (first === undefined) byKey.set(key, { index: i, name });
       else if (name === undefined || first.name !== name) {
-        const other = first.name === undefined ? '' : `service "${first.name}" at `;
         const path: SourcePath = ['services', i, 'vip'];
-        const message = `${describePath(root, path).context}${key} is already used by ${other}${where(['services', first.index], sources)}`;
-        out.push(configIssue('duplicate', message, path, sources));
+        const tail = `${key} is already used by ${called('service', first.name)}${onLine(['services', first.index], sources)}`;
+        out.add(configIssue('duplicate', messageAt(root, path, tail), path, sources));
       }
     }
   }
-  return out;
 }

@@ -14,6 +14,12 @@ export {
   showValue,
 } from './issue.js';
 export {
+  countConfigIssues,
+  formatConfigIssues,
+  MAX_CONFIG_ISSUES,
+  MAX_SHOWN_ISSUES,
+} from './issue-list.js';
+export {
   isDnsName,
   isHeaderToken,
   isValidName,
@@ -30,6 +36,7 @@ export {
 } from './schema.js';
 export {
   applyServiceDefaults,
+  defaultScheduler,
   serviceToInput,
   validateServiceDefaults,
   validateServices,

@@ -9,14 +9,31 @@
  * - `invalid` a value breaks a rule (bad name, address, range, unknown field),
  * - `duplicate` two things share what must be unique (name, key, address:port),
  * - `syntax` the text cannot be parsed (bad YAML/JSON, wrong field count),
- * - `io` the file could not be read.
+ * - `io` the file could not be read,
+ * - `incomplete` the file looks empty or cut short (no services, or a last
+ *   line without its line end) and was not explicitly allowed,
+ * - `more` stands for `omitted` further problems that were counted but not
+ *   kept (a list holds at most `MAX_CONFIG_ISSUES`; always the last entry).
  */
-export type ConfigIssueKind = 'invalid' | 'duplicate' | 'syntax' | 'io';
+export type ConfigIssueKind = 'invalid' | 'duplicate' | 'syntax' | 'io' | 'incomplete' | 'more';
 
-/** One config problem. `message` is for humans; `path` and `line` for tools. */
+/**
+ * One config problem. `field` and `message` are for humans (`formatConfigIssue`
+ * prints `file:line: field: message`); `path` is for tools and never printed.
+ */
 export interface ConfigIssue {
   readonly kind: ConfigIssueKind;
-  /** Human text, e.g. `service "web": destination "a": address "1.2.3" is not an IPv4 or IPv6 address`. */
+  /**
+   * The field as the operator writes it: `port`, `probe.header.name`, and in
+   * the rules format its column (`svc`, `vip`, `port`, `node`, `ip`,
+   * `weight`). Absent for a problem of a whole line or file.
+   */
+  readonly field?: string;
+  /**
+   * Human text without file, line and field, naming the service and
+   * destination when they have valid names, e.g.
+   * `"1.2.3" is not an IPv4 or IPv6 address (service "web", destination "a")`.
+   */
   readonly message: string;
   /** Where in the input: `services[1].destinations[0].address`; `''` for the whole input. */
   readonly path: string;
@@ -24,6 +41,8 @@ export interface ConfigIssue {
   readonly file?: string;
   /** 1-based line in `file`, when known. */
   readonly line?: number;
+  /** Kind `more` only: how many problems it stands for. */
+  readonly omitted?: number;
 }
 
 /** A path into the input as segments: `['services', 1, 'destinations', 0, 'address']`. */
@@ -38,6 +57,8 @@ export interface SourceMap {
   readonly file?: string;
   /** 1-based line of the value at `path` (or of its nearest ancestor), if known. */
   lineOf(path: SourcePath): number | undefined;
+  /** The operator's name of the field at `path` (e.g. a rules-format column). Default: `fieldOf`. */
+  fieldOf?(path: SourcePath): string | undefined;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -53,7 +74,24 @@ export function formatPath(path: SourcePath): string {
   return out;
 }
 
-/** Builds an issue, resolving `file`/`line` through `sources` when given. */
+const isIndexed = (path: SourcePath, i: number): boolean =>
+  (path[i] === 'services' || path[i] === 'destinations') && typeof path[i + 1] === 'number';
+
+/**
+ * The field a path names, as written inside its service or destination:
+ * `['services', 1, 'destinations', 0, 'port']` -> `port`,
+ * `['services', 0, 'probe', 'header', 'name']` -> `probe.header.name`,
+ * `['defaults', 'scheduler']` -> `defaults.scheduler`; `undefined` for a
+ * whole service, destination or input.
+ */
+export function fieldOf(path: SourcePath): string | undefined {
+  let start = 0;
+  for (let i = 0; i + 1 < path.length; i++) if (isIndexed(path, i)) start = i + 2;
+  const field = formatPath(path.slice(start));
+  return field === '' ? undefined : field;
+}
+
+/** Builds an issue, resolving `file`/`line`/`field` through `sources` when given. */
 export function configIssue(
   kind: ConfigIssueKind,
   message: string,
@@ -61,8 +99,10 @@ export function configIssue(
   sources?: SourceMap,
 ): ConfigIssue {
   const line = sources?.lineOf(path);
+  const field = sources?.fieldOf !== undefined ? sources.fieldOf(path) : fieldOf(path);
   return {
     kind,
+    ...(field !== undefined ? { field } : {}),
     message,
     path: formatPath(path),
     ...(sources?.file !== undefined ? { file: sources.file } : {}),
@@ -71,16 +111,20 @@ export function configIssue(
 }
 
 /**
- * `file:line: message` (or `file: message`, or just `message`) — the form
- * editors and CI logs link to.
+ * `file:line: field: message`, leaving out what is unknown (`file: message`,
+ * `line 3: port: message`, `port: message`) — the form editors and CI logs
+ * link to. Never shows the internal `path`.
  */
 export function formatConfigIssue(issue: ConfigIssue): string {
-  if (issue.file === undefined) {
-    return issue.line === undefined ? issue.message : `line ${issue.line}: ${issue.message}`;
-  }
-  return issue.line === undefined
-    ? `${issue.file}: ${issue.message}`
-    : `${issue.file}:${issue.line}: ${issue.message}`;
+  const where =
+    issue.file === undefined
+      ? issue.line === undefined
+        ? ''
+        : `line ${issue.line}: `
+      : issue.line === undefined
+        ? `${issue.file}: `
+        : `${issue.file}:${issue.line}: `;
+  return `${where}${issue.field !== undefined ? `${issue.field}: ` : ''}${issue.message}`;
 }
 
 const MAX_SHOWN = 64;

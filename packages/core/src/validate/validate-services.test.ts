@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH } from '../model.js';
 import type { ServiceInput } from './input.js';
-import type { SourceMap } from './issue.js';
+import { formatConfigIssue, type SourceMap } from './issue.js';
 import { webInput } from './test-fixtures.js';
 import {
   applyServiceDefaults,
@@ -20,13 +20,13 @@ function issuesOf(input: unknown[]) {
 }
 
 describe('validateServices: defaults and canonical form', () => {
-  it('fills every default', () => {
+  it('fills every default (wrr for different weights, which rr would ignore)', () => {
     const result = validateServices([web()]);
     expect(result._unsafeUnwrap()).toEqual([
       {
         name: 'web',
         key: { vip: '192.0.2.10', port: 80, protocol: 'tcp' },
-        scheduler: 'rr',
+        scheduler: 'wrr',
         destinations: [
           { name: 'a', address: '198.51.100.1', port: 80, weight: 1 },
           { name: 'b', address: '198.51.100.2', port: 8080, weight: 5 },
@@ -38,6 +38,18 @@ describe('validateServices: defaults and canonical form', () => {
         persistence: 0,
       },
     ]);
+  });
+
+  it('defaults the scheduler to rr when the weights are equal (0 = drained does not count)', () => {
+    const equal = [
+      { name: 'a', address: '198.51.100.1', weight: 3 },
+      { name: 'b', address: '198.51.100.2', weight: 3 },
+      { name: 'c', address: '198.51.100.3', weight: 0 },
+    ];
+    expect(validateServices([web({ destinations: equal })])._unsafeUnwrap()[0]?.scheduler).toBe(
+      'rr',
+    );
+    expect(validateServices([web({ scheduler: 'rr' })])._unsafeUnwrap()[0]?.scheduler).toBe('rr');
   });
 
   it('defaults downInterval and jitter to the service interval', () => {
@@ -129,9 +141,10 @@ describe('validateServices: duplicates', () => {
     expect(issues).toEqual([
       {
         kind: 'duplicate',
+        field: 'name',
         path: 'services[1].name',
         message:
-          'service name "web" is already used by services[0] with a different VIP (192.0.2.10 there, 192.0.2.11 here); services are never merged',
+          '"web" is already used by another service with a different VIP (192.0.2.10 there, 192.0.2.11 here); services are never merged',
       },
     ]);
   });
@@ -141,9 +154,9 @@ describe('validateServices: duplicates', () => {
     expect(issues).toEqual([
       {
         kind: 'duplicate',
+        field: 'vip',
         path: 'services[1].vip',
-        message:
-          'service "web2": 192.0.2.10:80/tcp is already used by service "web" at services[0]',
+        message: '192.0.2.10:80/tcp is already used by service "web" (service "web2")',
       },
     ]);
   });
@@ -171,12 +184,12 @@ describe('validateServices: duplicates', () => {
       [
         'duplicate',
         'services[0].destinations[1].name',
-        'service "web": destination "a": name "a" is already used by services[0].destinations[0]',
+        '"a" is already used by another destination (service "web", destination "a")',
       ],
       [
         'duplicate',
         'services[0].destinations[2].address',
-        'service "web": destination "c": address 198.51.100.1:80 is already used by services[0].destinations[0]',
+        '198.51.100.1:80 is already used by destination "a" (service "web", destination "c")',
       ],
     ]);
   });
@@ -187,7 +200,8 @@ describe('validateServices: duplicates', () => {
     expect(result._unsafeUnwrapErr()[0]).toMatchObject({
       file: 'lb.rules',
       line: 11,
-      message: expect.stringContaining('services[0] (line 10)'),
+      field: 'name',
+      message: expect.stringContaining('"web" is already used by another service on line 10'),
     });
   });
 });
@@ -236,9 +250,9 @@ describe('defaults', () => {
       name: 'x',
       health: { fall: 0 },
     } as never)._unsafeUnwrapErr();
-    expect(issues.map((i) => [i.path, i.message])).toEqual([
-      ['defaults.health.fall', 'defaults.health.fall must be an integer 1..100, got 0'],
-      ['defaults.name', 'unknown field defaults.name'],
+    expect(issues.map((i) => [i.path, formatConfigIssue(i)])).toEqual([
+      ['defaults.health.fall', 'defaults.health.fall: must be an integer 1..100, got 0'],
+      ['defaults.name', 'defaults.name: unknown field'],
     ]);
   });
 });

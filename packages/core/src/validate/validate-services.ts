@@ -16,8 +16,9 @@ import {
 import { crossCheckServices } from './cross-checks.js';
 import type { ServiceDefaults, ServiceInput } from './input.js';
 import { type ConfigIssue, configIssue, type SourceMap } from './issue.js';
+import { IssueList } from './issue-list.js';
 import { defaultsSchema, serviceSchema } from './schema.js';
-import { fromZodIssues } from './zod-issues.js';
+import { addZodIssues } from './zod-issues.js';
 
 type ParsedService = z.output<typeof serviceSchema>;
 type ParsedProbe = NonNullable<ParsedService['probe']>;
@@ -62,6 +63,20 @@ function buildHealth(health: ParsedService['health']): HealthSettings {
   };
 }
 
+/**
+ * The scheduler of a service that names none: `rr`, or `wrr` when its
+ * destinations have different weights (other than 0), which `rr` would ignore.
+ */
+export function defaultScheduler(destinations: readonly { readonly weight: number }[]): Scheduler {
+  let first: number | undefined;
+  for (const { weight } of destinations) {
+    if (weight === 0) continue;
+    if (first === undefined) first = weight;
+    else if (weight !== first) return 'wrr';
+  }
+  return 'rr';
+}
+
 function buildService(parsed: ParsedService): Service {
   // The model carries each parsed address (hidden, see withParsedAddress): parsed once.
   const destinations: Destination[] = (parsed.destinations ?? []).map((d) => {
@@ -88,7 +103,7 @@ function buildService(parsed: ParsedService): Service {
         port: parsed.port,
         protocol: parsed.protocol ?? 'tcp',
       },
-      scheduler: (parsed.scheduler ?? 'rr') as Scheduler,
+      scheduler: (parsed.scheduler ?? defaultScheduler(destinations)) as Scheduler,
       destinations,
       probe: buildProbe(parsed.probe),
       health: buildHealth(parsed.health),
@@ -102,13 +117,15 @@ function buildService(parsed: ParsedService): Service {
 }
 
 /**
- * Validates services and fills in defaults: scheduler `rr`, protocol `tcp`,
+ * Validates services and fills in defaults: scheduler `rr` (`wrr` when the
+ * destinations have different weights), protocol `tcp`,
  * weight 1, destination port = service port, probe `{ kind: 'tcp' }`,
  * `DEFAULT_HEALTH` (with `downInterval` and `jitter` = `interval`),
  * whenEmpty `reject`, downAction `remove`, persistence 0. Addresses are
  * stored canonical.
  *
- * Every problem is reported at once, each with a path like
+ * Every problem is reported at once (at most `MAX_CONFIG_ISSUES`, then one
+ * issue of kind `more` counting the rest), each with its field, a path like
  * `services[1].destinations[0].address` and, when `sources` is given, its
  * `file:line`. Never throws, whatever `input` really is at run time.
  */
@@ -119,17 +136,17 @@ export function validateServices(
   const raw: unknown = input;
   const root = { services: raw };
   if (!Array.isArray(raw)) {
-    return err([configIssue('invalid', 'services must be a list', ['services'], sources)]);
+    return err([configIssue('invalid', 'must be a list', ['services'], sources)]);
   }
-  const issues: ConfigIssue[] = [];
+  const issues = new IssueList();
   const services: Service[] = [];
   for (const [i, item] of raw.entries()) {
     const parsed = serviceSchema.safeParse(item);
     if (parsed.success) services.push(buildService(parsed.data));
-    else issues.push(...fromZodIssues(parsed.error.issues, root, ['services', i], sources));
+    else addZodIssues(issues, parsed.error.issues, root, ['services', i], sources);
   }
-  issues.push(...crossCheckServices(root, raw, sources));
-  return issues.length > 0 ? err(issues) : ok(services);
+  crossCheckServices(issues, root, raw, sources);
+  return issues.count > 0 ? err(issues.toArray()) : ok(services);
 }
 
 /**
@@ -142,7 +159,9 @@ export function validateServiceDefaults(
 ): Result<ServiceDefaults, readonly ConfigIssue[]> {
   const parsed = defaultsSchema.safeParse(input);
   if (parsed.success) return ok(input);
-  return err(fromZodIssues(parsed.error.issues, { defaults: input }, ['defaults'], sources));
+  const issues = new IssueList();
+  addZodIssues(issues, parsed.error.issues, { defaults: input }, ['defaults'], sources);
+  return err(issues.toArray());
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceInput } from './input.js';
+import { formatConfigIssue } from './issue.js';
 import { webInput } from './test-fixtures.js';
 import { validateServices } from './validate-services.js';
 
@@ -22,29 +23,29 @@ const rejected: Case[] = [
     'service name with shell text',
     web({ name: 'x; delete table inet fw' }),
     'services[0].name',
-    'services[0]: name "x; delete table inet fw" is invalid',
+    'name: "x; delete table inet fw" is invalid',
   ],
   ['service name too long', web({ name: `a${'b'.repeat(32)}` }), 'services[0].name', 'is invalid'],
   ['service name starting with a digit', web({ name: '1web' }), 'services[0].name', 'is invalid'],
   ['service name unicode', web({ name: 'wéb' }), 'services[0].name', 'is invalid'],
-  ['missing name', web({ name: undefined }), 'services[0].name', 'services[0]: name is missing'],
+  ['missing name', web({ name: undefined }), 'services[0].name', 'name: is missing'],
   [
     'destination name',
     dest({ name: 'a.b' }),
     'services[0].destinations[0].name',
-    'service "web": destinations[0]: name "a.b" is invalid',
+    'name: "a.b" is invalid: use a letter, then up to 31 letters, digits, "_" or "-" (service "web")',
   ],
   [
     'vip 1',
     web({ vip: '1' }),
     'services[0].vip',
-    'service "web": vip "1" is not an IPv4 or IPv6 address',
+    'vip: "1" is not an IPv4 or IPv6 address (service "web")',
   ],
   [
     'address 1.2.3',
     dest({ address: '1.2.3' }),
     'services[0].destinations[0].address',
-    'service "web": destination "a": address "1.2.3" is not an IPv4 or IPv6 address',
+    'address: "1.2.3" is not an IPv4 or IPv6 address (service "web", destination "a")',
   ],
   [
     'leading zero',
@@ -82,7 +83,7 @@ const rejected: Case[] = [
     'port 0',
     web({ port: 0 }),
     'services[0].port',
-    'service "web": port must be an integer 1..65535, got 0',
+    'port: must be an integer 1..65535, got 0 (service "web")',
   ],
   ['port 65536', web({ port: 65536 }), 'services[0].port', 'got 65536'],
   ['port as text', web({ port: '80' }), 'services[0].port', 'got "80"'],
@@ -155,14 +156,14 @@ const rejected: Case[] = [
     'health unknown field',
     web({ health: { intervall: 5 } }),
     'services[0].health.intervall',
-    'service "web": unknown field health.intervall',
+    'health.intervall: unknown field (service "web")',
   ],
-  ['unknown service field', web({ vips: [] }), 'services[0].vips', 'unknown field vips'],
+  ['unknown service field', web({ vips: [] }), 'services[0].vips', 'vips: unknown field'],
   [
     'unknown destination field',
     dest({ wieght: 2 }),
     'services[0].destinations[0].wieght',
-    'destination "a": unknown field wieght',
+    'wieght: unknown field (service "web", destination "a")',
   ],
   [
     'destinations not a list',
@@ -174,13 +175,13 @@ const rejected: Case[] = [
     'destination not an object',
     web({ destinations: ['a'] }),
     'services[0].destinations[0]',
-    'service "web": destinations[0] must be an object, got "a"',
+    'must be an object, got "a" (service "web")',
   ],
   [
     'probe kind',
     web({ probe: { kind: 'icmp' } }),
     'services[0].probe.kind',
-    'probe.kind must be one of tcp, dns, http, none, got "icmp"',
+    'probe.kind: must be one of tcp, dns, http, none, got "icmp"',
   ],
   [
     'probe not an object',
@@ -192,7 +193,7 @@ const rejected: Case[] = [
     'probe field of another kind',
     web({ probe: { kind: 'tcp', path: '/' } }),
     'services[0].probe.path',
-    'unknown field probe.path',
+    'probe.path: unknown field',
   ],
   [
     'tcp send too long',
@@ -210,7 +211,7 @@ const rejected: Case[] = [
     'dns name missing',
     web({ probe: { kind: 'dns' } }),
     'services[0].probe.name',
-    'probe.name is missing',
+    'probe.name: is missing',
   ],
   [
     'dns name bad',
@@ -335,6 +336,7 @@ describe('validateServices: each rule rejects', () => {
     const issue = issues.find((i) => i.path === path);
     expect(issue, JSON.stringify(issues)).toBeDefined();
     expect(issue?.kind).toBe('invalid');
-    expect(issue?.message).toContain(message);
+    expect(formatConfigIssue(issue!)).toContain(message);
+    expect(formatConfigIssue(issue!)).not.toContain('services[');
   });
 });

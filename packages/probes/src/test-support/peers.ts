@@ -18,6 +18,7 @@ import {
 import { createServer, type Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as dnsPacket from 'dns-packet';
 
 export const DNSMASQ = '/usr/sbin/dnsmasq';
 export const NGINX = '/usr/sbin/nginx';
@@ -360,6 +361,67 @@ export async function startUdpBlackhole(): Promise<{
     port: socket.address().port,
     socket,
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}
+
+/**
+ * A hostile name server on loopback (UDP and TCP, one port): answers every TXT
+ * query with one record made of `strings` (each at most 255 bytes, as DNS
+ * allows; any bytes, control characters included).
+ */
+export async function startTxtServer(strings: readonly string[]): Promise<{
+  port: number;
+  close(): Promise<void>;
+}> {
+  const answer = (query: Buffer): Buffer | undefined => {
+    try {
+      const packet = dnsPacket.decode(query);
+      const question = packet.questions?.[0];
+      if (!question) return undefined;
+      return dnsPacket.encode({
+        type: 'response',
+        id: packet.id ?? 0,
+        flags: dnsPacket.AUTHORITATIVE_ANSWER,
+        questions: [question],
+        answers: [
+          {
+            type: 'TXT',
+            name: question.name,
+            ttl: 0,
+            class: 'IN',
+            data: strings.map((t) => Buffer.from(t)),
+          },
+        ],
+      });
+    } catch {
+      return undefined;
+    }
+  };
+  const tcp = await startTcpListener(undefined, (socket) => {
+    let buffer = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (buffer.length < 2 || buffer.length < 2 + buffer.readUInt16BE(0)) return;
+      const reply = answer(buffer.subarray(2, 2 + buffer.readUInt16BE(0)));
+      if (!reply) return void socket.destroy();
+      const frame = Buffer.alloc(2 + reply.length);
+      frame.writeUInt16BE(reply.length, 0);
+      reply.copy(frame, 2);
+      socket.end(frame);
+    });
+  });
+  const udp = createSocket('udp4');
+  udp.on('message', (message, peer) => {
+    const reply = answer(message);
+    if (reply) udp.send(reply, peer.port, peer.address);
+  });
+  await new Promise<void>((resolve) => udp.bind(tcp.port, LOOPBACK, () => resolve()));
+  return {
+    port: tcp.port,
+    async close() {
+      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      await tcp.close();
+    },
   };
 }
 

@@ -1,0 +1,72 @@
+/**
+ * `nft-lb`'s modes behind the entry point (`main.ts` traps signals first and
+ * then loads this): help, version, `--check`, `--render`, `--reload PID`, and
+ * the daemon. Log lines are escaped, capped and survive a closed stdout.
+ */
+import { createLogOutput } from '../common/log-output.js';
+import type { TrappedSignals } from '../common/signals.js';
+import { parseNftLbArgs, USAGE } from './cli-args.js';
+import { runDaemon } from './daemon.js';
+import { reloadWhenHandled } from './reload-pid.js';
+import {
+  backendOptionsProblem,
+  checkFailure,
+  checkSummary,
+  renderForRules,
+} from './render-mode.js';
+import { ignoredWeights, loadRules } from './rules.js';
+
+/** Runs `nft-lb` with `argv` (without node and the script); resolves with the exit code. */
+export async function main(argv: readonly string[], signals: TrappedSignals): Promise<number> {
+  const log = createLogOutput();
+  const parsed = parseNftLbArgs(argv);
+  if (parsed.isErr()) {
+    log.warn(`nft-lb: ${parsed.error}`);
+    log.print(`\n${USAGE}\n`, 'stderr');
+    return 2;
+  }
+  const options = parsed.value;
+  switch (options.mode) {
+    case 'help':
+      log.print(`${USAGE}\n`);
+      return 0;
+    case 'version':
+      log.print('nft-lb 0.1.0 (lbkit)\n');
+      return 0;
+    case 'reload': {
+      const sent = await reloadWhenHandled(options.reloadPid ?? 0);
+      if (sent.isErr()) log.warn(`nft-lb --reload: ${sent.error}`);
+      return sent.isErr() ? 1 : 0;
+    }
+    case 'check': {
+      const flags = backendOptionsProblem(options);
+      if (flags !== undefined)
+        log.warn(`nft-lb: --table ${JSON.stringify(options.table)}: ${flags}`);
+      const loaded = await loadRules(options);
+      if (loaded.isErr()) {
+        for (const line of checkFailure(loaded.error)) log.warn(line);
+        return 1;
+      }
+      for (const line of ignoredWeights(loaded.value)) log.warn(`${options.rules}: ${line}`);
+      if (flags !== undefined) return 1;
+      log.info(checkSummary(loaded.value, options.rules));
+      return 0;
+    }
+    case 'render': {
+      const loaded = await loadRules(options);
+      if (loaded.isErr()) {
+        for (const line of checkFailure(loaded.error)) log.warn(line);
+        return 1;
+      }
+      const script = renderForRules(loaded.value, options);
+      if (script.isErr()) {
+        log.warn(script.error);
+        return 1;
+      }
+      log.print(script.value);
+      return 0;
+    }
+    case 'run':
+      return runDaemon(options, { info: log.info, warn: log.warn }, signals);
+  }
+}
