@@ -12,4 +12,4 @@ export {
   loadConfigFile,
 } from './load-config-file.js';
 export { parseRulesFile, RULES_FIELDS, type RulesFileOptions, splitLines } from './rules-file.js';
-export { MAX_ALIASES } from './yaml-source.js';
+export { MAX_ALIASES, parseYamlSource, type YamlSource } from './yaml-source.js';
