@@ -284,6 +284,13 @@ function crossChecks(
   });
 }
 
+/** Configs made by `validateHaOptions`: only these are used without validating again. */
+const validated = new WeakSet<object>();
+
+/** True when `value` is a config `validateHaOptions` returned (not one built by hand). */
+export const isValidatedConfig = (value: unknown): value is HaConfig =>
+  typeof value === 'object' && value !== null && validated.has(value);
+
 /**
  * Validates HA options. `sources` (from `parseHaConfig`) puts `file:line` into
  * every issue. Fails with every problem found; never throws.
@@ -408,7 +415,7 @@ export function validateHaOptions(
         : [configIssue('invalid', 'HA options are invalid', [], sources)],
     );
   }
-  return ok({
+  const config: HaConfig = {
     name,
     ...(routerId !== undefined && { routerId }),
     priority,
@@ -430,5 +437,7 @@ export function validateHaOptions(
     ...(netns !== undefined && { netns }),
     restartDelayMs: restartDelay,
     files: haFiles(runDir),
-  });
+  };
+  validated.add(config);
+  return ok(config);
 }
