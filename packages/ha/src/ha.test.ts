@@ -81,14 +81,17 @@ describe('createHa', () => {
     expect(events.health?.[0]).toMatchObject({ healthy: false, reasons: ['starting'] });
   });
 
-  it('with netns, keepalived enters it itself (-s), started from the initial namespace', async () => {
+  it('with netns, keepalived enters it itself (-s); with launchNetns, it is started from there', async () => {
     const fake = new FakeSystem();
-    fake.initialNetns = false;
-    await started({ ...level3, keepalived: { runDir, netns: 'lbkh1-b1' } }, fake);
-    expect(keepalivedChild(fake).argv.slice(0, 6)).toEqual([
-      'nsenter',
-      '--net=/proc/1/ns/net',
-      '--',
+    await started(
+      { ...level3, keepalived: { runDir, netns: 'lbkh1-b1', launchNetns: 'lbkh1-host' } },
+      fake,
+    );
+    expect(keepalivedChild(fake).argv.slice(0, 7)).toEqual([
+      'ip',
+      'netns',
+      'exec',
+      'lbkh1-host',
       '/usr/sbin/keepalived',
       '-s',
       'lbkh1-b1',

@@ -24,12 +24,7 @@ export {
   serviceEmpty,
   trackFileText,
 } from './health.js';
-export {
-  configTestArgv,
-  INITIAL_NETNS,
-  keepalivedArgv,
-  removeAddressArgv,
-} from './keepalived-argv.js';
+export { configTestArgv, keepalivedArgv, removeAddressArgv } from './keepalived-argv.js';
 export { renderHaMetrics } from './metrics.js';
 export { keepalivedNames } from './names.js';
 export {

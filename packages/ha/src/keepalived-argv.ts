@@ -4,19 +4,15 @@
  */
 import type { HaConfig } from './options.js';
 
-/** The host's initial network namespace, as `nsenter` names it. */
-export const INITIAL_NETNS = '/proc/1/ns/net';
-
 /**
  * The argv that runs keepalived for `config`: in the foreground (`-n`),
  * logging to the console (`-l`, lbkit forwards the lines) and not to syslog
- * (`-G`), VRRP only (`-P`), with its own config and pid files. With
- * `netns`, keepalived enters that namespace itself (`-s`); when lbkit is not
- * in the host's initial namespace it is started there (`nsenter`), because
- * keepalived can watch processes (track_process, the kernel's proc connector)
- * only from the initial namespace.
+ * (`-G`), VRRP only (`-P`), with its own config and pid files. With `netns`
+ * keepalived enters that namespace itself (`-s`); with `launchNetns` it is
+ * started from that one (`ip netns exec`, which execs: the pid is
+ * keepalived's), so that it can watch processes from the initial namespace.
  */
-export function keepalivedArgv(config: HaConfig, inInitialNetns: boolean): string[] {
+export function keepalivedArgv(config: HaConfig): string[] {
   const f = config.files;
   const argv = [
     config.binary,
@@ -34,8 +30,8 @@ export function keepalivedArgv(config: HaConfig, inInitialNetns: boolean): strin
     '-c',
     f.checkersPid,
   ];
-  return config.netns !== undefined && !inInitialNetns
-    ? ['nsenter', `--net=${INITIAL_NETNS}`, '--', ...argv]
+  return config.launchNetns !== undefined
+    ? ['ip', 'netns', 'exec', config.launchNetns, ...argv]
     : argv;
 }
 

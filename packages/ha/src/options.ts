@@ -62,12 +62,18 @@ export interface KeepalivedInput {
   /** Directory of the rendered config, pid files, notify FIFO and track file. Default `/run/lbkit/ha`. */
   readonly runDir?: string;
   /**
-   * Run keepalived in this network namespace (keepalived's own `-s`), started
-   * from the host's initial namespace, where alone keepalived can watch
-   * processes (`track_process`): for labs with several nodes on one host.
-   * Default: the current namespace.
+   * Run keepalived in this network namespace (keepalived's own `-s`). Default:
+   * the current namespace.
    */
   readonly netns?: string;
+  /**
+   * Start keepalived from this network namespace (a name under /run/netns,
+   * `ip netns exec`), then it enters `netns` itself. keepalived can watch
+   * processes (track_process, the kernel's proc connector) only from the
+   * host's initial namespace: labs where lbkit runs inside a namespace name
+   * the initial one here. Default: start from the current namespace.
+   */
+  readonly launchNetns?: string;
   /** First restart delay after keepalived died, ms (doubles up to 10 s). Default 200. */
   readonly restartDelay?: number;
 }
@@ -157,6 +163,7 @@ export interface HaConfig {
   readonly mode: 'supervise' | 'attach';
   readonly binary: string;
   readonly netns?: string;
+  readonly launchNetns?: string;
   readonly restartDelayMs: number;
   readonly files: HaFiles;
 }

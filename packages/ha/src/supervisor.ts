@@ -164,7 +164,7 @@ export class KeepalivedSupervisor {
   }
 
   #spawn(): void {
-    const argv = keepalivedArgv(this.#config, this.#system.inInitialNetns());
+    const argv = keepalivedArgv(this.#config);
     this.#startedAt = this.#system.now();
     const child = this.#system.spawn(argv, {
       onLine: (line) => this.#hooks.onLog(line),
@@ -226,8 +226,8 @@ export class KeepalivedSupervisor {
       vips.map(async (vip) => {
         const r = await this.#system.run(removeAddressArgv(this.#config, vip));
         if (r.code === 0) removed.push(vip.address);
-        // "Cannot assign requested address": it was not there, which is the goal.
-        else if (!/Cannot assign requested address|does not exist/i.test(r.output)) {
+        // Not there (iproute2: "Cannot assign requested address" / "Address not found"): the goal.
+        else if (!/Cannot assign requested address|Address not found/i.test(r.output)) {
           failures.push(`${vip.address}: ${r.output}`);
         }
       }),

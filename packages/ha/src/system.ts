@@ -15,7 +15,6 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  readlinkSync,
   renameSync,
   writeSync,
 } from 'node:fs';
@@ -23,7 +22,6 @@ import { Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { err, ok, type Result } from 'neverthrow';
 import { type HaError, haError } from './errors.js';
-import { INITIAL_NETNS } from './keepalived-argv.js';
 
 /** A running child process. */
 export interface ChildHandle {
@@ -61,8 +59,6 @@ export interface HaSystem {
   spawn(argv: readonly string[], events: ChildEvents): ChildHandle;
   /** Runs a short command; resolves with its exit code and output. */
   run(argv: readonly string[]): Promise<{ code: number; output: string }>;
-  /** True when this process is in the host's initial network namespace. */
-  inInitialNetns(): boolean;
   /** Sets this process's title (and so its Linux `comm`). */
   setProcessTitle(name: string): void;
 }
@@ -206,13 +202,6 @@ export function nodeSystem(): HaSystem {
           },
         );
       });
-    },
-    inInitialNetns() {
-      try {
-        return readlinkSync('/proc/self/ns/net') === readlinkSync(INITIAL_NETNS);
-      } catch {
-        return false;
-      }
     },
     setProcessTitle(name) {
       process.title = name;

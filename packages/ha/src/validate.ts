@@ -44,7 +44,7 @@ export const HA_KEYS = {
   side: ['interface', 'virtualRouterId', 'vips', 'unicastPeers', 'unicastSource'],
   authentication: ['type', 'password'],
   track: ['weight', 'emptyServices', 'processName'],
-  keepalived: ['mode', 'binary', 'runDir', 'netns', 'restartDelay'],
+  keepalived: ['mode', 'binary', 'runDir', 'netns', 'launchNetns', 'restartDelay'],
 } as const;
 
 /** Most VIPs on one side. */
@@ -392,6 +392,12 @@ export function validateHaOptions(
   const netns = c.opt<string | undefined>(['keepalived', 'netns'], ka['netns'], undefined, (v) =>
     v === undefined ? undefined : check.netnsName(v),
   );
+  const launchNetns = c.opt<string | undefined>(
+    ['keepalived', 'launchNetns'],
+    ka['launchNetns'],
+    undefined,
+    (v) => (v === undefined ? undefined : check.netnsName(v)),
+  );
   const restartDelay = c.opt(
     ['keepalived', 'restartDelay'],
     ka['restartDelay'],
@@ -435,6 +441,7 @@ export function validateHaOptions(
     mode,
     binary,
     ...(netns !== undefined && { netns }),
+    ...(launchNetns !== undefined && { launchNetns }),
     restartDelayMs: restartDelay,
     files: haFiles(runDir),
   };

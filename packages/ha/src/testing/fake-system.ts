@@ -34,7 +34,6 @@ export class FakeSystem implements HaSystem {
   /** Every `run` argv, in order. */
   readonly runs: string[][] = [];
   title = '';
-  initialNetns = true;
   /** Scripted results of `run`, by the argv's first words (default: code 0, no output). */
   readonly results: { readonly match: RegExp; readonly code: number; readonly output: string }[] =
     [];
@@ -154,10 +153,6 @@ export class FakeSystem implements HaSystem {
     }
     const r = this.results.find((x) => x.match.test(text));
     return r ? { code: r.code, output: r.output } : { code: 0, output: '' };
-  }
-
-  inInitialNetns(): boolean {
-    return this.initialNetns;
   }
 
   setProcessTitle(name: string): void {
