@@ -260,7 +260,10 @@ export async function whoAnswers(pair: PairLab, port: number): Promise<Record<st
 
 /** What a failover looked like from the client. */
 export interface FailoverReport {
-  /** ms from the failure to the first successful NEW connection started after it. */
+  /**
+   * ms from the failure to the first successful NEW connection started after
+   * the last failed one (0 when nothing failed): when the VIP answered again.
+   */
   readonly recoveredMs: number;
   /** Attempts that failed, by protocol, after the failure. */
   readonly failed: { readonly tcp: number; readonly dns: number };
@@ -276,10 +279,13 @@ export function failoverReport(
   at: number,
   windowMs = 1000,
 ): FailoverReport {
-  const after = results.filter((r) => r.at >= at);
-  const firstOk = after.filter((r) => r.p === 'tcp' && r.ok).sort((a, b) => a.at - b.at)[0];
+  const after = results.filter((r) => r.at >= at).sort((a, b) => a.at - b.at);
+  const lastFailed = after.filter((r) => !r.ok).at(-1);
+  const recovered = lastFailed
+    ? after.find((r) => r.p === 'tcp' && r.ok && r.at > lastFailed.at)
+    : undefined;
   return {
-    recoveredMs: firstOk ? firstOk.at - at : Number.POSITIVE_INFINITY,
+    recoveredMs: lastFailed ? (recovered ? recovered.at - at : Number.POSITIVE_INFINITY) : 0,
     failed: {
       tcp: after.filter((r) => r.p === 'tcp' && !r.ok).length,
       dns: after.filter((r) => r.p === 'dns' && !r.ok).length,
@@ -288,3 +294,15 @@ export function failoverReport(
     failedBefore: results.filter((r) => !r.ok && r.at < at).length,
   };
 }
+
+/**
+ * Failed attempts NOT started within `marginMs` of `handoverAt` (the moment
+ * the other node became master): a connection in flight at that instant may
+ * fail (its reply reaches the other node, which has no state for it; flow
+ * sync is conntrackd's job), any other failure is a real outage.
+ */
+export const failuresAwayFrom = (
+  results: readonly Attempt[],
+  handoverAt: number,
+  marginMs = 300,
+): Attempt[] => results.filter((r) => !r.ok && Math.abs(r.at - handoverAt) > marginMs);

@@ -183,10 +183,13 @@ export class PairLab {
   /** Which nodes have `address` on an interface now. */
   async holders(address: string): Promise<PairNode[]> {
     const out: PairNode[] = [];
+    const pattern = new RegExp(`inet6? ${address.replace(/\./g, '\\.')}/`);
     for (const node of PAIR_NODES) {
       if (this.#crashed.has(node)) continue;
-      const r = await this.lab.try(node, ['ip', '-o', 'address', 'show']);
-      if (new RegExp(`inet6? ${address.replace(/\./g, '\\.')}/`).test(r.stdout)) out.push(node);
+      const r = await execFileAsync('ip', ['-n', this.ns(node), '-o', 'address', 'show']).catch(
+        () => ({ stdout: '' }),
+      );
+      if (pattern.test(r.stdout)) out.push(node);
     }
     return out;
   }
@@ -196,6 +199,16 @@ export class PairLab {
     for (const bridge of ['f', 'b']) {
       await this.lab.exec('sw', ['ip', 'link', 'set', `${bridge}-${node}`, down ? 'down' : 'up']);
     }
+  }
+
+  /**
+   * Takes server `role`'s link down (it stops answering everyone: probes and
+   * traffic) or up again, with its route back.
+   */
+  async serverLink(role: string, up: boolean): Promise<void> {
+    await this.lab.exec(role, ['ip', 'link', 'set', 'eth0', up ? 'up' : 'down']);
+    // A link going down drops the routes through it.
+    if (up && this.level === 3) await this.lab.route(role, 'default', 'via', PAIR.innerVip);
   }
 
   /** The keepalived pids of `node` (parent and VRRP child), from its pid files. */
