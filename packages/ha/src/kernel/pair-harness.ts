@@ -88,7 +88,10 @@ export function labServices(pair: PairLab, health: Partial<HealthInput> = {}): S
 }
 
 /** Starts a line server (every TCP port) and dnsmasq in each server namespace. */
-export async function startServers(pair: PairLab): Promise<ChildProcess[]> {
+export async function startServers(
+  pair: PairLab,
+  options: { readonly dns?: boolean; readonly waitMs?: number } = {},
+): Promise<ChildProcess[]> {
   const children: ChildProcess[] = [];
   for (const [i, role] of pair.servers.entries()) {
     const line = pair.lab.spawn(role, [
@@ -99,20 +102,23 @@ export async function startServers(pair: PairLab): Promise<ChildProcess[]> {
       String(PORTS.sh),
       String(PORTS.mh),
     ]);
-    const dns = pair.lab.spawn(
-      role,
-      dnsmasqNameServerArgv({ txt: role, listen: PAIR.server(i + 1) }),
-    );
-    children.push(line, dns);
+    children.push(line);
     let ready = false;
-    let started = false;
+    let started = options.dns === false;
     line.stdout?.on('data', (d: Buffer) => {
       if (String(d).includes('ready')) ready = true;
     });
-    dns.stderr?.on('data', (d: Buffer) => {
-      if (String(d).includes('started')) started = true;
-    });
-    await waitFor(() => ready && started, 10_000, `servers of ${role}`);
+    if (options.dns !== false) {
+      const dns = pair.lab.spawn(
+        role,
+        dnsmasqNameServerArgv({ txt: role, listen: PAIR.server(i + 1) }),
+      );
+      children.push(dns);
+      dns.stderr?.on('data', (d: Buffer) => {
+        if (String(d).includes('started')) started = true;
+      });
+    }
+    await waitFor(() => ready && started, options.waitMs ?? 10_000, `servers of ${role}`);
   }
   return children;
 }
@@ -145,12 +151,16 @@ export async function startNode(
   node: PairNode,
   options: {
     readonly ha?: Partial<HaInput>;
+    readonly backend?: 'nftables' | 'ipvs';
     readonly nftables?: NftablesRenderOptions;
     readonly services?: ServiceInput[];
+    /** How long the node may take to start (the emulated VM is slow). Default 30 s. */
+    readonly startMs?: number;
   } = {},
 ): Promise<LabNode> {
   const spec = {
     services: options.services ?? labServices(pair),
+    backend: options.backend ?? 'nftables',
     nftables: options.nftables ?? {},
     ha: pair.haInput(node, options.ha),
   };
@@ -206,7 +216,11 @@ export async function startNode(
       await Promise.race([exited, new Promise((r) => setTimeout(r, 8000))]);
     },
   };
-  await running.waitFor((m) => m['type'] === 'started', 30_000, `${node} to start`);
+  await running.waitFor(
+    (m) => m['type'] === 'started',
+    options.startMs ?? 30_000,
+    `${node} to start`,
+  );
   return running;
 }
 
@@ -224,14 +238,18 @@ export interface Attempt {
 export function startLoad(
   pair: PairLab,
   every = 20,
+  options: { readonly dns?: boolean; readonly timeoutMs?: number } = {},
 ): { results: Attempt[]; stop(): Promise<Attempt[]> } {
+  const spec = {
+    host: PAIR.vip,
+    every,
+    tcp: PORTS.rr,
+    ...(options.dns !== false && { dns: PORTS.dns }),
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+  };
   const child = pair.lab.spawn(
     'client',
-    [
-      process.execPath,
-      here('./lab/pair-client.mjs'),
-      JSON.stringify({ host: PAIR.vip, every, tcp: PORTS.rr, dns: PORTS.dns }),
-    ],
+    [process.execPath, here('./lab/pair-client.mjs'), JSON.stringify(spec)],
     { stdio: ['pipe', 'pipe', 'pipe'] },
   );
   const results: Attempt[] = [];
@@ -248,8 +266,12 @@ export function startLoad(
 }
 
 /** From each client source address, one connection to `port`: which server answered. */
-export async function whoAnswers(pair: PairLab, port: number): Promise<Record<string, string>> {
-  const spec = { host: PAIR.vip, once: { port, sources: PAIR.clientSources } };
+export async function whoAnswers(
+  pair: PairLab,
+  port: number,
+  timeoutMs = 800,
+): Promise<Record<string, string>> {
+  const spec = { host: PAIR.vip, timeoutMs, once: { port, sources: PAIR.clientSources } };
   const r = await pair.lab.exec('client', [
     process.execPath,
     here('./lab/pair-client.mjs'),

@@ -3,7 +3,7 @@
  * with @lbkit/ha supervising keepalived. Runs inside the node's namespace.
  *
  * Usage: node --import tsx ha-node.ts '<json spec>'
- * Spec: { services: ServiceInput[], nftables?: NftablesRenderOptions, ha: HaInput }
+ * Spec: { services: ServiceInput[], backend?: 'nftables' | 'ipvs', nftables?: NftablesRenderOptions, ha: HaInput }
  * Prints JSON lines: started, ready, role, keepalived, health, vipsRemoved,
  * applyFailed, log, problem, stopped. Reads commands on stdin, one per line:
  * `fail-applies on|off` (the backend refuses every apply: a stand-in for a
@@ -11,6 +11,7 @@
  * SIGTERM or when stdin closes: HA first (gives the VIP away), then the balancer.
  */
 import { createInterface } from 'node:readline';
+import { createIpvsBackend } from '@lbkit/backend-ipvs';
 import { createNftablesBackend, type NftablesRenderOptions } from '@lbkit/backend-nftables';
 import {
   type Backend,
@@ -27,6 +28,7 @@ import type { HaInput } from '../../options.js';
 
 interface Spec {
   readonly services: readonly ServiceInput[];
+  readonly backend?: 'nftables' | 'ipvs';
   readonly nftables?: NftablesRenderOptions;
   readonly ha: HaInput;
 }
@@ -42,11 +44,15 @@ const fatal = (message: string): never => {
 
 const services = validateServices(spec.services);
 if (services.isErr()) fatal(services.error.map(formatConfigIssue).join('; '));
-const nft = createNftablesBackend({ table: 'lbkit_ha', ...spec.nftables });
-if (nft.isErr()) fatal(`nftables: ${nft.error.message}`);
+const kernel = (): Backend => {
+  if (spec.backend === 'ipvs') return createIpvsBackend({ instance: 'lbkit_ha' });
+  const nft = createNftablesBackend({ table: 'lbkit_ha', ...spec.nftables });
+  if (nft.isErr()) fatal(`nftables: ${nft.error.message}`);
+  return nft._unsafeUnwrap();
+};
 
 let failApplies = false;
-const inner = nft._unsafeUnwrap();
+const inner = kernel();
 const backend: Backend = {
   name: inner.name,
   capabilities: inner.capabilities,
