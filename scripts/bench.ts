@@ -14,6 +14,7 @@ const suites: Record<string, () => Promise<BenchModule>> = {
   probes: () => import('../packages/probes/bench/index.js'),
   'backend-nftables': () => import('../packages/backend-nftables/bench/index.js'),
   'backend-ipvs': () => import('../packages/backend-ipvs/bench/index.js'),
+  ha: () => import('../packages/ha/bench/index.js'),
 };
 
 const filter = process.argv[2];
