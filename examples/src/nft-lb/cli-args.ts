@@ -3,12 +3,12 @@
  * `nft_lb.py`. Pure: argv in, options or a usage error out.
  */
 import { parseArgs } from 'node:util';
-import { SCHEDULERS, type Scheduler, type WhenEmpty } from '@lbkit/core';
+import { parseAddress, SCHEDULERS, type Scheduler, type WhenEmpty } from '@lbkit/core';
 import { err, ok, Result } from 'neverthrow';
 import { parseDuration } from '../common/duration.js';
 
 /** What `nft-lb` does with its rules file. */
-export type NftLbMode = 'run' | 'check' | 'render' | 'help' | 'version';
+export type NftLbMode = 'run' | 'check' | 'render' | 'render-keepalived' | 'help' | 'version';
 
 /** Everything the command line can set, defaults applied. */
 export interface NftLbOptions {
@@ -39,6 +39,10 @@ export interface NftLbOptions {
   readonly keepOnExit: boolean;
   /** `HOST:PORT` of the Prometheus `/metrics` endpoint; undefined = off (default). */
   readonly metrics?: { readonly host: string; readonly port: number };
+  /** HA options file (YAML/JSON, @lbkit/ha): run as one node of a keepalived VRRP pair. Default off. */
+  readonly ha?: string;
+  /** SNAT balanced traffic to these fixed (floating) addresses, one per family. Default off. */
+  readonly snat?: { readonly ipv4?: string; readonly ipv6?: string };
 }
 
 /** Usage text. */
@@ -62,6 +66,11 @@ with nftables, probing every destination over TCP.
   --output              also balance connections made on this host (nat output hook)
   --keep-on-exit        keep the rules on SIGTERM/SIGINT (a restart then takes over with no gap)
   --metrics HOST:PORT   serve Prometheus metrics on http://HOST:PORT/metrics (default off)
+  --ha PATH             run as one node of a balancer pair: keepalived VRRP from this
+                        HA options file (YAML/JSON); --check validates it too
+  --snat ADDRESS        SNAT balanced traffic to this fixed address (a floating one on
+                        a pair: the inner VIP); once per family; excludes --masquerade
+  --render-keepalived   print the keepalived.conf the --ha file gives and exit
   -h, --help            this text
   --version             the version
 
@@ -82,7 +91,7 @@ const duration = (text: string, flag: string): Result<number, string> => {
 
 /** Parses `nft-lb`'s argv (without `node` and the script). */
 export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, string> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -104,6 +113,9 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
         output: { type: 'boolean', default: false },
         'keep-on-exit': { type: 'boolean', default: false },
         metrics: { type: 'string' },
+        ha: { type: 'string' },
+        snat: { type: 'string', multiple: true },
+        'render-keepalived': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -113,7 +125,11 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
   }
   const text = (key: string): string => String(values[key] ?? '');
   const flag = (key: string): boolean => values[key] === true;
-  if (flag('check') && flag('render')) return err('--check and --render exclude each other');
+  const modes = ['check', 'render', 'render-keepalived'].filter(flag);
+  if (modes.length > 1) return err(`--${modes.join(' and --')} exclude each other`);
+  if (flag('render-keepalived') && values['ha'] === undefined) {
+    return err('--render-keepalived needs --ha PATH');
+  }
   const mode: NftLbMode = flag('help')
     ? 'help'
     : flag('version')
@@ -122,7 +138,9 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
         ? 'check'
         : flag('render')
           ? 'render'
-          : 'run';
+          : flag('render-keepalived')
+            ? 'render-keepalived'
+            : 'run';
 
   const scheduler = text('scheduler');
   if (!(SCHEDULERS as readonly string[]).includes(scheduler)) {
@@ -151,6 +169,12 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
   }
   const rules = text('rules');
   if (rules === '') return err('--rules needs a path');
+  if (values['ha'] !== undefined && text('ha') === '') return err('--ha needs a path');
+  const snat = snatOf((values['snat'] as string[] | undefined) ?? []);
+  if (snat.isErr()) return err(snat.error);
+  if (snat.value !== undefined && flag('masquerade')) {
+    return err('--snat and --masquerade exclude each other');
+  }
 
   return Result.combine([
     duration(text('interval'), '--interval'),
@@ -172,5 +196,23 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
     output: flag('output'),
     keepOnExit: flag('keep-on-exit'),
     ...(metrics !== undefined && { metrics }),
+    ...(values['ha'] !== undefined && { ha: text('ha') }),
+    ...(snat.value !== undefined && { snat: snat.value }),
   }));
+}
+
+/** `--snat` values: one IPv4 and/or one IPv6 address. */
+function snatOf(
+  values: readonly string[],
+): Result<{ ipv4?: string; ipv6?: string } | undefined, string> {
+  if (values.length === 0) return ok(undefined);
+  const out: { ipv4?: string; ipv6?: string } = {};
+  for (const value of values) {
+    const parsed = parseAddress(value);
+    if (!parsed) return err(`--snat must be an IPv4 or IPv6 address, got ${JSON.stringify(value)}`);
+    const key = parsed.family === 4 ? 'ipv4' : 'ipv6';
+    if (out[key] !== undefined) return err(`--snat: one IPv${parsed.family} address only`);
+    out[key] = parsed.canonical;
+  }
+  return ok(out);
 }

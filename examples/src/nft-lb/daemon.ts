@@ -3,8 +3,10 @@
  * state change, reload on SIGHUP (only the difference), stop on SIGTERM/SIGINT.
  */
 import { createBalancer, formatConfigIssue, type Service } from '@lbkit/core';
+import { renderHaMetrics } from '@lbkit/ha';
 import { createProbe } from '@lbkit/probes';
 import { attachEventLog } from '../common/event-log.js';
+import { loadPairConfig, startPairNode } from '../ha/pair-node.js';
 import { nftablesOptionsOf } from './backend-options.js';
 import type { NftLbOptions } from './cli-args.js';
 import { createNftBackend } from './create-backend.js';
@@ -29,6 +31,14 @@ export async function runDaemon(options: NftLbOptions, io: DaemonIo): Promise<nu
     for (const issue of loaded.error) io.warn(formatConfigIssue(issue));
     io.warn(
       `${options.rules}: not applied (${loaded.error.length} problem(s)); nothing was changed`,
+    );
+    return 1;
+  }
+  const pairConfig = options.ha === undefined ? undefined : await loadPairConfig(options.ha);
+  if (pairConfig?.isErr()) {
+    for (const line of pairConfig.error) io.warn(line);
+    io.warn(
+      `${options.ha}: not started (${pairConfig.error.length} problem(s)); nothing was changed`,
     );
     return 1;
   }
@@ -62,6 +72,14 @@ export async function runDaemon(options: NftLbOptions, io: DaemonIo): Promise<nu
       else io.info('took over the previous table: every destination has its first verdict');
     });
   }
+  const pair = pairConfig?.isOk() ? await startPairNode(pairConfig.value, balancer, io) : undefined;
+  if (pair?.isErr()) {
+    io.warn(`ha: cannot start: ${pair.error}`);
+    await balancer.stop({ keep: false });
+    return 1;
+  }
+  const ha = pair?.isOk() ? pair.value : undefined;
+  ha?.on('role', (e) => notifySystemd(`STATUS=balancing ${count(loaded.value)}; VRRP ${e.role}`));
   notifySystemd('READY=1', `STATUS=balancing ${count(loaded.value)}`);
 
   if (options.metrics) {
@@ -69,7 +87,12 @@ export async function runDaemon(options: NftLbOptions, io: DaemonIo): Promise<nu
     try {
       await serveMetrics(host, port, async () => {
         const observed = await backend.read();
-        return renderMetrics(balancer, counters, observed.isOk() ? observed.value : undefined);
+        const text = renderMetrics(
+          balancer,
+          counters,
+          observed.isOk() ? observed.value : undefined,
+        );
+        return ha ? `${text}${renderHaMetrics(ha.status(), 'nftlb_ha')}` : text;
       });
       io.info(`metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`);
     } catch (error) {
@@ -107,10 +130,14 @@ export async function runDaemon(options: NftLbOptions, io: DaemonIo): Promise<nu
       stopping = true;
       notifySystemd('STOPPING=1');
       io.info(`${signal}: stopping, ${options.keepOnExit ? 'keeping' : 'removing'} the rules`);
-      void balancer.stop({ keep: options.keepOnExit }).then((stopped) => {
-        if (stopped.isErr()) io.warn(`stop: ${stopped.error.message}`);
-        resolve(stopped.isErr() ? 1 : 0);
-      });
+      // A pair node gives the VIP away first, then stops balancing.
+      const handoff = ha ? ha.stop().then(() => undefined) : Promise.resolve();
+      void handoff
+        .then(() => balancer.stop({ keep: options.keepOnExit }))
+        .then((stopped) => {
+          if (stopped.isErr()) io.warn(`stop: ${stopped.error.message}`);
+          resolve(stopped.isErr() ? 1 : 0);
+        });
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));

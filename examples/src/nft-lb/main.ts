@@ -4,6 +4,7 @@
  * See `examples/nft-lb/README.md`; `nft-lb --help` for the flags.
  */
 import { formatConfigIssue } from '@lbkit/core';
+import { checkPairFile, renderPairFile } from '../ha/pair-node.js';
 import { parseNftLbArgs, USAGE } from './cli-args.js';
 import { runDaemon } from './daemon.js';
 import { checkFailure, checkSummary, renderForRules } from './render-mode.js';
@@ -35,6 +36,19 @@ switch (options.mode) {
       process.exitCode = 1;
     } else {
       info(checkSummary(loaded.value, options.rules));
+    }
+    if (options.ha !== undefined && !(await checkPairFile(options.ha, { info, warn }))) {
+      process.exitCode = 1;
+    }
+    break;
+  }
+  case 'render-keepalived': {
+    const conf = await renderPairFile(options.ha ?? '');
+    if (conf.isErr()) {
+      for (const line of conf.error) warn(line);
+      process.exitCode = 1;
+    } else {
+      process.stdout.write(conf.value);
     }
     break;
   }

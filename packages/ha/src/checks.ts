@@ -101,8 +101,9 @@ export function parseCidr(value: unknown): Cidr | Problem {
   const max = parsed.family === 4 ? 32 : 128;
   if (prefixText === undefined)
     return { address: parsed.canonical, family: parsed.family, prefix: max };
-  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) < 1 || Number(prefixText) > max) {
-    return `prefix must be 1..${max}, got ${showValue(value)}`;
+  if (!/^\d{1,3}$/.test(prefixText)) return shown;
+  if (Number(prefixText) < 1 || Number(prefixText) > max) {
+    return `has a prefix out of 1..${max}: ${showValue(value)}`;
   }
   return { address: parsed.canonical, family: parsed.family, prefix: Number(prefixText) };
 }

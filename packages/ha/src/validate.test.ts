@@ -72,7 +72,7 @@ describe('validateHaOptions', () => {
     ],
     [
       { ...good, service: { ...good.service, vips: ['203.0.113.10/33'] } },
-      /service\.vips\[0\] .*prefix must be 1\.\.32/,
+      /service\.vips\[0\] has a prefix out of 1\.\.32/,
     ],
     [
       { ...good, service: { ...good.service, vips: ['203.0.113.10', '203.0.113.10/32'] } },
