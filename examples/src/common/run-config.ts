@@ -6,7 +6,9 @@
  * SIGTERM/SIGINT stop and remove the rules.
  */
 import { createBalancer, formatConfigIssue, loadConfigFile } from '@lbkit/core';
+import type { HaConfig } from '@lbkit/ha';
 import { createProbe } from '@lbkit/probes';
+import { startPairNode } from '../ha/pair-node.js';
 import { type BackendKind, createBackend, type ExampleBackendOptions } from './backend.js';
 import { attachEventLog } from './event-log.js';
 
@@ -19,6 +21,8 @@ export interface ConfigDaemonOptions {
   readonly backend: BackendKind;
   /** nftables options (table, masquerade, ...). */
   readonly nftables: ExampleBackendOptions;
+  /** Run as one node of a keepalived VRRP pair with these HA options. Default: a single balancer. */
+  readonly ha?: HaConfig;
   readonly info?: (line: string) => void;
   readonly warn?: (line: string) => void;
 }
@@ -51,6 +55,13 @@ export async function runConfigDaemon(options: ConfigDaemonOptions): Promise<num
   const names = loaded.value.map((s) => `${s.name} ${s.key.vip}:${s.key.port}/${s.key.protocol}`);
   info(`${options.program}: balancing ${names.join(', ')} with ${backend.value.name}`);
   void balancer.whenReady().then(() => info(`${options.program}: ready`));
+  const pair = options.ha ? await startPairNode(options.ha, balancer, { info, warn }) : undefined;
+  if (pair?.isErr()) {
+    warn(`ha: cannot start: ${pair.error}`);
+    await balancer.stop({ keep: false });
+    return 1;
+  }
+  const ha = pair?.isOk() ? pair.value : undefined;
 
   process.on('SIGHUP', () => {
     void loadConfigFile(options.config).then((next) => {
@@ -68,10 +79,14 @@ export async function runConfigDaemon(options: ConfigDaemonOptions): Promise<num
     const stop = (): void => {
       if (stopping) return;
       stopping = true;
-      void balancer.stop({ keep: false }).then((stopped) => {
-        if (stopped.isErr()) warn(`stop: ${stopped.error.message}`);
-        resolve(stopped.isErr() ? 1 : 0);
-      });
+      // A pair node gives the VIP away first, then removes its rules.
+      const handoff = ha ? ha.stop().then(() => undefined) : Promise.resolve();
+      void handoff
+        .then(() => balancer.stop({ keep: false }))
+        .then((stopped) => {
+          if (stopped.isErr()) warn(`stop: ${stopped.error.message}`);
+          resolve(stopped.isErr() ? 1 : 0);
+        });
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
