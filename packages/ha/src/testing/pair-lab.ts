@@ -234,16 +234,15 @@ export class PairLab {
   }
 
   /**
-   * The node crashes: its namespace is deleted and everything running in it
-   * (the given processes, its keepalived) is killed with SIGKILL, so its
-   * links vanish.
+   * The node crashes: everything running in it (its keepalived first, so it
+   * cannot say goodbye with a priority-0 advert, then the given processes) is
+   * killed with SIGKILL and its namespace deleted, so its links vanish.
    */
   async crash(node: PairNode, processes: readonly ChildProcess[] = []): Promise<void> {
     this.#crashed.add(node);
-    const pids = this.keepalivedPids(node);
-    await execFileAsync('ip', ['netns', 'del', this.ns(node)]).catch(() => undefined);
+    for (const pid of this.keepalivedPids(node)) kill(pid, 'SIGKILL');
     for (const child of processes) child.kill('SIGKILL');
-    for (const pid of pids) kill(pid, 'SIGKILL');
+    await execFileAsync('ip', ['netns', 'del', this.ns(node)]).catch(() => undefined);
   }
 
   /** Ends every keepalived of the lab (by PID), deletes every namespace and run directory. Never throws. */
