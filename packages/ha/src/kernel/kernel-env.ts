@@ -13,14 +13,14 @@ const has = (binary: string): boolean =>
 
 /** Why the HA kernel tests cannot run here, or '' when they can. */
 export function haKernelSkip(
-  binaries: readonly string[] = ['keepalived', 'nft', 'dnsmasq', 'nsenter'],
+  binaries: readonly string[] = ['keepalived', 'nft', 'dnsmasq'],
 ): string {
   const missing = [
     ...(canUseNetns() ? [] : ['root and ip (network namespaces)']),
     ...binaries.filter((b) => !has(b)),
   ];
   if (missing.length === 0) return '';
-  const reason = `HA kernel tests need ${missing.join(', ')} (Debian packages: keepalived, nftables, dnsmasq-base, util-linux)`;
+  const reason = `HA kernel tests need ${missing.join(', ')} (Debian packages: keepalived, nftables, dnsmasq-base)`;
   if (process.env['CI'] === 'true') throw new Error(reason);
   return reason;
 }
