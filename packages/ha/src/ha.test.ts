@@ -214,9 +214,10 @@ describe('only keepalived died', () => {
     fake.die(vrrp.pid, null, 'SIGKILL');
     fake.die(parent.pid, null, 'SIGKILL');
     await fake.advance(5);
-    expect(fake.runs.slice(before)).toEqual([
-      ['ip', 'address', 'del', '203.0.113.10/24', 'dev', 'eth0'],
-      ['ip', 'address', 'del', '198.51.100.1/24', 'dev', 'eth1'],
+    expect(fake.runs.slice(before)).toEqual([['ip', '-force', '-batch', '-']]);
+    expect(fake.batches.at(-1)).toEqual([
+      'address del 203.0.113.10/24 dev eth0',
+      'address del 198.51.100.1/24 dev eth1',
     ]);
     expect(events.vipsRemoved?.at(-1)?.addresses.slice().sort()).toEqual([
       '198.51.100.1',

@@ -24,7 +24,7 @@ export {
   serviceEmpty,
   trackFileText,
 } from './health.js';
-export { configTestArgv, keepalivedArgv, removeAddressArgv } from './keepalived-argv.js';
+export { configTestArgv, keepalivedArgv, removeAddressesCommand } from './keepalived-argv.js';
 export { renderHaMetrics } from './metrics.js';
 export { keepalivedNames } from './names.js';
 export {

@@ -41,18 +41,28 @@ export function configTestArgv(config: HaConfig): string[] {
   return config.netns !== undefined ? ['ip', 'netns', 'exec', config.netns, ...test] : test;
 }
 
-/** The argv that removes one floating address (after keepalived died holding it). */
-export function removeAddressArgv(
+/**
+ * One `ip` run that removes floating addresses (after keepalived died holding
+ * them): `ip [-n NETNS] -force -batch -` and its input, one `address del`
+ * line per VIP. With `-force` it goes on past a line that fails (an address
+ * that is not there) and reports it as `Command failed -:<line>`.
+ */
+export function removeAddressesCommand(
   config: HaConfig,
-  vip: { readonly address: string; readonly prefix: number; readonly interface: string },
-): string[] {
-  return [
-    'ip',
-    ...(config.netns !== undefined ? ['-n', config.netns] : []),
-    'address',
-    'del',
-    `${vip.address}/${vip.prefix}`,
-    'dev',
-    vip.interface,
-  ];
+  vips: readonly {
+    readonly address: string;
+    readonly prefix: number;
+    readonly interface: string;
+  }[],
+): { readonly argv: string[]; readonly input: string } {
+  return {
+    argv: [
+      'ip',
+      ...(config.netns !== undefined ? ['-n', config.netns] : []),
+      '-force',
+      '-batch',
+      '-',
+    ],
+    input: vips.map((v) => `address del ${v.address}/${v.prefix} dev ${v.interface}\n`).join(''),
+  };
 }

@@ -15,7 +15,7 @@
  */
 import { err, ok, type Result } from 'neverthrow';
 import { type HaError, haError } from './errors.js';
-import { configTestArgv, keepalivedArgv, removeAddressArgv } from './keepalived-argv.js';
+import { configTestArgv, keepalivedArgv, removeAddressesCommand } from './keepalived-argv.js';
 import type { HaConfig, Vip } from './options.js';
 import type { ChildHandle, HaSystem } from './system.js';
 
@@ -220,18 +220,19 @@ export class KeepalivedSupervisor {
 
   async #removeVips(reason: string): Promise<void> {
     const vips: Vip[] = [...this.#config.service.vips, ...(this.#config.inner?.vips ?? [])];
-    const removed: string[] = [];
-    const failures: string[] = [];
-    await Promise.all(
-      vips.map(async (vip) => {
-        const r = await this.#system.run(removeAddressArgv(this.#config, vip));
-        if (r.code === 0) removed.push(vip.address);
-        // Not there (iproute2: "Cannot assign requested address" / "Address not found"): the goal.
-        else if (!/Cannot assign requested address|Address not found/i.test(r.output)) {
-          failures.push(`${vip.address}: ${r.output}`);
-        }
-      }),
+    const { argv, input } = removeAddressesCommand(this.#config, vips);
+    const r = await this.#system.run(argv, input);
+    // `Command failed -:N` names each line that failed; a line whose address was
+    // not there ("Cannot assign requested address" / "Address not found") met the goal.
+    const failedLines = new Set(
+      [...r.output.matchAll(/Command failed -:(\d+)/g)].map((m) => Number(m[1])),
     );
+    const absent = /Cannot assign requested address|Address not found/i;
+    const errors = r.output
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !/^Command failed/.test(l) && !absent.test(l));
+    const removed = vips.filter((_, i) => !failedLines.has(i + 1)).map((v) => v.address);
+    const failures = r.code !== 0 && failedLines.size === 0 ? [r.output] : errors;
     if (removed.length > 0 || failures.length > 0) {
       this.#hooks.onLog(`lbkit: ${reason}: removed stale VIPs ${removed.join(', ') || '(none)'}`);
       this.#hooks.onVipsRemoved(removed, failures);

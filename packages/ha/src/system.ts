@@ -57,8 +57,8 @@ export interface HaSystem {
   /** Sends a signal; false when there is no such process. */
   signal(pid: number, signal: NodeJS.Signals): boolean;
   spawn(argv: readonly string[], events: ChildEvents): ChildHandle;
-  /** Runs a short command; resolves with its exit code and output. */
-  run(argv: readonly string[]): Promise<{ code: number; output: string }>;
+  /** Runs a short command (with `input` on its stdin); resolves with its exit code and output. */
+  run(argv: readonly string[], input?: string): Promise<{ code: number; output: string }>;
   /** Sets this process's title (and so its Linux `comm`). */
   setProcessTitle(name: string): void;
 }
@@ -190,9 +190,9 @@ export function nodeSystem(): HaSystem {
         },
       };
     },
-    run(argv) {
+    run(argv, input) {
       return new Promise((resolve) => {
-        execFile(
+        const child = execFile(
           argv[0]!,
           argv.slice(1),
           { encoding: 'utf8', timeout: 20_000 },
@@ -201,6 +201,9 @@ export function nodeSystem(): HaSystem {
             resolve({ code, output: `${stdout}${stderr}`.trim() });
           },
         );
+        // A command that exits without reading its stdin must not break us (EPIPE).
+        child.stdin?.on('error', () => {});
+        child.stdin?.end(input ?? '');
       });
     },
     setProcessTitle(name) {

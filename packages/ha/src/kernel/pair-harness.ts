@@ -53,9 +53,10 @@ export function labServices(pair: PairLab, health: Partial<HealthInput> = {}): S
     interval: 100,
     fastInterval: 50,
     downInterval: 200,
-    timeout: 150,
+    // Tolerant enough for a loaded 2-core machine: a slow answer is not a dead server.
+    timeout: 300,
     rise: 2,
-    fall: 2,
+    fall: 3,
     initial: 'unknown',
     ...health,
   };
@@ -133,6 +134,8 @@ export interface LabNode {
   role(): string;
   /** Epoch ms of the first `role` event matching after `since`. */
   roleAt(role: string, since: number): number | undefined;
+  /** The last health each destination of each service reported, by `service/destination`. */
+  destinations(): Record<string, string>;
   send(command: string): void;
   /** Waits for a message matching `predicate` (from index `from`). */
   waitFor(
@@ -191,6 +194,14 @@ export async function startNode(
         (x) => x['type'] === 'role' && x['role'] === role && (x['at'] as number) >= since,
       );
       return m?.['at'] as number | undefined;
+    },
+    destinations() {
+      const out: Record<string, string> = {};
+      for (const m of messages) {
+        if (m['type'] === 'destination')
+          out[`${m['service']}/${m['destination']}`] = String(m['to']);
+      }
+      return out;
     },
     send(command) {
       child.stdin?.write(`${command}\n`);

@@ -143,16 +143,27 @@ export class FakeSystem implements HaSystem {
     return [...this.processes.values()].filter((p) => p.events !== undefined);
   }
 
-  async run(argv: readonly string[]): Promise<{ code: number; output: string }> {
+  async run(argv: readonly string[], input?: string): Promise<{ code: number; output: string }> {
     this.runs.push([...argv]);
     const text = argv.join(' ');
-    const del = /^ip (?:-n \S+ )?address del (\S+ dev \S+)$/.exec(text);
-    if (del) {
-      if (this.addresses.delete(del[1]!)) return { code: 0, output: '' };
-      return { code: 2, output: 'RTNETLINK answers: Cannot assign requested address' };
-    }
+    if (/^ip (?:-n \S+ )?-force -batch -$/.test(text)) return this.#ipBatch(input ?? '');
     const r = this.results.find((x) => x.match.test(text));
     return r ? { code: r.code, output: r.output } : { code: 0, output: '' };
+  }
+
+  /** Lines run by the last `ip -batch` (`address del ...`), in order. */
+  readonly batches: string[][] = [];
+
+  #ipBatch(input: string): { code: number; output: string } {
+    const lines = input.split('\n').filter((l) => l !== '');
+    this.batches.push(lines);
+    const errors: string[] = [];
+    lines.forEach((line, i) => {
+      const del = /^address del (\S+ dev \S+)$/.exec(line);
+      if (del && this.addresses.delete(del[1]!)) return;
+      errors.push('Error: ipv4: Address not found.', `Command failed -:${i + 1}`);
+    });
+    return { code: errors.length > 0 ? 1 : 0, output: errors.join('\n') };
   }
 
   setProcessTitle(name: string): void {

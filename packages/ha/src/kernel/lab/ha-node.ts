@@ -4,8 +4,8 @@
  *
  * Usage: node --import tsx ha-node.ts '<json spec>'
  * Spec: { services: ServiceInput[], backend?: 'nftables' | 'ipvs', nftables?: NftablesRenderOptions, ha: HaInput }
- * Prints JSON lines: started, ready, role, keepalived, health, vipsRemoved,
- * applyFailed, log, problem, stopped. Reads commands on stdin, one per line:
+ * Prints JSON lines: started, ready, destination (a health change), role,
+ * keepalived, health, vipsRemoved, applyFailed, log, problem, stopped. Reads commands on stdin, one per line:
  * `fail-applies on|off` (the backend refuses every apply: a stand-in for a
  * kernel refusing lbkit's changes; everything after it is real). Stops on
  * SIGTERM or when stdin closes: HA first (gives the VIP away), then the balancer.
@@ -71,6 +71,9 @@ const balancer = createBalancer({
 });
 balancer.on('applyFailed', (e) => send({ type: 'applyFailed', message: e.error.message }));
 balancer.on('ready', () => send({ type: 'ready' }));
+balancer.on('health', (e) =>
+  send({ type: 'destination', service: e.service, destination: e.destination, to: e.to }),
+);
 
 const ha = createHa(spec.ha);
 if (ha.isErr()) fatal(`ha: ${ha.error.message}`);
