@@ -182,7 +182,8 @@ export async function runHaDemo(
     );
     const requests: Record<string, { ok: number; failed: number }> = {};
     for (const r of answers) {
-      const t = (requests[r.protocol] ??= { ok: 0, failed: 0 });
+      const t = requests[r.protocol] ?? { ok: 0, failed: 0 };
+      requests[r.protocol] = t;
       if (r.ok) t.ok++;
       else t.failed++;
     }

@@ -211,10 +211,14 @@ export class PairLab {
     if (up && this.level === 3) await this.lab.route(role, 'default', 'via', PAIR.innerVip);
   }
 
-  /** The keepalived pids of `node` (parent and VRRP child), from its pid files. */
+  /**
+   * The keepalived pids of `node`, from its pid files: the VRRP child first,
+   * then the parent (killing the parent first would make the kernel send the
+   * child SIGTERM, and it would release the VIPs before its own SIGKILL).
+   */
   keepalivedPids(node: PairNode): number[] {
     const pids: number[] = [];
-    for (const file of ['keepalived.pid', 'vrrp.pid']) {
+    for (const file of ['vrrp.pid', 'keepalived.pid']) {
       try {
         const pid = Number(readFileSync(join(this.runDir(node), file), 'utf8').trim());
         if (Number.isInteger(pid) && pid > 0) pids.push(pid);
