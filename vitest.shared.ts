@@ -21,4 +21,6 @@ export const workspaceAliases = [
     replacement: src('./packages/backend-ipvs/src/testing/index.ts'),
   },
   { find: /^@lbkit\/backend-ipvs$/, replacement: src('./packages/backend-ipvs/src/index.ts') },
+  { find: /^@lbkit\/ha\/testing$/, replacement: src('./packages/ha/src/testing/index.ts') },
+  { find: /^@lbkit\/ha$/, replacement: src('./packages/ha/src/index.ts') },
 ];

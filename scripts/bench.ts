@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<BenchModule>> = {
   'backend-nftables': () => import('../packages/backend-nftables/bench/index.js'),
   'backend-ipvs': () => import('../packages/backend-ipvs/bench/index.js'),
   examples: () => import('../examples/bench/index.js'),
+  ha: () => import('../packages/ha/bench/index.js'),
 };
 
 const filter = process.argv[2];

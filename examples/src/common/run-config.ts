@@ -16,7 +16,9 @@ import {
   loadConfigFile,
   reloadShrinkProblem,
 } from '@lbkit/core';
+import type { HaConfig } from '@lbkit/ha';
 import { createProbe } from '@lbkit/probes';
+import { startPairNode } from '../ha/pair-node.js';
 import { type BackendKind, createBackend, type ExampleBackendOptions } from './backend.js';
 import { attachEventLog } from './event-log.js';
 import { createLogOutput } from './log-output.js';
@@ -40,6 +42,8 @@ export interface ConfigDaemonOptions {
   readonly maxRemovedShare?: number;
   /** Signals trapped by the caller earlier; default: trapped on entry. */
   readonly signals?: TrappedSignals;
+  /** Run as one node of a keepalived VRRP pair with these HA options. Default: a single balancer. */
+  readonly ha?: HaConfig;
   readonly info?: (line: string) => void;
   readonly warn?: (line: string) => void;
 }
@@ -83,6 +87,13 @@ export async function runConfigDaemon(options: ConfigDaemonOptions): Promise<num
   const names = loaded.value.map((s) => `${s.name} ${s.key.vip}:${s.key.port}/${s.key.protocol}`);
   info(`${options.program}: balancing ${names.join(', ')} with ${backend.value.name}`);
   void balancer.whenReady().then(() => info(`${options.program}: ready`));
+  const pair = options.ha ? await startPairNode(options.ha, balancer, { info, warn }) : undefined;
+  if (pair?.isErr()) {
+    warn(`ha: cannot start: ${pair.error}`);
+    await balancer.stop({ keep: false });
+    return 1;
+  }
+  const ha = pair?.isOk() ? pair.value : undefined;
 
   signals.on('SIGHUP', () => {
     void load().then((next) => {
@@ -107,10 +118,14 @@ export async function runConfigDaemon(options: ConfigDaemonOptions): Promise<num
     const stop = (): void => {
       if (stopping) return;
       stopping = true;
-      void balancer.stop({ keep: false }).then((stopped) => {
-        if (stopped.isErr()) warn(`stop: ${stopped.error.message}`);
-        resolve(stopped.isErr() ? 1 : 0);
-      });
+      // A pair node gives the VIP away first, then removes its rules.
+      const handoff = ha ? ha.stop().then(() => undefined) : Promise.resolve();
+      void handoff
+        .then(() => balancer.stop({ keep: false }))
+        .then((stopped) => {
+          if (stopped.isErr()) warn(`stop: ${stopped.error.message}`);
+          resolve(stopped.isErr() ? 1 : 0);
+        });
     };
     signals.on('SIGTERM', stop);
     signals.on('SIGINT', stop);

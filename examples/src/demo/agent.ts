@@ -5,11 +5,14 @@
  * on SIGTERM/SIGINT or when its stdin closes.
  *
  * Usage: demo-agent --vip 192.0.2.10 --server s1=198.51.100.11 ... [--backend nftables|ipvs]
- *        [--interval 150] [--fall 2] [--rise 2]
+ *        [--interval 150] [--fall 2] [--rise 2] [--ha JSON]
+ * `--ha` (HA options as JSON, @lbkit/ha): also one node of a keepalived pair,
+ * reporting its role; on stop it gives the VIP away before removing its rules.
  */
 import { fstatSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createBalancer, formatConfigIssue } from '@lbkit/core';
+import { createHa, type Ha } from '@lbkit/ha';
 import { createProbe } from '@lbkit/probes';
 import { type BackendKind, createBackend } from '../common/backend.js';
 import type { AgentMessage } from './messages.js';
@@ -23,6 +26,7 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '150' },
     fall: { type: 'string', default: '2' },
     rise: { type: 'string', default: '2' },
+    ha: { type: 'string' },
   },
 });
 
@@ -111,6 +115,7 @@ balancer.on('ready', () => send({ type: 'ready', at: Date.now() }));
 
 const started = await balancer.start();
 if (started.isErr()) fatal(`start failed (${started.error.kind}): ${started.error.message}`);
+const ha = values.ha === undefined ? undefined : await startHa(values.ha);
 send({
   type: 'started',
   at: Date.now(),
@@ -121,6 +126,7 @@ let stopping = false;
 const stop = async (): Promise<void> => {
   if (stopping) return;
   stopping = true;
+  await ha?.stop();
   const stopped = await balancer.stop({ keep: false });
   if (stopped.isErr()) {
     send({ type: 'problem', at: Date.now(), message: stopped.error.message, fatal: false });
@@ -134,4 +140,31 @@ const stdin = fstatSync(0);
 if (stdin.isFIFO() || stdin.isSocket()) {
   process.stdin.on('end', () => void stop());
   process.stdin.resume();
+}
+
+/** Starts the HA node (`--ha`): role and HA events become agent messages. */
+async function startHa(json: string): Promise<Ha> {
+  let input: unknown;
+  try {
+    input = JSON.parse(json);
+  } catch {
+    return fatal('--ha must be JSON');
+  }
+  const created = createHa(input as Parameters<typeof createHa>[0]);
+  if (created.isErr()) return fatal(`ha: ${created.error.message}`);
+  const node = created.value;
+  const note = (message: string) => send({ type: 'ha', at: Date.now(), message });
+  node.on('role', (e) =>
+    send({ type: 'role', at: e.at, role: e.role, previous: e.previous, reason: e.reason }),
+  );
+  node.on('keepalived', (e) => note(e.message));
+  node.on('vipsRemoved', (e) => {
+    if (e.addresses.length > 0) note(`removed stale VIPs ${e.addresses.join(', ')}`);
+  });
+  node.on('health', (e) => note(e.healthy ? 'healthy' : `unhealthy: ${e.reasons.join(', ')}`));
+  node.on('problem', (e) => note(e.message));
+  node.watch(balancer);
+  const haStarted = await node.start();
+  if (haStarted.isErr()) return fatal(`ha: ${haStarted.error.message}`);
+  return node;
 }

@@ -2,7 +2,7 @@
  * `npm run demo`: lbkit balancing three servers in network namespaces, live.
  *
  * Usage: node examples/dist/demo.js [--duration 24] [--no-tui] [--backend nftables|ipvs]
- *        [--interval 150]
+ *        [--interval 150] [--ha]
  * Needs root (it creates network namespaces). `--backend ipvs` runs the same
  * inside the kernel VM (`scripts/kernel-vm`), since this host has no IPVS.
  */
@@ -14,6 +14,7 @@ import { canUseNetns } from '@lbkit/core/testing';
 import { EXAMPLES_DIR, programArgv } from '../programs.js';
 import { formatSummary } from './format-summary.js';
 import { runDemo } from './run-demo.js';
+import { formatHaSummary, runHaDemo } from './run-demo-ha.js';
 import { plainScreen, tuiScreen } from './screen.js';
 
 const USAGE = `Usage: npm run demo -- [options]
@@ -21,6 +22,8 @@ const USAGE = `Usage: npm run demo -- [options]
   --no-tui             plain lines instead of the live table (for CI and logs)
   --backend NAME       nftables (default) or ipvs (runs inside scripts/kernel-vm)
   --interval MS        probe interval (default 150; 1000 inside the emulated IPVS VM)
+  --ha                 a balancer pair (lbkit + keepalived VRRP on two nodes): the
+                       master node is lost; prints the VIP failover time (plain lines)
   -h, --help           this text`;
 
 const { values } = parseArgs({
@@ -33,6 +36,7 @@ const { values } = parseArgs({
     columns: { type: 'string' },
     rows: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
+    ha: { type: 'boolean', default: false },
   },
 });
 
@@ -59,7 +63,13 @@ if (!Number.isInteger(intervalMs) || intervalMs < 20 || intervalMs > 10_000) {
   fail('--interval must be an integer of ms, 20..10000', 2);
 }
 
-if (backend === 'ipvs' && process.env['LBKIT_IN_VM'] !== '1') {
+if (values.ha && backend !== 'nftables') {
+  fail('--ha runs the pair with nftables (the IPVS pair is tested in the kernel VM)', 2);
+}
+
+if (values.ha) {
+  await haMain();
+} else if (backend === 'ipvs' && process.env['LBKIT_IN_VM'] !== '1') {
   // This host's kernel has no IPVS: run the very same demo inside the kernel VM.
   const vm = join(EXAMPLES_DIR, '..', 'scripts', 'kernel-vm');
   if (!existsSync(vm)) {
@@ -137,5 +147,36 @@ async function main(): Promise<void> {
       process.stderr.write(`demo: ${message}\ndemo: every namespace has been removed\n`);
       process.exitCode = 1;
     }
+  }
+}
+
+async function haMain(): Promise<void> {
+  if (!canUseNetns()) {
+    fail('the demo builds network namespaces: run it as root (e.g. sudo npm run demo -- --ha)');
+  }
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  try {
+    const summary = await runHaDemo(
+      {
+        durationS: values.duration === '24' ? 16 : durationS,
+        intervalMs,
+        signal: abort.signal,
+      },
+      (line) => process.stdout.write(`${line}\n`),
+    );
+    process.stdout.write(`\n${formatHaSummary(summary)}\n`);
+    process.exitCode = summary.failedOutside === 0 ? 0 : 1;
+  } catch (error) {
+    const message = (error as Error).message;
+    process.stderr.write(
+      message === 'aborted'
+        ? 'demo: stopped; every namespace has been removed\n'
+        : `demo: ${message}\ndemo: every namespace has been removed\n`,
+    );
+    process.exitCode = message === 'aborted' ? 130 : 1;
   }
 }

@@ -50,15 +50,43 @@ export interface ProblemMessage {
   readonly fatal: boolean;
 }
 
+/** The node's VRRP role changed (`--ha`: a node of a keepalived pair). */
+export interface RoleMessage {
+  readonly type: 'role';
+  readonly at: number;
+  readonly role: string;
+  readonly previous: string;
+  readonly reason: string;
+}
+
+/** Something the HA node did (keepalived started or died, stale VIPs removed, health told). */
+export interface HaMessage {
+  readonly type: 'ha';
+  readonly at: number;
+  readonly message: string;
+}
+
 /** Any agent message. */
 export type AgentMessage =
   | CheckMessage
   | HealthMessage
   | AppliedMessage
   | LifecycleMessage
-  | ProblemMessage;
+  | ProblemMessage
+  | RoleMessage
+  | HaMessage;
 
-const TYPES = new Set(['check', 'health', 'applied', 'started', 'ready', 'stopped', 'problem']);
+const TYPES = new Set([
+  'check',
+  'health',
+  'applied',
+  'started',
+  'ready',
+  'stopped',
+  'problem',
+  'role',
+  'ha',
+]);
 
 /** Parses one line of agent output; `undefined` for anything that is not a message. */
 export function parseAgentLine(line: string): AgentMessage | undefined {

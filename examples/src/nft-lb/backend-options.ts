@@ -9,5 +9,6 @@ export function nftablesOptionsOf(options: NftLbOptions): NftablesRenderOptions 
     masquerade: options.masquerade,
     counters: true,
     ...(options.forwardMark > 0 && { forwardMark: options.forwardMark }),
+    ...(options.snat !== undefined && { snat: options.snat }),
   };
 }

@@ -3,12 +3,19 @@
  * `nft_lb.py`. Pure: argv in, options or a usage error out.
  */
 import { parseArgs } from 'node:util';
-import { SCHEDULERS, type Scheduler, type WhenEmpty } from '@lbkit/core';
+import { parseAddress, SCHEDULERS, type Scheduler, type WhenEmpty } from '@lbkit/core';
 import { err, ok, Result } from 'neverthrow';
 import { parseDuration } from '../common/duration.js';
 
 /** What `nft-lb` does with its rules file (`reload`: signal a running daemon). */
-export type NftLbMode = 'run' | 'check' | 'render' | 'reload' | 'help' | 'version';
+export type NftLbMode =
+  | 'run'
+  | 'check'
+  | 'render'
+  | 'render-keepalived'
+  | 'reload'
+  | 'help'
+  | 'version';
 
 /** Everything the command line can set, defaults applied. */
 export interface NftLbOptions {
@@ -53,6 +60,10 @@ export interface NftLbOptions {
   readonly maxRemove: number;
   /** `--reload PID`: the daemon to send SIGHUP to once it handles it. */
   readonly reloadPid?: number;
+  /** HA options file (YAML/JSON, @lbkit/ha): run as one node of a keepalived VRRP pair. Default off. */
+  readonly ha?: string;
+  /** SNAT balanced traffic to these fixed (floating) addresses, one per family. Default off. */
+  readonly snat?: { readonly ipv4?: string; readonly ipv6?: string };
 }
 
 /** Usage text. */
@@ -81,6 +92,11 @@ with nftables, probing every destination over TCP.
                         a line end), and a SIGHUP that removes more than --max-remove
   --max-remove PERCENT  most services or destinations a SIGHUP may remove (default 50%)
   --reload PID          send SIGHUP to the daemon PID once it handles it (for ExecReload)
+  --ha PATH             run as one node of a balancer pair: keepalived VRRP from this
+                        HA options file (YAML/JSON); --check validates it too
+  --snat ADDRESS        SNAT balanced traffic to this fixed address (a floating one on
+                        a pair: the inner VIP); once per family; excludes --masquerade
+  --render-keepalived   print the keepalived.conf the --ha file gives and exit
   -h, --help            this text
   --version             the version
 
@@ -102,7 +118,7 @@ const duration = (text: string, flag: string): Result<number, string> => {
 
 /** Parses `nft-lb`'s argv (without `node` and the script). */
 export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, string> {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -127,6 +143,9 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
         'allow-shrink': { type: 'boolean', default: false },
         'max-remove': { type: 'string', default: '50%' },
         reload: { type: 'string' },
+        ha: { type: 'string' },
+        snat: { type: 'string', multiple: true },
+        'render-keepalived': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -136,9 +155,12 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
   }
   const text = (key: string): string => String(values[key] ?? '');
   const flag = (key: string): boolean => values[key] === true;
-  const modes = [flag('check'), flag('render'), values['reload'] !== undefined];
-  if (modes.filter(Boolean).length > 1)
-    return err('--check, --render and --reload exclude each other');
+  const modes = ['check', 'render', 'render-keepalived'].filter(flag);
+  if (values['reload'] !== undefined) modes.push('reload');
+  if (modes.length > 1) return err(`--${modes.join(' and --')} exclude each other`);
+  if (flag('render-keepalived') && values['ha'] === undefined) {
+    return err('--render-keepalived needs --ha PATH');
+  }
   const mode: NftLbMode = flag('help')
     ? 'help'
     : flag('version')
@@ -147,9 +169,11 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
         ? 'check'
         : flag('render')
           ? 'render'
-          : values['reload'] !== undefined
-            ? 'reload'
-            : 'run';
+          : flag('render-keepalived')
+            ? 'render-keepalived'
+            : values['reload'] !== undefined
+              ? 'reload'
+              : 'run';
 
   const scheduler = values['scheduler'] === undefined ? undefined : text('scheduler');
   if (scheduler !== undefined && !(SCHEDULERS as readonly string[]).includes(scheduler)) {
@@ -191,6 +215,12 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
   }
   const rules = text('rules');
   if (rules === '') return err('--rules needs a path');
+  if (values['ha'] !== undefined && text('ha') === '') return err('--ha needs a path');
+  const snat = snatOf((values['snat'] as string[] | undefined) ?? []);
+  if (snat.isErr()) return err(snat.error);
+  if (snat.value !== undefined && flag('masquerade')) {
+    return err('--snat and --masquerade exclude each other');
+  }
 
   return Result.combine([
     duration(text('interval'), '--interval'),
@@ -215,5 +245,23 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
     allowShrink: flag('allow-shrink'),
     maxRemove: Number(share[1]) / 100,
     ...(reloadPid !== undefined && { reloadPid }),
+    ...(values['ha'] !== undefined && { ha: text('ha') }),
+    ...(snat.value !== undefined && { snat: snat.value }),
   }));
+}
+
+/** `--snat` values: one IPv4 and/or one IPv6 address. */
+function snatOf(
+  values: readonly string[],
+): Result<{ ipv4?: string; ipv6?: string } | undefined, string> {
+  if (values.length === 0) return ok(undefined);
+  const out: { ipv4?: string; ipv6?: string } = {};
+  for (const value of values) {
+    const parsed = parseAddress(value);
+    if (!parsed) return err(`--snat must be an IPv4 or IPv6 address, got ${JSON.stringify(value)}`);
+    const key = parsed.family === 4 ? 'ipv4' : 'ipv6';
+    if (out[key] !== undefined) return err(`--snat: one IPv${parsed.family} address only`);
+    out[key] = parsed.canonical;
+  }
+  return ok(out);
 }

@@ -1,10 +1,11 @@
 /**
  * `nft-lb`'s modes behind the entry point (`main.ts` traps signals first and
- * then loads this): help, version, `--check`, `--render`, `--reload PID`, and
- * the daemon. Log lines are escaped, capped and survive a closed stdout.
+ * then loads this): help, version, `--check`, `--render`, `--render-keepalived`,
+ * `--reload PID`, and the daemon. Log lines are escaped, capped and survive a closed stdout.
  */
 import { createLogOutput } from '../common/log-output.js';
 import type { TrappedSignals } from '../common/signals.js';
+import { checkPairFile, renderPairFile } from '../ha/pair-node.js';
 import { parseNftLbArgs, USAGE } from './cli-args.js';
 import { runDaemon } from './daemon.js';
 import { reloadWhenHandled } from './reload-pid.js';
@@ -43,13 +44,25 @@ export async function main(argv: readonly string[], signals: TrappedSignals): Pr
       if (flags !== undefined)
         log.warn(`nft-lb: --table ${JSON.stringify(options.table)}: ${flags}`);
       const loaded = await loadRules(options);
+      let code = flags === undefined ? 0 : 1;
       if (loaded.isErr()) {
         for (const line of checkFailure(loaded.error)) log.warn(line);
+        code = 1;
+      } else {
+        for (const line of ignoredWeights(loaded.value)) log.warn(`${options.rules}: ${line}`);
+        if (code === 0) log.info(checkSummary(loaded.value, options.rules));
+      }
+      // The HA file is checked whatever the rules gave: one run reports both.
+      if (options.ha !== undefined && !(await checkPairFile(options.ha, log))) code = 1;
+      return code;
+    }
+    case 'render-keepalived': {
+      const conf = await renderPairFile(options.ha ?? '');
+      if (conf.isErr()) {
+        for (const line of conf.error) log.warn(line);
         return 1;
       }
-      for (const line of ignoredWeights(loaded.value)) log.warn(`${options.rules}: ${line}`);
-      if (flags !== undefined) return 1;
-      log.info(checkSummary(loaded.value, options.rules));
+      log.print(conf.value);
       return 0;
     }
     case 'render': {

@@ -5,9 +5,11 @@
  * starting is applied once running, a SIGTERM while starting stops it then.
  */
 import { createBalancer, reloadShrinkProblem, type Service } from '@lbkit/core';
+import { renderHaMetrics } from '@lbkit/ha';
 import { createProbe } from '@lbkit/probes';
 import { attachEventLog } from '../common/event-log.js';
 import type { TrappedSignals } from '../common/signals.js';
+import { loadPairConfig, startPairNode } from '../ha/pair-node.js';
 import { nftablesOptionsOf } from './backend-options.js';
 import type { NftLbOptions } from './cli-args.js';
 import { createNftBackend } from './create-backend.js';
@@ -44,6 +46,14 @@ export async function runDaemon(
     return 0;
   }
   for (const line of ignoredWeights(loaded.value)) io.warn(`${options.rules}: ${line}`);
+  const pairConfig = options.ha === undefined ? undefined : await loadPairConfig(options.ha);
+  if (pairConfig?.isErr()) {
+    for (const line of pairConfig.error) io.warn(line);
+    io.warn(
+      `${options.ha}: not started (${pairConfig.error.length} problem(s)); nothing was changed`,
+    );
+    return 1;
+  }
   const backendResult = createNftBackend(nftablesOptionsOf(options));
   if (backendResult.isErr()) {
     io.warn(`nftables: ${backendResult.error.message}`);
@@ -74,6 +84,14 @@ export async function runDaemon(
       else io.info('took over the previous table: every destination has its first verdict');
     });
   }
+  const pair = pairConfig?.isOk() ? await startPairNode(pairConfig.value, balancer, io) : undefined;
+  if (pair?.isErr()) {
+    io.warn(`ha: cannot start: ${pair.error}`);
+    await balancer.stop({ keep: false });
+    return 1;
+  }
+  const ha = pair?.isOk() ? pair.value : undefined;
+  ha?.on('role', (e) => notifySystemd(`STATUS=balancing ${count(loaded.value)}; VRRP ${e.role}`));
   notifySystemd('READY=1', `STATUS=balancing ${count(loaded.value)}`);
 
   if (options.metrics) {
@@ -81,7 +99,12 @@ export async function runDaemon(
     try {
       await serveMetrics(host, port, async () => {
         const observed = await backend.read();
-        return renderMetrics(balancer, counters, observed.isOk() ? observed.value : undefined);
+        const text = renderMetrics(
+          balancer,
+          counters,
+          observed.isOk() ? observed.value : undefined,
+        );
+        return ha ? `${text}${renderHaMetrics(ha.status(), 'nftlb_ha')}` : text;
       });
       io.info(`metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`);
     } catch (error) {
@@ -128,17 +151,21 @@ export async function runDaemon(
       stopping = true;
       notifySystemd('STOPPING=1');
       io.info(`${signal}: stopping, ${options.keepOnExit ? 'keeping' : 'removing'} the rules`);
-      void balancer.stop({ keep: options.keepOnExit }).then((stopped) => {
-        // A table that cannot be removed (no working transport, or no longer
-        // lbkit's) stays exactly as last applied, as with --keep-on-exit: the
-        // stop itself succeeded, the line says what is left and how to remove it.
-        if (stopped.isErr()) {
-          io.warn(
-            `stop: ${stopped.error.message}; remove it with: nft delete table inet ${options.table}`,
-          );
-        }
-        resolve(0);
-      });
+      // A pair node gives the VIP away first, then stops balancing.
+      const handoff = ha ? ha.stop().then(() => undefined) : Promise.resolve();
+      void handoff
+        .then(() => balancer.stop({ keep: options.keepOnExit }))
+        .then((stopped) => {
+          // A table that cannot be removed (no working transport, or no longer
+          // lbkit's) stays exactly as last applied, as with --keep-on-exit: the
+          // stop itself succeeded, the line says what is left and how to remove it.
+          if (stopped.isErr()) {
+            io.warn(
+              `stop: ${stopped.error.message}; remove it with: nft delete table inet ${options.table}`,
+            );
+          }
+          resolve(0);
+        });
     };
     signals.on('SIGTERM', () => stop('SIGTERM'));
     signals.on('SIGINT', () => stop('SIGINT'));

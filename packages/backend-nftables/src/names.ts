@@ -27,7 +27,7 @@ export const CHAIN = {
   prerouting: 'prerouting',
   /** nat output at `dstnat` priority: dispatch for clients on the balancer itself. */
   output: 'output',
-  /** nat postrouting at `srcnat`: per-destination flow counters (+ masquerade). */
+  /** nat postrouting at `srcnat`: per-destination flow counters (+ masquerade or snat). */
   postrouting: 'postrouting',
   /** filter forward at priority -10: `forwardMark` for balanced traffic. */
   forward: 'forward',

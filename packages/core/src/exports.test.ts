@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/core exports', () => {
-  it('@lbkit/core: 52 runtime exports', async () => {
+  it('@lbkit/core: 54 runtime exports', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'CONFIG_KEYS',
@@ -26,6 +26,7 @@ describe('@lbkit/core exports', () => {
       'PROBE_KINDS',
       'RULES_FIELDS',
       'SCHEDULERS',
+      'TypedEmitter',
       'addressProblem',
       'applyServiceDefaults',
       'backendError',
@@ -51,6 +52,7 @@ describe('@lbkit/core exports', () => {
       'parseIpv6',
       'parseMatchPattern',
       'parseRulesFile',
+      'parseYamlSource',
       'parsedAddressOf',
       'plan',
       'reloadShrinkProblem',
@@ -64,11 +66,12 @@ describe('@lbkit/core exports', () => {
     ]);
   });
 
-  it('@lbkit/core/testing: 11 runtime exports', async () => {
+  it('@lbkit/core/testing: 13 runtime exports', async () => {
     const api = await import('./testing/index.js');
     expect(Object.keys(api).sort()).toEqual([
       'LAB',
       'NetnsLab',
+      'UPDATING',
       'canUseNetns',
       'createBalancerLab',
       'createFakeBackend',
@@ -77,6 +80,7 @@ describe('@lbkit/core exports', () => {
       'describeDesired',
       'describeObserved',
       'dnsmasqNameServerArgv',
+      'expectGolden',
       'runBackendConformance',
     ]);
   });

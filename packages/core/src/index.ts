@@ -23,7 +23,7 @@ export * from './balancer.js';
 export * from './balancer-types.js';
 export * from './config/index.js';
 export * from './desired.js';
-export type { EventMap, Listener } from './events.js';
+export { type EventMap, type Listener, TypedEmitter } from './events.js';
 export type { HealthEngineEvents } from './health/engine.js';
 export { MAX_IDENTITY_CHARS, MAX_MESSAGE_CHARS, safeText } from './health/safe-text.js';
 export type * from './health/types.js';

@@ -1,11 +1,10 @@
-import { NetnsLab } from '@lbkit/core/testing';
+import { expectGolden, NetnsLab } from '@lbkit/core/testing';
 import { openNetlinkSocket, SOCKET } from '@lbkit/netlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchState } from '../../bench/services.js';
 import { groupElements } from '../render/commands.js';
 import { renderRuleset } from '../render/ruleset.js';
 import { FULL } from '../testing/golden-cases.js';
-import { expectGolden } from '../testing/golden-file.js';
 import { batchGoldenPath, fullWireCase, WIRE_CASES, type WireCase } from '../testing/wire-cases.js';
 import { sendBatch } from '../transport/batch-send.js';
 import { openNftCli } from '../transport/nft-cli.js';

@@ -80,13 +80,24 @@ export type Selector =
   | { readonly kind: 'jhash'; readonly modulus: number; readonly seed: number };
 
 /**
+ * What a `flow` rule does to a matching packet: nothing (it only counts),
+ * `masquerade`, `snat <ip> to <address>` (a fixed, canonical address of the
+ * rule's family) or `meta mark set <mark>`.
+ */
+export type FlowAction =
+  | 'none'
+  | 'masquerade'
+  | { readonly snat: string }
+  | { readonly mark: number };
+
+/**
  * Every rule we emit, as a template and its parameters.
  * - `dispatch`: `<ip> daddr . meta l4proto . th dport vmap @<map>`
  * - `flow`: `meta l4proto <p> ct original <ip> daddr . meta l4proto . ct original
  *   proto-dst . <dst> @<set>` where `<dst>` is `<ip> daddr . <p> dport`
  *   (`match: 'translated'`, nat postrouting) or `ct reply <ip> saddr . ct reply
- *   proto-src` (`match: 'reply'`, filter forward); then `masquerade`, `meta mark
- *   set <mark>`, or nothing.
+ *   proto-src` (`match: 'reply'`, filter forward); then `masquerade`, `snat <ip>
+ *   to <address>`, `meta mark set <mark>`, or nothing.
  * - `dnat`: `meta l4proto <p> [counter] dnat <ip> to <ip> daddr . <p> dport .
  *   <selector> map @<map>` (the counter comes before the lookup: it counts
  *   every new flow of the service, also those that find no destination)
@@ -101,7 +112,7 @@ export type RuleSpec =
       readonly protocol: Protocol;
       readonly match: 'translated' | 'reply';
       readonly set: string;
-      readonly then: 'none' | 'masquerade' | { readonly mark: number };
+      readonly then: FlowAction;
     }
   | {
       readonly kind: 'dnat';

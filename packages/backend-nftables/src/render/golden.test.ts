@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expectGolden } from '@lbkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANGES, type ChangeCase, FULL, type FullCase } from '../testing/golden-cases.js';
-import { expectGolden } from '../testing/golden-file.js';
 import { renderChanges } from './changes.js';
 import { renderRuleset } from './ruleset.js';
 

@@ -1,4 +1,4 @@
-import { type BackendError, backendError } from '@lbkit/core';
+import { type BackendError, backendError, type IpFamily, parseAddress } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
 import { DEFAULT_TABLE, validateName } from '../names.js';
 
@@ -23,6 +23,15 @@ export interface NftablesRenderOptions {
    */
   readonly masquerade?: boolean;
   /**
+   * SNAT balanced traffic to a FIXED address instead of the outgoing
+   * interface's (`masquerade`): on a balancer pair, the floating address that
+   * moves with the VIP (the VIP itself or an inner VIP on the servers' side),
+   * so the servers' replies reach whichever node owns it after a failover.
+   * One address per family; balanced flows of a family without one are not
+   * SNATed. Excludes `masquerade`. Default: unset.
+   */
+  readonly snat?: NftablesSnat;
+  /**
    * When set (e.g. 333444555), a filter `forward` chain at priority -10 sets this
    * packet mark on every forwarded packet of a balanced connection, both
    * directions, so an outer `mark != 333444555 drop` rule lets it through.
@@ -41,11 +50,19 @@ export interface NftablesRenderOptions {
   readonly slotMapShards?: number;
 }
 
+/** The fixed SNAT addresses of `NftablesRenderOptions.snat`, one per family. */
+export interface NftablesSnat {
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+}
+
 /** Options with every default applied. */
 export interface ResolvedRenderOptions {
   readonly table: string;
   readonly hooks: { readonly prerouting: boolean; readonly output: boolean };
   readonly masquerade: boolean;
+  /** Canonical SNAT address per family (`snat`); empty when unset. */
+  readonly snat: Readonly<Partial<Record<IpFamily, string>>>;
   readonly forwardMark: number | undefined;
   readonly counters: boolean;
   readonly mhTableSize: number;
@@ -103,13 +120,48 @@ export function resolveRenderOptions(
       backendError('rejected', 'at least one of hooks.prerouting and hooks.output must be on'),
     );
   }
+  const snat = resolveSnat(options);
+  if (snat.isErr()) return err(snat.error);
   return ok({
     table: table.value,
     hooks,
     masquerade: options.masquerade ?? false,
+    snat: snat.value,
     forwardMark: mark,
     counters: options.counters ?? true,
     mhTableSize,
     slotMapShards,
   });
+}
+
+/** Validates `snat`: canonical addresses of the right family, not with `masquerade`. */
+function resolveSnat(
+  options: NftablesRenderOptions,
+): Result<Readonly<Partial<Record<IpFamily, string>>>, BackendError> {
+  if (options.snat === undefined) return ok({});
+  if (options.masquerade) {
+    return err(backendError('rejected', 'snat and masquerade exclude each other'));
+  }
+  const out: Partial<Record<IpFamily, string>> = {};
+  for (const [key, family] of [
+    ['ipv4', 4],
+    ['ipv6', 6],
+  ] as const) {
+    const text = options.snat[key];
+    if (text === undefined) continue;
+    const parsed = typeof text === 'string' ? parseAddress(text) : undefined;
+    if (parsed?.family !== family) {
+      return err(
+        backendError(
+          'rejected',
+          `snat.${key} must be an IPv${family} address, got ${JSON.stringify(text)}`,
+        ),
+      );
+    }
+    out[family] = parsed.canonical;
+  }
+  if (out[4] === undefined && out[6] === undefined) {
+    return err(backendError('rejected', 'snat needs an ipv4 or an ipv6 address'));
+  }
+  return ok(out);
 }

@@ -50,7 +50,9 @@ export function ruleText(rule: RuleSpec): string {
           ? ''
           : rule.then === 'masquerade'
             ? ' masquerade'
-            : ` meta mark set ${rule.then.mark}`;
+            : 'snat' in rule.then
+              ? ` snat ${ipk} to ${rule.then.snat}`
+              : ` meta mark set ${rule.then.mark}`;
       return `meta l4proto ${p} ct original ${ipk} daddr . meta l4proto . ct original proto-dst . ${dst} @${rule.set}${then}`;
     }
     case 'dnat': {

@@ -35,6 +35,21 @@ describe('renderRuleset validation', () => {
     );
   });
 
+  it('rejects a snat address of the wrong family, a hostile one, none, or snat with masquerade', () => {
+    const bad = [
+      { snat: { ipv4: '2001:db8::1' } },
+      { snat: { ipv6: '198.51.100.1' } },
+      { snat: { ipv4: '198.51.100.1; flush ruleset' } },
+      { snat: {} },
+      { snat: { ipv4: '198.51.100.1' }, masquerade: true },
+    ];
+    for (const options of bad) {
+      const error = renderRuleset(state(web()), options)._unsafeUnwrapErr();
+      expect(error.kind).toBe('rejected');
+      expect(error.message).toMatch(/snat/);
+    }
+  });
+
   it('lc and wlc are unsupported', () => {
     for (const scheduler of ['lc', 'wlc'] as const) {
       expect(renderRuleset(state(web([A], { scheduler })))._unsafeUnwrapErr().kind).toBe(

@@ -1,6 +1,12 @@
 import type { IpFamily, Protocol } from '@lbkit/core';
 import { CHAIN, MAP } from '../names.js';
-import { type ChainDecl, ElementGrouper, type NftCommand, type SetDecl } from './commands.js';
+import {
+  type ChainDecl,
+  ElementGrouper,
+  type FlowAction,
+  type NftCommand,
+  type SetDecl,
+} from './commands.js';
 import type { ResolvedRenderOptions } from './options.js';
 import type { RenderedService } from './service.js';
 
@@ -64,9 +70,10 @@ export function skeletonCommands(options: ResolvedRenderOptions): NftCommand[] {
   const flows = (
     chain: string,
     match: 'translated' | 'reply',
-    then: 'none' | 'masquerade' | { mark: number },
+    actionOf: (family: IpFamily) => FlowAction,
   ): void => {
     for (const family of FAMILIES) {
+      const then = actionOf(family);
       for (const protocol of PROTOCOLS) {
         const rule = {
           kind: 'flow',
@@ -80,15 +87,22 @@ export function skeletonCommands(options: ResolvedRenderOptions): NftCommand[] {
       }
     }
   };
-  if (options.counters || options.masquerade) {
+  const snat = (family: IpFamily): FlowAction => {
+    const address = options.snat[family];
+    if (address !== undefined) return { snat: address };
+    return options.masquerade ? 'masquerade' : 'none';
+  };
+  const snatting = options.masquerade || Object.keys(options.snat).length > 0;
+  if (options.counters || snatting) {
     const hook = { type: 'nat', hook: 'postrouting', priority: 'srcnat' } as const;
     out.push(addChain({ name: CHAIN.postrouting, hook }));
-    flows(CHAIN.postrouting, 'translated', options.masquerade ? 'masquerade' : 'none');
+    flows(CHAIN.postrouting, 'translated', snat);
   }
-  if (options.forwardMark !== undefined) {
+  const mark = options.forwardMark;
+  if (mark !== undefined) {
     const hook = { type: 'filter', hook: 'forward', priority: -10 } as const;
     out.push(addChain({ name: CHAIN.forward, hook }));
-    flows(CHAIN.forward, 'reply', { mark: options.forwardMark });
+    flows(CHAIN.forward, 'reply', () => ({ mark }));
   }
   return out;
 }

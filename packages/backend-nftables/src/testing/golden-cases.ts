@@ -99,6 +99,11 @@ export const FULL: readonly FullCase[] = [
   },
   { name: 'forward-mark', desired: state(web()), options: { forwardMark: 333444555 } },
   { name: 'masquerade', desired: state(web()), options: { masquerade: true } },
+  {
+    name: 'snat-floating',
+    desired: state(web(), v6),
+    options: { snat: { ipv4: '198.51.100.1', ipv6: '2001:DB8:5::1' } },
+  },
   { name: 'output-hook', desired: state(web()), options: { hooks: { output: true } } },
   { name: 'no-counters', desired: state(web()), options: { counters: false, masquerade: true } },
   { name: 'mixed', desired: state(dns, other, web(), v6), options: { table: 'lb-test' } },

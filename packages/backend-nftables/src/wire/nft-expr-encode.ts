@@ -128,6 +128,15 @@ export function dnat(w: NlWriter, nfproto: number, addrReg: number, protoReg: nu
   });
 }
 
+/** `[ nat snat <family> addr_min reg <addr> ]` (a fixed address, no port). */
+export function snat(w: NlWriter, nfproto: number, addrReg: number): void {
+  expression(w, 'nat', () => {
+    w.be32(NFTA.NAT_TYPE, NFT_VALUE.NAT_SNAT);
+    w.be32(NFTA.NAT_FAMILY, nfproto);
+    w.be32(NFTA.NAT_REG_ADDR_MIN, addrReg);
+  });
+}
+
 /** `[ counter pkts 0 bytes 0 ]`. */
 export function counter(w: NlWriter): void {
   expression(w, 'counter', () => {});
@@ -153,6 +162,16 @@ export function immediateU32(w: NlWriter, dreg: number, value: number): void {
     const data = w.open(NFTA.IMMEDIATE_DATA);
     const at = w.value(NFT.DATA_VALUE, 4);
     w.putU32(at, value, HOST_LITTLE_ENDIAN);
+    w.close(data);
+  });
+}
+
+/** `[ immediate reg <dreg> <bytes> ]` for data in network byte order (an address). */
+export function immediateBytes(w: NlWriter, dreg: number, bytes: Uint8Array): void {
+  expression(w, 'immediate', () => {
+    w.be32(NFTA.IMMEDIATE_DREG, dreg);
+    const data = w.open(NFTA.IMMEDIATE_DATA);
+    w.bytes(NFT.DATA_VALUE, bytes);
     w.close(data);
   });
 }

@@ -9,7 +9,7 @@
  * 128-bit register and `NFT_REG32_00 + i` otherwise (`reg()` below).
  * @module
  */
-import type { IpFamily, Protocol } from '@lbkit/core';
+import { type IpFamily, type Protocol, parseAddress } from '@lbkit/core';
 import type { RuleSpec } from '../render/commands.js';
 import * as x from './nft-expr-encode.js';
 import type { NlWriter } from './nl-writer.js';
@@ -96,7 +96,12 @@ export function encodeRuleExpressions(w: NlWriter, rule: RuleSpec, setIds: SetId
       }
       x.lookup(w, reg(0), undefined, rule.set, setIds.get(rule.set));
       if (rule.then === 'masquerade') x.masquerade(w);
-      else if (rule.then !== 'none') {
+      else if (rule.then === 'none') return;
+      else if ('snat' in rule.then) {
+        // snat <ip> to <address>: the address as an immediate in reg 1, then nat.
+        x.immediateBytes(w, 1, parseAddress(rule.then.snat)!.bytes);
+        x.snat(w, f.nfproto, 1);
+      } else {
         x.immediateU32(w, 1, rule.then.mark);
         x.metaSet(w, V.META_MARK, 1);
       }

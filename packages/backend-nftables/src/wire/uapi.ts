@@ -225,7 +225,8 @@ export const NFT_VALUE = {
   REJECT_ICMPX_UNREACH: 2,
   /** `NFT_REJECT_ICMPX_PORT_UNREACH`. */
   ICMPX_PORT_UNREACH: 1,
-  /** `NFT_NAT_DNAT`. */
+  /** `enum nft_nat_types`: `NFT_NAT_SNAT`, `NFT_NAT_DNAT`. */
+  NAT_SNAT: 0,
   NAT_DNAT: 1,
   /** `NF_DROP`, `NF_ACCEPT` (`<linux/netfilter.h>`). */
   NF_DROP: 0,

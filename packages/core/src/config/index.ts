@@ -13,4 +13,4 @@ export {
 } from './load-config-file.js';
 export { parseRulesFile, RULES_FIELDS, type RulesFileOptions, splitLines } from './rules-file.js';
 export { DEFAULT_MAX_REMOVED_SHARE, reloadShrinkProblem } from './shrink-guard.js';
-export { MAX_ALIASES } from './yaml-source.js';
+export { MAX_ALIASES, parseYamlSource, type YamlSource } from './yaml-source.js';

@@ -5,6 +5,7 @@
  */
 export * from './conformance.js';
 export * from './fake-backend.js';
+export { expectGolden, UPDATING } from './golden-file.js';
 export * from './name-server.js';
 export * from './netns.js';
 export * from './scripted-probe.js';

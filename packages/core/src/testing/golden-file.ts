@@ -1,7 +1,7 @@
 /**
  * Golden files for tests: the expected text lives in a checked-in file, and
  * a test fails when it differs — or when the file is missing — unless the
- * run is `UPDATE=1`, which (re)writes it. Internal (not exported).
+ * run is `UPDATE=1`, which (re)writes it.
  * @module
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

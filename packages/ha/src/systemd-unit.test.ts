@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { HA_DEFAULTS, haFiles } from './options.js';
+
+const UNIT = fileURLToPath(new URL('../systemd/lbkit-keepalived.service', import.meta.url));
+const text = readFileSync(UNIT, 'utf8');
+const directive = (name: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith(`${name}=`))
+    .map((l) => l.slice(name.length + 1));
+
+describe('systemd/lbkit-keepalived.service', () => {
+  it('runs keepalived VRRP-only in the foreground on the files lbkit uses by default', () => {
+    const [exec] = directive('ExecStart');
+    const argv = exec!.split(' ');
+    const files = haFiles(HA_DEFAULTS.runDir);
+    const after = (flag: string) => argv[argv.indexOf(flag) + 1];
+    expect(argv[0]).toBe(HA_DEFAULTS.binary);
+    expect(argv).toEqual(expect.arrayContaining(['--dont-fork', '--vrrp']));
+    expect([after('-p'), after('-r'), after('-c')]).toEqual([
+      files.pid,
+      files.vrrpPid,
+      files.checkersPid,
+    ]);
+    expect(directive('RuntimeDirectory')).toEqual([HA_DEFAULTS.runDir.replace(/^\/run\//, '')]);
+    expect(directive('RuntimeDirectoryPreserve')).toEqual(['yes']);
+    expect(directive('ExecStartPre')[0]).toBe(`${HA_DEFAULTS.binary} -t -f ${after('-f')}`);
+    expect(directive('Restart')).toEqual(['always']);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/systemd-analyze'))('passes systemd-analyze verify', () => {
+    const r = spawnSync('systemd-analyze', ['verify', UNIT], { encoding: 'utf8', timeout: 20_000 });
+    expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
+    expect(r.status).toBe(0);
+  });
+});
