@@ -60,8 +60,6 @@ describe('balancing rules, offline', () => {
       file: 'bad',
     });
     expect(bad.isErr()).toBe(true);
-    expect(bad._unsafeUnwrapErr().map(formatConfigIssue).join('\n')).toMatch(
-      /^bad:1: .*web1;flush ruleset/,
-    );
+    expect(bad._unsafeUnwrapErr().map(formatConfigIssue).join('\n')).toMatch(/^bad:1: /);
   });
 });
