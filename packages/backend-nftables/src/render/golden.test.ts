@@ -2,12 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANGES, type ChangeCase, FULL, type FullCase } from '../testing/golden-cases.js';
 import { renderChanges } from './changes.js';
 import { renderRuleset } from './ruleset.js';
 
-const TESTDATA = new URL('./testdata/', import.meta.url).pathname;
+const TESTDATA = fileURLToPath(new URL('./testdata/', import.meta.url));
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 
 function golden(name: string, actual: string): void {
