@@ -9,6 +9,7 @@ const summary: DemoSummary = {
   requests: { tcp: { ok: 122, failed: 0 }, dns: { ok: 121, failed: 1 } },
   failedInFailover: 1,
   failedOutside: 0,
+  failuresOutside: [],
   answeredWhileDead: 0,
   answeredBeforeKill: { line: ['s1', 's2', 's3'], dns: ['s1', 's2', 's3'] },
   setupMs: 5012,
@@ -38,5 +39,19 @@ describe('formatSummary', () => {
     expect(
       lines.filter((l) => l.endsWith(' [emulated CPU]')).map((l) => l.trim().split(' ')[0]),
     ).toEqual(['failover', 'recovery', 'timing']);
+  });
+
+  it('names the failures outside the failover window, relative to the scenario start', () => {
+    const text = formatSummary({
+      ...summary,
+      failedOutside: 2,
+      failuresOutside: [
+        { protocol: 'dns', atMs: 9340, error: 'timeout' },
+        { protocol: 'tcp', atMs: -200, error: 'ECONNRESET' },
+      ],
+    });
+    expect(text).toContain(
+      'at any other time: 2 (dns at +9.3 s: timeout, tcp at -0.2 s: ECONNRESET)',
+    );
   });
 });

@@ -1,5 +1,16 @@
 import type { DemoSummary } from './run-demo.js';
 
+/** " (dns at +9.3 s: timeout, ...)" for failures outside the failover window, else "". */
+const outside = (summary: DemoSummary): string =>
+  summary.failuresOutside.length === 0
+    ? ''
+    : ` (${summary.failuresOutside
+        .map(
+          (f) =>
+            `${f.protocol} at ${f.atMs >= 0 ? '+' : ''}${(f.atMs / 1000).toFixed(1)} s: ${f.error}`,
+        )
+        .join(', ')}${summary.failedOutside > summary.failuresOutside.length ? ', ...' : ''})`;
+
 /** The demo's closing summary as a few plain lines. */
 export function formatSummary(summary: DemoSummary): string {
   const per = (values: Readonly<Record<string, number>>) =>
@@ -22,7 +33,7 @@ export function formatSummary(summary: DemoSummary): string {
       .map(([service, servers]) => `${service} {${servers.join(',')}}`)
       .join(', ')}`,
     `  client    ${requests}`,
-    `            failed during the failover window: ${summary.failedInFailover}; at any other time: ${summary.failedOutside}`,
+    `            failed during the failover window: ${summary.failedInFailover}; at any other time: ${summary.failedOutside}${outside(summary)}`,
     `            answers from ${summary.victim} while it was dead: ${summary.answeredWhileDead}`,
   ].join('\n');
 }

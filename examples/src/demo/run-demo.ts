@@ -52,6 +52,8 @@ export interface DemoSummary {
   readonly failedInFailover: number;
   /** Failed requests at any other time (expected: 0). */
   readonly failedOutside: number;
+  /** The first few of those: protocol, ms since the scenario started, why. */
+  readonly failuresOutside: readonly { protocol: string; atMs: number; error: string }[];
   /** Answers the victim gave while it was dead (must be 0). */
   readonly answeredWhileDead: number;
   /** Per service, the servers that answered the client before the kill (all of them). */
@@ -283,6 +285,10 @@ export async function runDemo(
       requests: Object.fromEntries(state.totals),
       failedInFailover: all.filter((r) => !r.ok && inFailover(r.at)).length,
       failedOutside: all.filter((r) => !r.ok && !inFailover(r.at)).length,
+      failuresOutside: all
+        .filter((r) => !r.ok && !inFailover(r.at))
+        .slice(0, 5)
+        .map((r) => ({ protocol: r.protocol, atMs: r.at - scenarioAt, error: r.error ?? '?' })),
       answeredWhileDead: all.filter(
         (r) => r.ok && r.server === victim && r.at > killAt && r.at < restartAt - 100,
       ).length,
