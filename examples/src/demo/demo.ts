@@ -18,7 +18,8 @@ import { formatHaSummary, runHaDemo } from './run-demo-ha.js';
 import { plainScreen, tuiScreen } from './screen.js';
 
 const USAGE = `Usage: npm run demo -- [options]
-  --duration SECONDS   length of the scenario (default 24, at least 8)
+  --duration SECONDS   length of the scenario once the client is answered by every
+                       server (default 24, at least 8); setup comes before
   --no-tui             plain lines instead of the live table (for CI and logs)
   --backend NAME       nftables (default) or ipvs (runs inside scripts/kernel-vm)
   --interval MS        probe interval (default 150; 1000 inside the emulated IPVS VM)
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
         backend: backend as 'nftables' | 'ipvs',
         intervalMs,
         signal: abort.signal,
-        ...(inVm && { patienceMs: 60_000 }),
+        ...(inVm && { patienceMs: 60_000, emulatedCpu: true }),
       },
       screen,
     );

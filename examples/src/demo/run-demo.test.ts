@@ -29,6 +29,14 @@ describe.skipIf(!canUseNetns())('npm run demo (scenario)', () => {
     for (const ms of Object.values(summary.recoveryMs)) expect(ms).toBeLessThan(3000);
     expect(summary.failedOutside).toBe(0);
     expect(summary.answeredWhileDead).toBe(0);
+    // The kill comes only once the client has heard from every server.
+    for (const service of ['line', 'dns', 'http']) {
+      expect(summary.answeredBeforeKill[service]).toEqual(['s1', 's2', 's3']);
+    }
+    // The scenario keeps its length (setup is counted apart).
+    expect(summary.scenarioMs).toBeGreaterThanOrEqual(8000);
+    expect(summary.scenarioMs).toBeLessThan(9500);
+    expect(summary.emulatedCpu).toBe(false);
     for (const protocol of ['tcp', 'dns', 'http']) {
       expect(summary.requests[protocol]?.ok ?? 0).toBeGreaterThan(20);
     }

@@ -1,9 +1,12 @@
 /**
  * The demo's scenario: builds the lab, starts three name servers, the lbkit
- * balancer (inside the lb namespace) and the client's trace loop, then kills a
- * server with `kill -9`, waits until the balancer has removed it, restores it,
- * waits until it is back, and measures. Every namespace and process is removed
- * at the end, also on error or abort.
+ * balancer (inside the lb namespace) and the client's trace loop, and waits
+ * until the client has been answered by every server in every service. Then
+ * the scenario proper, `durationS` long: it kills a server with `kill -9` at a
+ * quarter, waits until the balancer has removed it, restores it at 60 % (a
+ * replacement process started ahead and armed, so process start-up does not
+ * stretch the timeline), waits until it is back, and measures. Every namespace
+ * and process is removed at the end, also on error or abort.
  */
 import type { ChildProcess } from 'node:child_process';
 import { createBalancerLab, LAB, type NetnsLab } from '@lbkit/core/testing';
@@ -17,7 +20,10 @@ import { DEMO_PORTS, DEMO_SERVICES } from './services.js';
 
 /** What to run. */
 export interface DemoOptions {
-  /** Total length in seconds (at least 8). Default 24. */
+  /**
+   * Length of the scenario in seconds (at least 8), counted from the moment the
+   * client has been answered by every server (setup comes before). Default 24.
+   */
   readonly durationS?: number;
   /** `nftables` (default) or `ipvs`. */
   readonly backend?: 'nftables' | 'ipvs';
@@ -29,6 +35,8 @@ export interface DemoOptions {
   readonly patienceMs?: number;
   /** Aborts the demo early (Ctrl-C); cleanup still runs. */
   readonly signal?: AbortSignal;
+  /** The figures come from an emulated CPU (the IPVS kernel VM): the summary says so. */
+  readonly emulatedCpu?: boolean;
 }
 
 /** What the demo measured. */
@@ -44,8 +52,18 @@ export interface DemoSummary {
   readonly failedInFailover: number;
   /** Failed requests at any other time (expected: 0). */
   readonly failedOutside: number;
+  /** The first few of those: protocol, ms since the scenario started, why. */
+  readonly failuresOutside: readonly { protocol: string; atMs: number; error: string }[];
   /** Answers the victim gave while it was dead (must be 0). */
   readonly answeredWhileDead: number;
+  /** Per service, the servers that answered the client before the kill (all of them). */
+  readonly answeredBeforeKill: Readonly<Record<string, readonly string[]>>;
+  /** ms to build the lab and start everything, until the client was answered by every server. */
+  readonly setupMs: number;
+  /** ms the scenario took (asked: `durationS`), from then to the end. */
+  readonly scenarioMs: number;
+  /** The figures come from an emulated CPU. */
+  readonly emulatedCpu: boolean;
 }
 
 const SERVERS = 3;
@@ -88,14 +106,24 @@ export async function runDemo(
       throw new Error(`the balancer agent exited (${agent.exitCode}): ${agentError.trim()}`);
     }
   };
-  const pause = async (ms: number): Promise<void> => {
-    const end = Date.now() + ms;
+  /** Waits until the wall clock reaches `end` (ms since the epoch); returns at once if it has. */
+  const pauseUntil = async (end: number): Promise<void> => {
     while (Date.now() < end) {
       checkAbort();
       await new Promise((resolve) => setTimeout(resolve, Math.min(50, end - Date.now())));
     }
   };
-  const waitUntil = async (predicate: () => boolean, ms: number, what: string) =>
+  /** Per service, the servers whose answers the client has had so far. */
+  const answeredBy = () =>
+    DEMO_SERVICES.map((service) => ({
+      service: service.name,
+      servers: servers
+        .map((server) => server.name)
+        .filter((name) =>
+          state.answers.get(service.protocol)?.some((r) => r.ok && r.server === name),
+        ),
+    }));
+  const waitUntil = async (predicate: () => boolean, ms: number, what: string | (() => string)) =>
     waitFor(
       () => {
         checkAbort();
@@ -107,11 +135,15 @@ export async function runDemo(
 
   try {
     state.phase = 'starting the name servers';
-    await Promise.all(
-      servers.map((server) =>
-        startServer(lab, server.name, children, state, Math.max(15_000, patience)),
-      ),
-    );
+    const startWaitMs = Math.max(15_000, patience);
+    // The victim's replacement loads now, armed: its restart later is instant.
+    const [replacement] = await Promise.all([
+      armServer(lab, victim, startWaitMs),
+      ...servers.map(async (server) => {
+        children.set(server.name, await startServer(lab, server.name, startWaitMs));
+        state.setRunning(server.name, true);
+      }),
+    ]);
 
     state.phase = 'starting the balancer in the lb namespace';
     agent = lab.spawn(
@@ -174,11 +206,23 @@ export async function runDemo(
       const result = parseTraceLine(line);
       if (result) state.onTrace(result);
     });
-    const steady = Math.round(durationMs * 0.25);
-    await pause(steady);
+    await waitUntil(
+      () => answeredBy().every((s) => s.servers.length === servers.length),
+      2 * patience,
+      () => `the client to be answered by every server (${describeAnswers(answeredBy())})`,
+    );
+    // The scenario proper starts now; what came before is setup.
+    const scenarioAt = Date.now();
+    const setupMs = scenarioAt - state.startedAt;
+    state.event(
+      `the client is answered by every server; the ${durationMs / 1000} s scenario starts`,
+      'info',
+    );
+    await pauseUntil(scenarioAt + durationMs * 0.25);
 
     // Failure.
     const victimProcess = children.get(victim);
+    const answeredBeforeKill = Object.fromEntries(answeredBy().map((s) => [s.service, s.servers]));
     state.phase = `${victim} killed with kill -9: waiting for the balancer to notice`;
     const killAt = Date.now();
     state.event(`kill -9 ${victim} (pid ${victimProcess?.pid ?? '?'})`, 'action', killAt);
@@ -209,13 +253,15 @@ export async function runDemo(
       Object.values(values).reduce((a, b) => Math.max(a, b), -Infinity);
     const removedBy = latest(removedAt);
     state.phase = `${victim} removed in ${latest(failoverMs)} ms; the client is answered by the others`;
-    await pause(Math.round(durationMs * 0.35));
+    await pauseUntil(scenarioAt + durationMs * 0.6);
 
     // Recovery.
     state.phase = `restarting ${victim}; the balancer adds it back after 2 good checks`;
-    await startServer(lab, victim, children, state, Math.max(15_000, patience));
+    await replacement.listen(startWaitMs);
+    children.set(victim, replacement.child);
+    state.setRunning(victim, true);
     const restartAt = Date.now();
-    const pid = children.get(victim)?.pid ?? '?';
+    const pid = replacement.child.pid ?? '?';
     state.event(`${victim} restarted, listening again (pid ${pid})`, 'action', restartAt);
     const backAt: Record<string, number> = {};
     await waitUntil(
@@ -227,7 +273,8 @@ export async function runDemo(
       Object.entries(backAt).map(([svc, at]) => [svc, at - restartAt]),
     );
     state.phase = `${victim} is back in every service`;
-    await pause(Math.max(2000, durationMs - (Date.now() - state.startedAt)));
+    await pauseUntil(Math.max(scenarioAt + durationMs, Date.now() + 1000));
+    const scenarioMs = Date.now() - scenarioAt;
     state.phase = 'stopping';
 
     // Measurements.
@@ -240,9 +287,17 @@ export async function runDemo(
       requests: Object.fromEntries(state.totals),
       failedInFailover: all.filter((r) => !r.ok && inFailover(r.at)).length,
       failedOutside: all.filter((r) => !r.ok && !inFailover(r.at)).length,
+      failuresOutside: all
+        .filter((r) => !r.ok && !inFailover(r.at))
+        .slice(0, 5)
+        .map((r) => ({ protocol: r.protocol, atMs: r.at - scenarioAt, error: r.error ?? '?' })),
       answeredWhileDead: all.filter(
         (r) => r.ok && r.server === victim && r.at > killAt && r.at < restartAt - 100,
       ).length,
+      answeredBeforeKill,
+      setupMs,
+      scenarioMs,
+      emulatedCpu: options.emulatedCpu ?? false,
     };
     return { summary, state };
   } finally {
@@ -257,22 +312,55 @@ export async function runDemo(
   }
 }
 
-async function startServer(
-  lab: NetnsLab,
-  name: string,
-  children: Map<string, ChildProcess>,
-  state: DemoState,
-  waitMs = 15_000,
-): Promise<void> {
-  const child = lab.spawn(name, [...programArgv('name-server'), '--name', name]);
-  children.set(name, child);
-  let ready = false;
-  onLines(child.stdout, (line) => {
-    if (line === `ready ${name}`) ready = true;
-  });
-  await waitFor(() => ready || child.exitCode !== null, waitMs, `name server ${name}`);
-  if (!ready) throw new Error(`name server ${name} exited (${child.exitCode})`);
-  state.setRunning(name, true);
+/** A name server started `--armed`: loaded, listening once `listen()` is called. */
+interface ArmedServer {
+  readonly child: ChildProcess;
+  listen(waitMs: number): Promise<void>;
 }
+
+/** Spawns lab server `name`'s name server; `until(word)` waits for its line `word NAME`. */
+function spawnServer(lab: NetnsLab, name: string, extra: readonly string[] = []) {
+  const child = lab.spawn(name, [...programArgv('name-server'), '--name', name, ...extra], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let last = '';
+  onLines(child.stdout, (line) => {
+    last = line;
+  });
+  const until = async (word: 'armed' | 'ready', ms: number): Promise<void> => {
+    const line = `${word} ${name}`;
+    await waitFor(
+      () => last === line || child.exitCode !== null,
+      ms,
+      `name server ${name} (${word})`,
+    );
+    if (child.exitCode !== null) throw new Error(`name server ${name} exited (${child.exitCode})`);
+  };
+  return { child, until };
+}
+
+/** Starts lab server `name`'s name server and waits until it listens. */
+async function startServer(lab: NetnsLab, name: string, waitMs: number): Promise<ChildProcess> {
+  const server = spawnServer(lab, name);
+  await server.until('ready', waitMs);
+  return server.child;
+}
+
+/** Starts lab server `name`'s name server armed: loaded, not listening yet. */
+async function armServer(lab: NetnsLab, name: string, waitMs: number): Promise<ArmedServer> {
+  const server = spawnServer(lab, name, ['--armed']);
+  await server.until('armed', waitMs);
+  return {
+    child: server.child,
+    async listen(ms: number) {
+      server.child.stdin?.write('listen\n');
+      await server.until('ready', ms);
+    },
+  };
+}
+
+/** "line: s1, s3; dns: ..." */
+const describeAnswers = (list: readonly { service: string; servers: readonly string[] }[]) =>
+  list.map((s) => `${s.service}: ${s.servers.join(', ') || 'none'}`).join('; ');
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -7,8 +7,12 @@
  * - HTTP (`--http-port`, default 80): `X-Trace: NAME` and `X-Client: ADDRESS` headers,
  *   body `NAME ADDRESS\n`.
  * Prints `ready NAME` on stdout once every socket listens. Port 0 disables a protocol.
+ * With `--armed` it loads, prints `armed NAME` and listens only when a line
+ * `listen` arrives on stdin: a restart that is not slowed by process start-up
+ * (seconds under the IPVS demo's emulated CPU).
  *
  * Usage: name-server --name s1 [--tcp-port 7000] [--dns-port 53] [--http-port 80] [--host 0.0.0.0]
+ *        [--armed]
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer as createHttpServer } from 'node:http';
@@ -23,6 +27,7 @@ const { values } = parseArgs({
     'tcp-port': { type: 'string', default: '7000' },
     'dns-port': { type: 'string', default: '53' },
     'http-port': { type: 'string', default: '80' },
+    armed: { type: 'boolean', default: false },
   },
 });
 
@@ -32,6 +37,22 @@ if (!/^[A-Za-z][A-Za-z0-9_-]{0,31}$/.test(name)) {
   process.exit(2);
 }
 const host = values.host;
+if (values.armed) {
+  process.stdout.write(`armed ${name}\n`);
+  await new Promise<void>((resolve) => {
+    let seen = '';
+    const quit = () => process.exit(0); // whoever armed it is gone
+    process.stdin.setEncoding('utf8');
+    process.stdin.once('end', quit);
+    process.stdin.on('data', (chunk: string) => {
+      seen += chunk;
+      if (!/^listen$/m.test(seen)) return;
+      process.stdin.off('end', quit);
+      process.stdin.pause();
+      resolve();
+    });
+  });
+}
 const peer = (address: string | undefined): string => (address ?? '?').replace(/^::ffff:/, '');
 const closers: (() => void)[] = [];
 const waits: Promise<void>[] = [];

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { buildConnector } from 'undici';
+import { isSelfConnectedTcp, SELF_CONNECT_MESSAGE } from './self-connect.js';
 
 interface OriginState {
   inflight: number;
@@ -12,7 +13,8 @@ interface OriginState {
  * on it; when the checks that needed it time out or are aborted, undici would
  * keep the half-open connect until its own connect timeout. The HTTP probe
  * counts its checks per origin (`begin`/`end`); when the count drops to zero,
- * every connect still pending for that origin is destroyed.
+ * every connect still pending for that origin is destroyed. A socket the kernel
+ * connected to itself (nothing listens on the port) fails as ECONNREFUSED.
  */
 export class ConnectTracker {
   readonly #origins = new Map<string, OriginState>();
@@ -31,7 +33,10 @@ export class ConnectTracker {
         done = true;
         if (socket) state?.connecting.delete(socket);
         if (error) callback(error, null);
-        else {
+        else if (isSelfConnectedTcp(connected as Socket)) {
+          (connected as Socket).resetAndDestroy(); // RST: no TIME_WAIT holding the port
+          callback(selfConnectError(opts.hostname, opts.port), null);
+        } else {
           prepare?.(connected as Socket);
           callback(null, connected as Socket);
         }
@@ -79,4 +84,9 @@ export class ConnectTracker {
 function originKey(hostname: string, port: string, protocol: string): string {
   const p = port === '' ? (protocol === 'https:' ? '443' : '80') : port;
   return `${protocol}//${hostname.toLowerCase()}:${p}`;
+}
+
+function selfConnectError(hostname: string, port: string): Error {
+  const message = `connect ECONNREFUSED ${hostname}:${port}: ${SELF_CONNECT_MESSAGE}`;
+  return Object.assign(new Error(message), { code: 'ECONNREFUSED' });
 }

@@ -13,6 +13,7 @@ import {
 } from './dns-wire.js';
 import { classifyError } from './errors.js';
 import { compileMatcher, type Expectation, type TextMatcher } from './pattern.js';
+import { isSelfConnectedTcp, isSelfConnectedUdp, SELF_CONNECT_MESSAGE } from './self-connect.js';
 
 /** Options of {@link dnsProbe}. */
 export interface DnsProbeOptions {
@@ -39,7 +40,8 @@ const MAX_TCP_MESSAGE = 0xffff;
 
 /**
  * DNS probe (keepalived's `DNS_CHECK`, done more strictly): sends one query over
- * UDP (a connected socket, so an ICMP port-unreachable is a fast `refused`) or
+ * UDP (a connected socket, so an ICMP port-unreachable is a fast `refused`; so
+ * is a socket the kernel connected to itself because nothing listens) or
  * TCP (length-prefixed, new connection per check). The response must carry the
  * query's ID and question, have QR set, not be truncated, and rcode NOERROR
  * (else `mismatch` with the rcode). The answer's value (TXT text, address, SOA
@@ -104,6 +106,11 @@ function checkUdp(
       scope.fail(kind, `${where}/udp: ${message}`);
       return;
     }
+    // Else the probe would read its own query back as the answer.
+    if (isSelfConnectedUdp(socket)) {
+      scope.fail('refused', `${where}/udp: ${SELF_CONNECT_MESSAGE}`);
+      return;
+    }
     socket.send(bytes);
   });
 }
@@ -141,6 +148,13 @@ function checkTcp(
       `${where}/tcp: peer closed after ${received.length} bytes of the response`,
     );
   });
-  socket.once('connect', () => socket.write(framed));
+  socket.once('connect', () => {
+    if (!isSelfConnectedTcp(socket)) {
+      socket.write(framed);
+      return;
+    }
+    socket.resetAndDestroy(); // RST: no TIME_WAIT holding the port
+    scope.fail('refused', `${where}/tcp: ${SELF_CONNECT_MESSAGE}`);
+  });
   socket.connect({ host: target.address, port: target.port, noDelay: true });
 }

@@ -99,6 +99,22 @@ describe('tcpProbe on loopback', () => {
 });
 
 const script = fileURLToPath(new URL('./test-support/netns-check.ts', import.meta.url));
+const SELF = 40_000;
+
+/** Runs the probes in `role`'s namespace on `jobs`; one parsed JSON line per check, then the handles. */
+async function checkIn(lab: NetnsLab, role: string, jobs: readonly object[]) {
+  const { stdout } = await lab.exec(role, [
+    process.execPath,
+    '--import',
+    'tsx',
+    script,
+    JSON.stringify(jobs),
+  ]);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+}
 
 describe.skipIf(!canUseNetns())('probes inside a network namespace (needs root)', () => {
   const lab = new NetnsLab('lbkp-');
@@ -123,6 +139,10 @@ describe.skipIf(!canUseNetns())('probes inside a network namespace (needs root)'
       'permanent',
     ]);
     await lab.exec('dead', ['ip', 'route', 'add', 'unreachable', '203.0.113.0/24']);
+    // One ephemeral port: every probe socket is bound to it, so a check of that
+    // very port (nothing listening) connects the socket to itself.
+    await lab.add('self');
+    await lab.exec('self', ['sysctl', '-qw', `net.ipv4.ip_local_port_range=${SELF} ${SELF}`]);
   });
   afterAll(async () => {
     await lab.destroy();
@@ -137,17 +157,7 @@ describe.skipIf(!canUseNetns())('probes inside a network namespace (needs root)'
       { kind: 'tcp', address: '203.0.113.5', port: 80, timeoutMs: 300 },
       { kind: 'dns-udp', address: '203.0.113.5', port: 53, timeoutMs: 300 },
     ];
-    const { stdout } = await lab.exec('dead', [
-      process.execPath,
-      '--import',
-      'tsx',
-      script,
-      JSON.stringify(jobs),
-    ]);
-    const lines = stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
+    const lines = await checkIn(lab, 'dead', jobs);
     const kinds = lines
       .slice(0, jobs.length)
       .map((l) => `${l.job.kind} ${l.job.address} ${l.kind}`);
@@ -169,5 +179,19 @@ describe.skipIf(!canUseNetns())('probes inside a network namespace (needs root)'
     const ours = (list: string[]) => list.filter((r) => r !== 'TTYWrap' && r !== 'PipeWrap');
     expect(ours(beforeClose)).toEqual([]);
     expect(ours(resources)).toEqual([]);
+  });
+
+  it('reports refused, not up, when the kernel connects the probe to itself', async () => {
+    const kinds = ['tcp', 'dns-udp', 'dns-tcp', 'http'] as const;
+    const jobs = ['127.0.0.1', '::1'].flatMap((address) =>
+      kinds.map((kind) => ({ kind, address, port: SELF, timeoutMs: 500 })),
+    );
+    const lines = await checkIn(lab, 'self', jobs);
+    expect(
+      lines
+        .slice(0, jobs.length)
+        .map((l) => `${l.job.kind} ${l.job.address} ${l.ok ? 'ok' : l.kind}`),
+    ).toEqual(jobs.map((j) => `${j.kind} ${j.address} refused`));
+    for (const line of lines.slice(0, jobs.length)) expect(line.message).toMatch(/self-connect/);
   });
 });

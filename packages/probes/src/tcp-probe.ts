@@ -3,6 +3,7 @@ import type { ProbeTarget } from '@lbkit/core';
 import { CheckScope } from './check-scope.js';
 import { type ClosableProbe, hostPort, invalidProbe } from './closable-probe.js';
 import { classifyError } from './errors.js';
+import { isSelfConnectedTcp, SELF_CONNECT_MESSAGE } from './self-connect.js';
 
 /** Options of {@link tcpProbe}. All optional: the default is a plain connect check. */
 export interface TcpProbeOptions {
@@ -27,7 +28,8 @@ const IDENTITY_MAX = 200;
 /**
  * TCP connect probe: connects to the target, succeeds once the connection is
  * established (and, with `expect`, once the received bytes start with it), then
- * closes. Error kinds: `refused` (RST), `unreachable` (no route, ICMP),
+ * closes. Error kinds: `refused` (RST, or the kernel connected the probe's
+ * socket to itself because nothing listens), `unreachable` (no route, ICMP),
  * `timeout` (no verdict within the check's timeout, e.g. SYN unanswered),
  * `reset` (peer reset while waiting for the banner), `mismatch` (banner differs
  * or the peer closed before sending enough), `aborted`.
@@ -66,6 +68,10 @@ function connect(
     scope.fail(kind, `${hostPort(target.address, target.port)}: ${message}`);
   });
   socket.once('connect', () => {
+    if (isSelfConnectedTcp(socket)) {
+      scope.fail('refused', `${hostPort(target.address, target.port)}: ${SELF_CONNECT_MESSAGE}`);
+      return;
+    }
     if (send && send.length > 0) socket.write(send);
     if (!expect) {
       scope.succeed();

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { type Balancer, createBalancer } from '@lbkit/core';
 import { LAB } from '@lbkit/core/testing';
 import { enterNetworkNamespace } from '@lbkit/netlink';
@@ -101,7 +102,7 @@ describe.skipIf(skip)(
 
       servers[1] = lab.lab.spawn('s2', [
         process.execPath,
-        new URL('./name-server.mjs', import.meta.url).pathname,
+        fileURLToPath(new URL('./name-server.mjs', import.meta.url)),
         's2',
         '80',
       ]);

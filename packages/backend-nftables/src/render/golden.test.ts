@@ -2,13 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expectGolden } from '@lbkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHANGES, type ChangeCase, FULL, type FullCase } from '../testing/golden-cases.js';
 import { renderChanges } from './changes.js';
 import { renderRuleset } from './ruleset.js';
 
-const TESTDATA = new URL('./testdata/', import.meta.url).pathname;
+const TESTDATA = fileURLToPath(new URL('./testdata/', import.meta.url));
 
 const golden = (name: string, actual: string): void =>
   expectGolden(join(TESTDATA, `${name}.nft`), actual, 'UPDATE=1 npx vitest run src/render');

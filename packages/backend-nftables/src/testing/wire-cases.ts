@@ -6,6 +6,7 @@
  * `wire/golden-batch.test.ts`. Internal (not exported).
  * @module
  */
+import { fileURLToPath } from 'node:url';
 import type { DesiredState } from '@lbkit/core';
 import { changeCommands } from '../render/changes.js';
 import type { NftCommand } from '../render/commands.js';
@@ -48,4 +49,4 @@ export const WIRE_CASES: readonly WireCase[] = [
 
 /** Where a case's golden batch lives. */
 export const batchGoldenPath = (name: string): string =>
-  new URL(`../wire/testdata/${name}.batch`, import.meta.url).pathname;
+  fileURLToPath(new URL(`../wire/testdata/${name}.batch`, import.meta.url));

@@ -2,12 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatConfigIssue } from '../validate/issue.js';
 import { formatOf, loadConfigFile } from './load-config-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lbkit-config-'));
-const testdata = (name: string): string => new URL(`./testdata/${name}`, import.meta.url).pathname;
+const testdata = (name: string): string =>
+  fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('loadConfigFile', () => {
