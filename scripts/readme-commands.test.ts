@@ -60,6 +60,7 @@ const NO_SYSTEMD =
 const UNIT_INSTALL =
   'sed "s|/opt/lbkit|$PWD|g" examples/nft-lb/nft-lb.service > /etc/systemd/system/nft-lb.service';
 const RULES = 'examples/nft-lb/nft_lb_rules.example';
+const HA_CHECK = `npx nft-lb --check --rules ${RULES} --ha examples/nft-lb/ha.yaml`;
 
 /** How each README command is exercised: the test that runs it, or why it cannot run here. */
 const CASES: Readonly<Record<string, string>> = {
@@ -78,6 +79,9 @@ const CASES: Readonly<Record<string, string>> = {
   [UNIT_INSTALL]: 'run as written into a temporary file instead of /etc/systemd/system (below)',
   'systemctl daemon-reload': NO_SYSTEMD,
   'systemctl enable --now nft-lb': NO_SYSTEMD,
+  'npm run demo -- --ha': 'run with --duration 8 added (below)',
+  [HA_CHECK]:
+    "run as written in a network namespace that has eth0 and eth1, the example's interfaces (below)",
 };
 
 describe('README shell commands', () => {
@@ -120,6 +124,17 @@ describe('README shell commands', () => {
       expect(scenario).toBeGreaterThanOrEqual(12);
       expect(scenario).toBeLessThan(13.5);
     }, 120_000);
+
+    it.skipIf(!existsSync('/usr/sbin/keepalived'))(
+      'npm run demo -- --ha: the master lost, the VIP moves to b2',
+      async () => {
+        const r = await sh('npm run demo -- --ha --duration 8');
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+        expect(r.stdout).toMatch(/b1, the master, is lost/);
+        expect(r.stdout).toMatch(/b2: VRRP backup -> master/);
+      },
+      120_000,
+    );
 
     it('npm run demo: the live table in a terminal', async () => {
       // script(1) gives the demo a terminal; -e passes its exit status on.
@@ -166,6 +181,33 @@ describe('README shell commands', () => {
       expect(r.stdout).toContain('add table inet nft_lb');
       expect(r.stdout).toContain('198.51.100.12');
     });
+
+    it.skipIf(!isRoot || !existsSync('/usr/sbin/keepalived'))(
+      'npx nft-lb --check --ha: OK on a node with eth0 and eth1, keepalived -t accepts it',
+      async () => {
+        const lab = new NetnsLab('lbkr');
+        try {
+          await lab.add('node');
+          await lab.exec('node', [
+            'ip',
+            'link',
+            'add',
+            'eth0',
+            'type',
+            'veth',
+            'peer',
+            'name',
+            'eth1',
+          ]);
+          const r = await sh(`ip netns exec ${lab.ns('node')} ${HA_CHECK}`);
+          expect(r.code, r.stderr).toBe(0);
+          expect(r.stdout).toMatch(/ha\.yaml: OK, VRRPv3 lbkit_vip on eth0/);
+          expect(r.stdout).toMatch(/keepalived -t accepts it/);
+        } finally {
+          await lab.destroy();
+        }
+      },
+    );
 
     it('npx nft-lb --help works (a real bin after npm ci)', async () => {
       const r = await sh('npx nft-lb --help');

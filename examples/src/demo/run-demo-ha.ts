@@ -170,16 +170,15 @@ export async function runHaDemo(
     client.stdin?.end();
     await new Promise((r) => setTimeout(r, 600));
     const after = answers.filter((r) => r.at >= lostAt);
-    const back = Math.max(
-      0,
-      ...['tcp', 'dns', 'http'].map((p) => {
+    const back = ['tcp', 'dns', 'http']
+      .map((p) => {
         const mine = after.filter((r) => r.protocol === p).sort((a, b) => a.at - b.at);
         const lastFailed = mine.filter((r) => !r.ok).at(-1);
         if (!lastFailed) return 0;
         const next = mine.find((r) => r.ok && r.at > lastFailed.at);
         return next ? next.at - lostAt : Number.POSITIVE_INFINITY;
-      }),
-    );
+      })
+      .reduce((a, b) => Math.max(a, b), 0);
     const requests: Record<string, { ok: number; failed: number }> = {};
     for (const r of answers) {
       const t = requests[r.protocol] ?? { ok: 0, failed: 0 };

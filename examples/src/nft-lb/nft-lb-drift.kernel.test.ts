@@ -40,7 +40,7 @@ describe.skipIf(!canUseNetns())('nft-lb repairs, owns and locks its table', () =
     file = join(dir, 'nft_lb_rules');
     writeFileSync(
       file,
-      [1, 2, 3].map((n) => `line|${LAB.vip}|7000|s${n}|${LAB.server(n)}`).join('\n'),
+      [1, 2, 3].map((n) => `line|${LAB.vip}|7000|s${n}|${LAB.server(n)}`).join('\n') + '\n',
     );
     built = await createBalancerLab('lbkx', 3);
     await Promise.all(

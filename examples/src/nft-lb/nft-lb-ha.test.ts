@@ -67,12 +67,12 @@ describe('nft-lb --check --ha', () => {
     expect(code).toBe(1);
     const lines = stderr.trim().split('\n');
     const at = (line: number) => lines.filter((l) => l.startsWith(`${file}:${line}: `)).join('\n');
-    expect(at(1)).toMatch(/priority must be an integer 1\.\.254, got 300/);
-    expect(at(3)).toMatch(/service\.interface must be an interface name/);
-    expect(at(5)).toMatch(/service\.vips\[0\] must be an address/);
-    expect(at(6)).toMatch(/unicastPeers\[0\] must be IPv4/);
-    expect(at(8)).toMatch(/track\.processName must be a process name/);
-    expect(at(10)).toMatch(/keepalived\.runDir must be an absolute path/);
+    expect(at(1)).toMatch(/priority: must be an integer 1\.\.254, got 300/);
+    expect(at(3)).toMatch(/service\.interface: must be an interface name/);
+    expect(at(5)).toMatch(/service\.vips\[0\]: must be an address/);
+    expect(at(6)).toMatch(/unicastPeers\[0\]: must be IPv4/);
+    expect(at(8)).toMatch(/track\.processName: must be a process name/);
+    expect(at(10)).toMatch(/keepalived\.runDir: must be an absolute path/);
     expect(lines.at(-1)).toMatch(/6 problem\(s\) in .*ha-hostile\.yaml/);
   });
 

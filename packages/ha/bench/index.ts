@@ -99,7 +99,7 @@ function row(way: string, results: readonly Loss[]): BenchRow {
     losses: results.length,
     'VIP failover median ms': percentile(vip, 50),
     'p95 ms': percentile(vip, 95),
-    'max ms': Math.max(...vip),
+    'max ms': vip.reduce((a, b) => Math.max(a, b), 0),
     'client back median ms': percentile(recovered, 50),
     'client back p95 ms': percentile(recovered, 95),
     'failed in window': results.reduce((n, r) => n + r.failedInWindow, 0),

@@ -163,7 +163,7 @@ export function nodeSystem(): HaSystem {
       let open = 2;
       let exit: [number | null, NodeJS.Signals | null] | undefined;
       const finish = () => {
-        if (open === 0 && exit) events.onExit(...exit);
+        if (open === 0 && exit) events.onExit(exit[0], exit[1]);
       };
       for (const stream of [child.stdout, child.stderr]) {
         if (!stream) {

@@ -17,17 +17,17 @@ describe('systemd/lbkit-keepalived.service', () => {
     const [exec] = directive('ExecStart');
     const argv = exec!.split(' ');
     const files = haFiles(HA_DEFAULTS.runDir);
-    const after = (flag: string) => argv[argv.indexOf(flag) + 1];
+    const argAfter = (flag: string) => argv[argv.indexOf(flag) + 1];
     expect(argv[0]).toBe(HA_DEFAULTS.binary);
     expect(argv).toEqual(expect.arrayContaining(['--dont-fork', '--vrrp']));
-    expect([after('-p'), after('-r'), after('-c')]).toEqual([
+    expect([argAfter('-p'), argAfter('-r'), argAfter('-c')]).toEqual([
       files.pid,
       files.vrrpPid,
       files.checkersPid,
     ]);
     expect(directive('RuntimeDirectory')).toEqual([HA_DEFAULTS.runDir.replace(/^\/run\//, '')]);
     expect(directive('RuntimeDirectoryPreserve')).toEqual(['yes']);
-    expect(directive('ExecStartPre')[0]).toBe(`${HA_DEFAULTS.binary} -t -f ${after('-f')}`);
+    expect(directive('ExecStartPre')[0]).toBe(`${HA_DEFAULTS.binary} -t -f ${argAfter('-f')}`);
     expect(directive('Restart')).toEqual(['always']);
   });
 

@@ -41,8 +41,8 @@ const other = svc('mail', '192.0.2.25', 25, [
   dest('B', '192.0.2.22', 25),
 ]);
 /** Twenty services of three destinations: a cold apply with several of each object. */
-const twenty = state(
-  ...Array.from({ length: 20 }, (_, i) =>
+const twenty: DesiredState = {
+  services: Array.from({ length: 20 }, (_, i) =>
     svc(
       `s${String(i).padStart(2, '0')}`,
       '192.0.2.10',
@@ -55,7 +55,7 @@ const twenty = state(
       { protocol: i % 4 === 3 ? 'udp' : 'tcp' },
     ),
   ),
-);
+};
 
 const weighted = [
   dest('A', '192.0.2.11', 80, 3),
