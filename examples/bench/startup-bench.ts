@@ -118,11 +118,17 @@ async function measure(lab: NetnsLab, dir: string, services: number): Promise<Be
     await sleep(2 * INTERVAL_MS + 1500);
     // Lateness first: the scrape reads the whole table back, which blocks the daemon.
     const lateness = await sink.stop();
-    const scrape = await lab.exec('lb', [
+    const scrape = await lab.try('lb', [
       process.execPath,
       '-e',
       `const t = performance.now(); fetch('http://${METRICS}/metrics').then((r) => r.text()).then((x) => process.stdout.write(JSON.stringify({ ms: performance.now() - t, rows: x.split('\\n').length })))`,
     ]);
+    if (scrape.code !== 0) {
+      const state = daemon.exitCode === null ? 'running' : `exited ${daemon.exitCode}`;
+      throw new Error(
+        `/metrics scrape failed (${scrape.stderr.trim().split('\n').at(-1)}); nft-lb ${state}, its last lines:\n${lines.slice(-5).join('\n')}`,
+      );
+    }
     const metrics = JSON.parse(scrape.stdout) as { ms: number; rows: number };
     const destinations = services * 3;
     return {

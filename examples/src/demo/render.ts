@@ -45,10 +45,10 @@ export function renderScreen(state: DemoState, options: RenderOptions = {}): str
 
   const elapsed = seconds(now);
   lines.push(
-    paint('bold', fit(state.title, width - elapsed.length - 1).padEnd(width - elapsed.length)) +
+    paint('bold', ellipsize(state.title, width - elapsed.length - 1).padEnd(width - elapsed.length)) +
       paint('dim', elapsed),
   );
-  lines.push(`${paint('bold', 'now:')} ${fit(state.phase, width - 5)}`);
+  lines.push(`${paint('bold', 'now:')} ${ellipsize(state.phase, width - 5)}`);
   lines.push('');
 
   // Health table.
@@ -56,7 +56,7 @@ export function renderScreen(state: DemoState, options: RenderOptions = {}): str
   lines.push(
     paint(
       'bold',
-      head + state.services.map((s) => ` ${fit(s.label, CELL - 1).padEnd(CELL - 1)}`).join(''),
+      head + state.services.map((s) => ` ${ellipsize(s.label, CELL - 1).padEnd(CELL - 1)}`).join(''),
     ),
   );
   for (const [index, server] of state.servers.entries()) {
@@ -99,7 +99,7 @@ export function renderScreen(state: DemoState, options: RenderOptions = {}): str
     const total = state.totals.get(service.protocol) ?? { ok: 0, failed: 0 };
     const failed = String(total.failed).padStart(8);
     lines.push(
-      `${fit(service.label, label - 1).padEnd(label)}${pad}${marks.join(' ')} ${String(total.ok).padStart(6)}${total.failed > 0 ? paint('red', failed) : failed}`,
+      `${ellipsize(service.label, label - 1).padEnd(label)}${pad}${marks.join(' ')} ${String(total.ok).padStart(6)}${total.failed > 0 ? paint('red', failed) : failed}`,
     );
   }
   lines.push(paint('dim', `${' '.repeat(label)}digits = server number, ✗ = request failed`));
@@ -117,7 +117,7 @@ export function renderScreen(state: DemoState, options: RenderOptions = {}): str
           : event.tone === 'action'
             ? 'yellow'
             : undefined;
-    const text = fit(event.text, width - 10);
+    const text = ellipsize(event.text, width - 10);
     lines.push(
       `${paint('dim', seconds(event.at).padStart(8))}  ${tone ? paint(tone, text) : text}`,
     );
@@ -161,10 +161,10 @@ function healthCell(
       : cell.ms !== undefined
         ? `${cell.ms.toFixed(1)} ms`
         : '';
-  return `${mark} ${styled} ${fit(detail, CELL - 12).padEnd(CELL - 11)}`;
+  return `${mark} ${styled} ${ellipsize(detail, CELL - 12).padEnd(CELL - 11)}`;
 }
 
 /** Cuts `text` to `width` characters with an ellipsis. */
-function fit(text: string, width: number): string {
+function ellipsize(text: string, width: number): string {
   return text.length <= width ? text : `${text.slice(0, Math.max(0, width - 1))}…`;
 }

@@ -28,16 +28,18 @@ const scrape = (n: number) => {
   });
   const state = observed(list);
   const counters = countEvents(balancer);
-  const started = performance.now();
+  // CPU time, not wall time: the cost of the scrape, not how busy the machine is.
+  const started = process.cpuUsage();
   const text = renderMetrics(balancer, counters, state);
-  return { text, ms: performance.now() - started };
+  const used = process.cpuUsage(started);
+  return { text, cpuMs: (used.user + used.system) / 1000 };
 };
 
 describe('renderMetrics', () => {
-  it('scrapes 10,000 services x 3 (30,000 destinations) in well under a second, counters matched', () => {
+  it('scrapes 10,000 services x 3 (30,000 destinations) in well under a second of CPU, counters matched', () => {
     scrape(100);
-    const { text, ms } = scrape(10_000);
-    expect(ms).toBeLessThan(1000);
+    const { text, cpuMs } = scrape(10_000);
+    expect(cpuMs).toBeLessThan(1000);
     expect(text).toContain(
       'nftlb_destination_flows_total{service="s9999",destination="d2",address="2001:db8:1::7530",port="10999"} 9999',
     );
