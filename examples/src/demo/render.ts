@@ -45,8 +45,10 @@ export function renderScreen(state: DemoState, options: RenderOptions = {}): str
 
   const elapsed = seconds(now);
   lines.push(
-    paint('bold', ellipsize(state.title, width - elapsed.length - 1).padEnd(width - elapsed.length)) +
-      paint('dim', elapsed),
+    paint(
+      'bold',
+      ellipsize(state.title, width - elapsed.length - 1).padEnd(width - elapsed.length),
+    ) + paint('dim', elapsed),
   );
   lines.push(`${paint('bold', 'now:')} ${ellipsize(state.phase, width - 5)}`);
   lines.push('');
@@ -56,7 +58,8 @@ export function renderScreen(state: DemoState, options: RenderOptions = {}): str
   lines.push(
     paint(
       'bold',
-      head + state.services.map((s) => ` ${ellipsize(s.label, CELL - 1).padEnd(CELL - 1)}`).join(''),
+      head +
+        state.services.map((s) => ` ${ellipsize(s.label, CELL - 1).padEnd(CELL - 1)}`).join(''),
     ),
   );
   for (const [index, server] of state.servers.entries()) {
