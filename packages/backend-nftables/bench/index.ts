@@ -9,6 +9,7 @@ import { canUseNetns } from '@lbkit/core/testing';
 import type { BenchTable } from '../../../scripts/bench-table.js';
 import { createTrafficLab } from '../src/lab/traffic-lab.js';
 import { applyTables } from './apply-bench.js';
+import { balancerTable } from './balancer-bench.js';
 import { dispatchTable } from './dispatch-bench.js';
 import { driftTable } from './drift-bench.js';
 import { failoverTable } from './failover-bench.js';
@@ -27,6 +28,7 @@ export async function* bench(): AsyncIterable<BenchTable> {
   try {
     const servers = await lab.startNameServers([80]);
     for (const table of await applyTables(lab.lbNs)) yield table;
+    yield await balancerTable(lab.lbNs);
     yield await driftTable(lab.lbNs);
     yield await dispatchTable(lab);
     yield await failoverTable(lab, servers);
