@@ -10,6 +10,7 @@ import type { BenchTable } from '../../../scripts/bench-table.js';
 import { createTrafficLab } from '../src/lab/traffic-lab.js';
 import { applyTables } from './apply-bench.js';
 import { balancerTable } from './balancer-bench.js';
+import { conntrackTable } from './conntrack-bench.js';
 import { dispatchTable } from './dispatch-bench.js';
 import { driftTable } from './drift-bench.js';
 import { failoverTable } from './failover-bench.js';
@@ -30,6 +31,7 @@ export async function* bench(): AsyncIterable<BenchTable> {
     for (const table of await applyTables(lab.lbNs)) yield table;
     yield await balancerTable(lab.lbNs);
     yield await driftTable(lab.lbNs);
+    yield await conntrackTable(lab);
     yield await dispatchTable(lab);
     yield await failoverTable(lab, servers);
   } finally {
