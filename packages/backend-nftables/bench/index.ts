@@ -13,6 +13,7 @@ import { balancerTable } from './balancer-bench.js';
 import { conntrackTable } from './conntrack-bench.js';
 import { dispatchTable } from './dispatch-bench.js';
 import { driftTable } from './drift-bench.js';
+import { eventLoopTable } from './event-loop-bench.js';
 import { failoverTable } from './failover-bench.js';
 
 /** Yields the benchmark tables one by one. */
@@ -30,6 +31,7 @@ export async function* bench(): AsyncIterable<BenchTable> {
     const servers = await lab.startNameServers([80]);
     for (const table of await applyTables(lab.lbNs)) yield table;
     yield await balancerTable(lab.lbNs);
+    yield await eventLoopTable(lab.lbNs);
     yield await driftTable(lab.lbNs);
     yield await conntrackTable(lab);
     yield await dispatchTable(lab);
