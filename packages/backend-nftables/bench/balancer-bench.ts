@@ -21,13 +21,10 @@ import type { BenchRow, BenchTable } from '../../../scripts/bench-table.js';
 import { percentile } from '../../../scripts/bench-table.js';
 import { createNftablesBackend } from '../src/backend/backend.js';
 import { sizes } from './apply-bench.js';
-import { benchState, serviceName, servicePort, withFlip } from './services.js';
+import { ADDRESSES, benchState, ms, serviceName, servicePort, VIP, withFlip } from './services.js';
 
-const VIP = '192.0.2.10';
-const ADDRESSES = ['198.51.100.11', '198.51.100.12', '198.51.100.13'];
 /** Flips run and not counted before each series (JIT warm-up). */
 const WARM_UP = 20;
-const ms = (v: number): number => Number(v.toFixed(v < 10 ? 3 : 1));
 
 /** Everything but the flipping service: checked once, then not for an hour. */
 const QUIET: HealthSettings = {

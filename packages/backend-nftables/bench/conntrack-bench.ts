@@ -12,10 +12,10 @@ import { createNftablesBackend } from '../src/backend/backend.js';
 import type { TrafficLab } from '../src/lab/traffic-lab.js';
 import type { ConntrackCleanerChoice } from '../src/transport/conntrack-cleanup.js';
 import { createDefaultTransport } from '../src/transport/default-transport.js';
+import { ms } from './services.js';
 
 const SAMPLES = 15;
 const FLOWS = 30;
-const ms = (v: number): number => Number(v.toFixed(v < 10 ? 3 : 1));
 
 const udpState = (servers: number): DesiredState => ({
   services: [

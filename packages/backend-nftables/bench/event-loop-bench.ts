@@ -7,13 +7,10 @@ import type { BenchRow, BenchTable } from '../../../scripts/bench-table.js';
 import { percentile } from '../../../scripts/bench-table.js';
 import { createNftablesBackend } from '../src/backend/backend.js';
 import { sizes } from './apply-bench.js';
-import { benchState } from './services.js';
+import { ADDRESSES, benchState, ms, VIP } from './services.js';
 
-const VIP = '192.0.2.10';
-const ADDRESSES = ['198.51.100.11', '198.51.100.12', '198.51.100.13'];
 /** The timer's period: a probe due every 10 ms. */
 const PERIOD_MS = 10;
-const ms = (v: number): number => Number(v.toFixed(v < 10 ? 3 : 1));
 
 /** Lateness of each tick of a `PERIOD_MS` timer while `work` runs (and 100 ms after). */
 async function lateness(work: () => Promise<unknown>): Promise<{ late: number[]; workMs: number }> {
