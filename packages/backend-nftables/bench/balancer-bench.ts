@@ -43,7 +43,7 @@ const FLIPPING: HealthSettings = {
   interval: 1,
   fastInterval: 1,
   downInterval: 1,
-  timeout: 600_000,
+  timeout: 60_000,
 };
 
 /**
@@ -85,12 +85,14 @@ function heldProbe(target: { address: string; port: number }) {
   let arrived: (() => void) | undefined;
   const probe: Probe = {
     description: 'bench',
-    check(t) {
+    check(t, { signal }) {
       if (t.address !== target.address || t.port !== target.port) {
         return ResultAsync.fromSafePromise(Promise.resolve({ latencyMs: 0 }));
       }
+      // Honours the abort (as every probe must): a stopped balancer ends the held check.
       const held = new Promise<boolean>((resolve) => {
         pending = resolve;
+        signal?.addEventListener('abort', () => resolve(false), { once: true });
         arrived?.();
       });
       return ResultAsync.fromSafePromise<boolean, ProbeError>(held).andThen((ok) =>
