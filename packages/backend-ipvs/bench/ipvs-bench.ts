@@ -103,6 +103,25 @@ const desiredState = (flipped: boolean): DesiredState => ({
   ),
 });
 
+/** `state` with service 500's destination d2 removed; every other service the same object. */
+const withFlip = (state: DesiredState): DesiredState => ({
+  services: state.services.map((s, i) =>
+    i === 500 ? { ...s, destinations: s.destinations.filter((d) => d.name !== 'd2') } : s,
+  ),
+});
+
+/** Median and p99 (ms) of `samples` runs of `run`, after one warm-up run. */
+async function series(samples: number, run: (i: number) => Promise<unknown>) {
+  await run(-1);
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t = performance.now();
+    await run(i);
+    out.push(performance.now() - t);
+  }
+  return { median: percentile(out, 50), p99: percentile(out, 99), samples };
+}
+
 function restoreScript(): string {
   const lines: string[] = [];
   for (let i = 0; i < SERVICES; i++) {
@@ -134,16 +153,33 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
     };
 
     const ownership = createMemoryOwnershipStore();
-    const backend = createIpvsBackend({ client, ownership, closeClient: false });
+    // No periodic re-read inside the flip series (the rows below measure drift checks apart).
+    const backend = createIpvsBackend({
+      client,
+      ownership,
+      closeClient: false,
+      driftCheckInterval: 3_600_000,
+    });
+    const base = desiredState(false);
+    const flipped = withFlip(base);
     const t0 = performance.now();
-    const sync = (await backend.apply(desiredState(false)))._unsafeUnwrap();
+    const sync = (await backend.apply(base))._unsafeUnwrap();
     const syncMs = performance.now() - t0;
-    const t1 = performance.now();
-    const flip = (await backend.apply(desiredState(true)))._unsafeUnwrap();
-    const flipMs = performance.now() - t1;
-    const t2 = performance.now();
-    const noop = (await backend.apply(desiredState(true)))._unsafeUnwrap();
-    const noopMs = performance.now() - t2;
+    const flips = await series(21, async (i) => {
+      const r = (await backend.apply(i % 2 === 0 ? base : flipped))._unsafeUnwrap();
+      if (r.operations !== 1) throw new Error(`a flip took ${r.operations} operations`);
+    });
+    const noops = await series(11, async () => {
+      const r = (await backend.apply(base))._unsafeUnwrap();
+      if (r.operations !== 0) throw new Error('a no-change apply sent operations');
+    });
+    // Every service a fresh copy, as core's plan() made them before incremental planning.
+    const freshFlips = await series(3, async (i) => {
+      const r = (
+        await backend.apply(i % 2 === 0 ? desiredState(false) : desiredState(true))
+      )._unsafeUnwrap();
+      if (r.operations !== 1) throw new Error('a fresh-object flip took more than one operation');
+    });
     const t5 = performance.now();
     const quiet = (await backend.checkDrift!())._unsafeUnwrap();
     const quietMs = performance.now() - t5;
@@ -160,7 +196,7 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
       verifyDestinations: true,
     });
     const t4 = performance.now();
-    const flipBack = (await verifying.apply(desiredState(false)))._unsafeUnwrap();
+    const flipBack = (await verifying.apply(desiredState(true)))._unsafeUnwrap();
     const flipBackMs = performance.now() - t4;
     (await verifying.close())._unsafeUnwrap();
     const t3 = performance.now();
@@ -172,8 +208,21 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
       title: `Sync ${SERVICES} services x 3 destinations (backend.apply)`,
       rows: [
         { step: 'from empty (lbkit)', 'netlink ops': sync.operations, ms: syncMs },
-        { step: 'flip one destination (lbkit)', 'netlink ops': flip.operations, ms: flipMs },
-        { step: 'no change (lbkit)', 'netlink ops': noop.operations, ms: noopMs },
+        {
+          step: `flip one destination (lbkit; median of ${flips.samples}, p99 ${flips.p99.toFixed(1)} ms)`,
+          'netlink ops': 1,
+          ms: flips.median,
+        },
+        {
+          step: `no change (lbkit; median of ${noops.samples})`,
+          'netlink ops': 0,
+          ms: noops.median,
+        },
+        {
+          step: `flip, every service a fresh copy (before incremental plan; median of ${freshFlips.samples})`,
+          'netlink ops': 1,
+          ms: freshFlips.median,
+        },
         { step: 'drift check, in sync (1 + 1,000 dumps)', 'netlink ops': 0, ms: quietMs },
         {
           step: 'drift check after ipvsadm -d of one real server (found + put back)',
@@ -196,7 +245,7 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
           ms: perSpawnMs * SERVICES * 4,
         },
       ],
-      note: 'Between drift checks (driftCheckInterval, 5 s) an apply diffs against what it applied last and sends only the diff: a flip is 1 request plus the pure diff over 1,000 services (slow here: the VM emulates the CPU). verifyDestinations and the periodic drift check dump every owned service (1,000 more requests; IPVS has no generation counter to skip them).',
+      note: 'Between drift checks (driftCheckInterval, 5 s by default) an apply diffs against what it applied last and sends only the diff. Unchanged services are the same objects between applies (core\'s incremental plan hands them so, and the backend maps each desired service once), so the diff skips them by identity: a flip is 1 request plus a pointer compare per other service; "fresh copy" = every service a new object with equal fields, compared field by field (slow here: the VM emulates the CPU). verifyDestinations and the periodic drift check dump every owned service (1,000 more requests; IPVS has no generation counter to skip them).',
     };
     client.close();
   } finally {

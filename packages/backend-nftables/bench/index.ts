@@ -9,8 +9,11 @@ import { canUseNetns } from '@lbkit/core/testing';
 import type { BenchTable } from '../../../scripts/bench-table.js';
 import { createTrafficLab } from '../src/lab/traffic-lab.js';
 import { applyTables } from './apply-bench.js';
+import { balancerTable } from './balancer-bench.js';
+import { conntrackTable } from './conntrack-bench.js';
 import { dispatchTable } from './dispatch-bench.js';
 import { driftTable } from './drift-bench.js';
+import { eventLoopTable } from './event-loop-bench.js';
 import { failoverTable } from './failover-bench.js';
 
 /** Yields the benchmark tables one by one. */
@@ -27,7 +30,10 @@ export async function* bench(): AsyncIterable<BenchTable> {
   try {
     const servers = await lab.startNameServers([80]);
     for (const table of await applyTables(lab.lbNs)) yield table;
+    yield await balancerTable(lab.lbNs);
+    yield await eventLoopTable(lab.lbNs);
     yield await driftTable(lab.lbNs);
+    yield await conntrackTable(lab);
     yield await dispatchTable(lab);
     yield await failoverTable(lab, servers);
   } finally {

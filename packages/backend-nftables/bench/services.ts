@@ -6,6 +6,13 @@ import {
   withParsedAddress,
 } from '@lbkit/core';
 
+/** The VIP and the three destination addresses the benchmark states use (documentation ranges). */
+export const VIP = '192.0.2.10';
+export const ADDRESSES: readonly string[] = ['198.51.100.11', '198.51.100.12', '198.51.100.13'];
+
+/** Milliseconds rounded for a table: 3 decimals below 10, else 1. */
+export const ms = (v: number): number => Number(v.toFixed(v < 10 ? 3 : 1));
+
 /** Port of benchmark service `i` (0-based): 10000 + i, so 10,000 services fit below 65536. */
 export const servicePort = (i: number): number => 10_000 + i;
 

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Backend, backendError, type DriftReport } from './backend.js';
 import { createBalancer } from './balancer.js';
 import { DEFAULT_HEALTH, type Service } from './model.js';
+import { plan } from './plan.js';
 import { createFakeBackend } from './testing/fake-backend.js';
 import { createScriptedProbes } from './testing/scripted-probe.js';
 
@@ -219,6 +220,46 @@ describe('balancer', () => {
     await b.balancer.stop();
     expect(b.backend.kernel.services.size).toBe(0);
     expect(b.balancer.addService(dns)._unsafeUnwrapErr().kind).toBe('stopped');
+  });
+
+  it('re-plans only what changed: the other desired services are the same objects, the state equals a full plan', async () => {
+    const { probes, backend, balancer } = setup([web, dns]);
+    const fullPlan = () =>
+      plan(balancer.services(), (service, destination) => {
+        const d = balancer
+          .status()
+          .find((v) => v.service.name === service)
+          ?.destinations.find((x) => x.name === destination);
+        return d && { health: d.health, admin: d.admin };
+      });
+    await balancer.start();
+    await vi.advanceTimersByTimeAsync(10);
+    await balancer.settled();
+    const before = backend.applied.at(-1)!;
+    probes.set('198.51.100.2', 'fail');
+    await vi.advanceTimersByTimeAsync(1100);
+    await balancer.settled();
+    const after = backend.applied.at(-1)!;
+    expect(after).not.toBe(before);
+    expect(after.services.find((s) => s.name === 'dns')).toBe(
+      before.services.find((s) => s.name === 'dns'),
+    );
+    expect(after.services.find((s) => s.name === 'web')?.destinations.map((d) => d.name)).toEqual([
+      'a',
+    ]);
+    expect(after).toEqual(fullPlan());
+    expect(balancer.drain('dns', 'a').isOk()).toBe(true);
+    await vi.advanceTimersByTimeAsync(1);
+    await balancer.settled();
+    expect(backend.applied.at(-1)!.services.find((s) => s.name === 'web')).toBe(
+      after.services.find((s) => s.name === 'web'),
+    );
+    expect(balancer.removeService('web').isOk()).toBe(true);
+    await vi.advanceTimersByTimeAsync(1);
+    await balancer.settled();
+    expect(backend.applied.at(-1)).toEqual(fullPlan());
+    expect(backend.applied.at(-1)!.services.map((s) => s.name)).toEqual(['dns']);
+    await balancer.stop();
   });
 });
 

@@ -15,7 +15,7 @@ import { TypedEmitter } from './events.js';
 import { checkFor, stableJson } from './health/check-key.js';
 import { createHealthEngine } from './health/engine.js';
 import type { Destination, Service } from './model.js';
-import { effectiveWeight, plan } from './plan.js';
+import { effectiveWeight, type Planned, planFull, replan } from './plan.js';
 import type { ProbeFactory } from './probe.js';
 import { createReconciler, type RetryOptions } from './reconciler.js';
 import { checkServiceSet } from './service-set.js';
@@ -58,6 +58,10 @@ export function createBalancer(options: BalancerOptions): Balancer {
   /** (service, destination) -> its check key, kept by `syncChecks` so plan() hashes nothing */
   let checkKeys = new Map<string, string>();
   let lastApplied: DesiredState | undefined;
+  /** The last plan, reused by `replan()` for every service not in `dirty`. */
+  let planned: Planned | undefined;
+  /** Services whose object, or a destination status, changed since `planned`. */
+  const dirty = new Set<string>();
   let started = false;
   let stopped = false;
   let driftTimer: NodeJS.Timeout | undefined;
@@ -91,16 +95,41 @@ export function createBalancer(options: BalancerOptions): Balancer {
     };
   };
 
-  const desired = (): DesiredState => plan([...services.values()], lookup);
+  /** O(changed): re-plans the dirty services only, reusing every other desired service object. */
+  const desired = (): DesiredState => {
+    planned =
+      planned === undefined
+        ? planFull(services.values(), lookup)
+        : replan(planned, services, lookup, dirty);
+    dirty.clear();
+    return planned.state;
+  };
 
   const emitEmptiness = (next: DesiredState): void => {
-    const before = new Map(lastApplied?.services.map((s) => [s.name, isEmptyService(s)]));
+    const previous = lastApplied?.services;
+    if (previous !== undefined && previous.length === next.services.length) {
+      // Same names in the same order unless an entry differs: compare only the replaced entries.
+      const changedAt: number[] = [];
+      for (let i = 0; i < previous.length; i++)
+        if (next.services[i] !== previous[i]) changedAt.push(i);
+      if (changedAt.every((i) => previous[i]!.name === next.services[i]!.name)) {
+        for (const i of changedAt) emitEmptinessChange(previous[i]!, next.services[i]!);
+        return;
+      }
+    }
+    const before = new Map(previous?.map((s) => [s.name, isEmptyService(s)]));
     for (const service of next.services) {
       const wasEmpty = before.get(service.name);
       const isEmpty = isEmptyService(service);
       if (wasEmpty === undefined || wasEmpty === isEmpty) continue;
       emitter.emit(isEmpty ? 'empty' : 'nonEmpty', { service: service.name });
     }
+  };
+
+  const emitEmptinessChange = (before: DesiredService, after: DesiredService): void => {
+    const wasEmpty = isEmptyService(before);
+    const isEmpty = isEmptyService(after);
+    if (wasEmpty !== isEmpty) emitter.emit(isEmpty ? 'empty' : 'nonEmpty', { service: after.name });
   };
 
   const reconciler = createReconciler({
@@ -137,6 +166,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
 
   engine.on('transition', (t) => {
     for (const ref of users.get(t.key) ?? []) {
+      dirty.add(ref.service);
       emitter.emit('health', {
         ...ref,
         from: t.from,
@@ -169,6 +199,8 @@ export function createBalancer(options: BalancerOptions): Balancer {
     if (checked.isErr()) return err(checked.error);
     const before = new Map(services);
     const after = new Map(checked.value.map((s) => [s.name, s]));
+    for (const [name, service] of before) if (after.get(name) !== service) dirty.add(name);
+    for (const name of after.keys()) if (!before.has(name)) dirty.add(name);
     const change: ConfigChange = {
       added: [...after.keys()].filter((n) => !before.has(n)),
       removed: [...before.keys()].filter((n) => !after.has(n)),
@@ -200,6 +232,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
   ): Result<void, BalancerError> =>
     findDestination(service, destination).map((): undefined => {
       admin.set(refKey(service, destination), state);
+      dirty.add(service);
       if (started) reconciler.trigger();
       return undefined;
     });

@@ -28,7 +28,7 @@ export type { HealthEngineEvents } from './health/engine.js';
 export { MAX_IDENTITY_CHARS, MAX_MESSAGE_CHARS, safeText } from './health/safe-text.js';
 export type * from './health/types.js';
 export * from './model.js';
-export { plan, type StatusLookup } from './plan.js';
+export { type Planned, plan, planFull, replan, type StatusLookup } from './plan.js';
 export * from './probe.js';
 export * from './reconciler.js';
 export { formatServiceKey } from './service-key.js';

@@ -66,3 +66,87 @@ function planService(service: Service, lookup: StatusLookup): DesiredService {
 export function plan(services: readonly Service[], lookup: StatusLookup): DesiredState {
   return { services: services.map((s) => planService(s, lookup)).sort(byName) };
 }
+
+/**
+ * A plan with what `replan()` needs to reuse it: the services it was computed
+ * from and where each one sits in `state.services`. Treat as immutable.
+ */
+export interface Planned {
+  readonly state: DesiredState;
+  /** Service name -> the `Service` object its entry was planned from. */
+  readonly from: ReadonlyMap<string, Service>;
+  /** Service name -> its index in `state.services`. */
+  readonly at: ReadonlyMap<string, number>;
+}
+
+/** Pure: `plan()` with the bookkeeping `replan()` reuses. */
+export function planFull(services: Iterable<Service>, lookup: StatusLookup): Planned {
+  const list = [...services];
+  const state = plan(list, lookup);
+  return {
+    state,
+    from: new Map(list.map((s) => [s.name, s])),
+    at: new Map(state.services.map((s, i) => [s.name, i])),
+  };
+}
+
+/**
+ * Pure and incremental: the plan of `services`, re-planning only the names in
+ * `dirty` and reusing `previous`'s `DesiredService` objects (by identity) for
+ * every other name, so a health change costs O(changed) plus one array copy.
+ * The result equals `planFull(services, lookup)` provided that `dirty` names
+ * every service that was added, removed, replaced by another `Service` object
+ * or had a destination status change since `previous` (the caller's contract;
+ * a name left out keeps its old entry). When names were added or removed the
+ * order is rebuilt (O(n log n)), still reusing the unchanged entries.
+ */
+export function replan(
+  previous: Planned,
+  services: ReadonlyMap<string, Service>,
+  lookup: StatusLookup,
+  dirty: Iterable<string>,
+): Planned {
+  const touched = new Set<string>();
+  let sameNames = services.size === previous.from.size;
+  for (const name of dirty) {
+    touched.add(name);
+    if (services.has(name) !== previous.from.has(name)) sameNames = false;
+  }
+  if (!sameNames) return rebuild(previous, services, lookup, touched);
+  const next = previous.state.services.slice();
+  let from = previous.from;
+  for (const name of touched) {
+    const service = services.get(name);
+    const index = previous.at.get(name);
+    if (service === undefined || index === undefined) continue;
+    next[index] = planService(service, lookup);
+    if (from.get(name) !== service) {
+      if (from === previous.from) from = new Map(previous.from);
+      (from as Map<string, Service>).set(name, service);
+    }
+  }
+  return { state: { services: next }, from, at: previous.at };
+}
+
+function rebuild(
+  previous: Planned,
+  services: ReadonlyMap<string, Service>,
+  lookup: StatusLookup,
+  touched: ReadonlySet<string>,
+): Planned {
+  const planned: DesiredService[] = [];
+  for (const service of services.values()) {
+    const index = previous.at.get(service.name);
+    const reusable =
+      index !== undefined &&
+      !touched.has(service.name) &&
+      previous.from.get(service.name) === service;
+    planned.push(reusable ? previous.state.services[index]! : planService(service, lookup));
+  }
+  const state = { services: planned.sort(byName) };
+  return {
+    state,
+    from: new Map(services),
+    at: new Map(state.services.map((s, i) => [s.name, i])),
+  };
+}

@@ -6,9 +6,10 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/netlink exports', () => {
-  it('@lbkit/netlink: 54 runtime exports', async () => {
+  it('@lbkit/netlink: 60 runtime exports', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
+      'CTNL',
       'ERRNO',
       'GENL',
       'NETNS_NAME',
@@ -31,12 +32,16 @@ describe('@lbkit/netlink exports', () => {
       'createNetlinkConnection',
       'decodeAck',
       'decodeAttributes',
+      'decodeCtEntry',
       'decodeDone',
       'decodeFamily',
       'decodeGenl',
       'decodeMessages',
+      'deleteFlows',
       'encodeAck',
       'encodeAttributes',
+      'encodeCtDelete',
+      'encodeCtDump',
       'encodeGenl',
       'encodeGetFamily',
       'encodeMessage',
@@ -51,6 +56,7 @@ describe('@lbkit/netlink exports', () => {
       'int32',
       'loadLibc',
       'lockRefusal',
+      'matchesFlow',
       'netlinkError',
       'netnsPath',
       'openNetlinkSocket',

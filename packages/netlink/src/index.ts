@@ -9,6 +9,7 @@
 export * from './abstract-lock.js';
 export * from './attributes.js';
 export * from './connection.js';
+export * from './ctnetlink.js';
 export * from './errors.js';
 export * from './genl.js';
 export * from './hexdump-diff.js';

@@ -89,6 +89,44 @@ export const GENL = {
   CTRL_ATTR_MAXATTR: 5,
 } as const;
 
+/**
+ * `<linux/netfilter/nfnetlink.h>`, `<linux/netfilter/nfnetlink_conntrack.h>`:
+ * ctnetlink (conntrack over nfnetlink) messages and attributes, and the
+ * tuple-filter flags of `net/netfilter/nf_internals.h` (CTA_FILTER, Linux 5.8+).
+ */
+export const CTNL = {
+  SUBSYS_CTNETLINK: 1,
+  MSG_CT_NEW: 0,
+  MSG_CT_GET: 1,
+  MSG_CT_DELETE: 2,
+  NFNETLINK_V0: 0,
+  /** `sizeof(struct nfgenmsg)`: u8 nfgen_family, u8 version, be16 res_id. */
+  GENMSG_LEN: 4,
+  CTA_TUPLE_ORIG: 1,
+  CTA_TUPLE_REPLY: 2,
+  CTA_ZONE: 18,
+  CTA_FILTER: 25,
+  CTA_TUPLE_IP: 1,
+  CTA_TUPLE_PROTO: 2,
+  CTA_IP_V4_SRC: 1,
+  CTA_IP_V4_DST: 2,
+  CTA_IP_V6_SRC: 3,
+  CTA_IP_V6_DST: 4,
+  CTA_PROTO_NUM: 1,
+  CTA_PROTO_SRC_PORT: 2,
+  CTA_PROTO_DST_PORT: 3,
+  CTA_FILTER_ORIG_FLAGS: 1,
+  CTA_FILTER_REPLY_FLAGS: 2,
+  FILTER_IP_SRC: 1 << 0,
+  FILTER_IP_DST: 1 << 1,
+  FILTER_PROTO_NUM: 1 << 3,
+  FILTER_PROTO_SRC_PORT: 1 << 4,
+  FILTER_PROTO_DST_PORT: 1 << 5,
+  /** `IPPROTO_TCP`, `IPPROTO_UDP` (`<netinet/in.h>`). */
+  IPPROTO_TCP: 6,
+  IPPROTO_UDP: 17,
+} as const;
+
 /** `<asm-generic/errno-base.h>`, `<asm-generic/errno.h>`: errno values this layer names. */
 export const ERRNO = {
   EPERM: 1,

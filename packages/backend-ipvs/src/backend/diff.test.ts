@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DestinationConfig, ServiceConfig, ServiceId } from '../client/types.js';
 import { formatDestinationId, formatServiceId } from '../client/types.js';
 import { applyOps, diff, formatOp, type IpvsSnapshot, type ServiceState } from './diff.js';
+import { toIpvsSnapshot } from './map-desired.js';
 
 const rr: ServiceConfig = { scheduler: 'rr', flags: [], timeout: 0, netmask: 32 };
 const nat = (weight = 1): DestinationConfig => ({
@@ -151,5 +152,49 @@ describe('diff(current, desired)', () => {
         if (firstRemove >= 0) expect(lastCreate).toBeLessThan(firstRemove);
       }),
     );
+  });
+});
+
+describe('diff by identity', () => {
+  it('skips a service that is the same object on both sides without reading its destinations', () => {
+    const kept = svc(80, [[1, 1]]);
+    const untouchable: ServiceState = {
+      ...kept,
+      get destinations(): ServiceState['destinations'] {
+        throw new Error('destinations of an unchanged service were read');
+      },
+    };
+    const flipped = svc(81, [[1, 1]]);
+    const ops = diff(
+      snap(
+        untouchable,
+        svc(81, [
+          [1, 1],
+          [2, 1],
+        ]),
+      ),
+      snap(untouchable, flipped),
+    );
+    expect(ops.map(formatOp)).toEqual(['remove-destination tcp/192.0.2.10:81 198.51.100.2:81']);
+  });
+
+  it('toIpvsSnapshot with a cache hands an unchanged desired service back as the same object', () => {
+    const cache = new WeakMap();
+    const service = {
+      name: 'web',
+      key: { vip: '192.0.2.10', port: 80, protocol: 'tcp' as const },
+      scheduler: 'rr' as const,
+      whenEmpty: 'reject' as const,
+      persistence: 0,
+      destinations: [{ name: 'a', address: '198.51.100.1', port: 80, weight: 1 }],
+    };
+    const changed = { ...service, destinations: [] };
+    const first = toIpvsSnapshot({ services: [service] }, {}, cache)._unsafeUnwrap();
+    const again = toIpvsSnapshot({ services: [service] }, {}, cache)._unsafeUnwrap();
+    const other = toIpvsSnapshot({ services: [changed] }, {}, cache)._unsafeUnwrap();
+    expect(again.services[0]).toBe(first.services[0]);
+    expect(other.services[0]).not.toBe(first.services[0]);
+    expect(diff(first, again)).toEqual([]);
+    expect(diff(first, other).map((o) => o.op)).toEqual(['remove-destination']);
   });
 });

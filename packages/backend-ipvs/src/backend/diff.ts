@@ -8,6 +8,7 @@ import {
 } from '../client/types.js';
 import { DEFAULT_TUNNEL } from '../codec/destination.js';
 import { encodeFlags } from '../codec/flags.js';
+import { serviceKey } from './service-key.js';
 
 /** A destination as the diff sees it: identity and configuration. */
 export interface DestinationState {
@@ -106,15 +107,19 @@ const withName = (name: string | undefined) => (name === undefined ? {} : { name
  * update services, update destinations, remove destinations, remove services.
  * Within a phase, ops are sorted by service and destination id. A removed
  * service's destinations go with it (no per-destination removals). Applying the
- * result and diffing again yields `[]`.
+ * result and diffing again yields `[]`. Snapshots are immutable: a service that
+ * is the same object in both (kept by identity between applies) is equal and
+ * skipped without comparing, so an apply that changes one service of many
+ * costs a pointer compare for each of the others.
  */
 export function diff(current: IpvsSnapshot, desired: IpvsSnapshot): IpvsOp[] {
   const ops: IpvsOp[] = [];
-  const have = new Map(current.services.map((s) => [formatServiceId(s.id), s]));
-  const want = new Map(desired.services.map((s) => [formatServiceId(s.id), s]));
+  const have = new Map(current.services.map((s) => [serviceKey(s.id), s]));
+  const want = new Map(desired.services.map((s) => [serviceKey(s.id), s]));
   for (const [key, target] of want) {
-    const name = withName(target.name);
     const existing = have.get(key);
+    if (existing === target) continue;
+    const name = withName(target.name);
     if (!existing) {
       ops.push({ op: 'create-service', service: target.id, config: target.config, ...name });
     } else if (!sameServiceConfig(existing.config, target.config)) {

@@ -5,6 +5,7 @@ import {
   type BackendError,
   backendError,
   type CloseOptions,
+  type DesiredService,
   type DesiredState,
   type DriftReport,
   type ObservedService,
@@ -30,6 +31,7 @@ import {
   type OwnershipRecord,
   type OwnershipStore,
 } from './ownership.js';
+import { serviceKey } from './service-key.js';
 
 /** Options for `createIpvsBackend`. Mapping options (forward, zeroWeight, ...) are in `MappingOptions`. */
 export interface IpvsBackendOptions extends MappingOptions {
@@ -177,6 +179,8 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
   let client: IpvsClient | undefined = options.client;
   let owned: OwnershipRecord | undefined;
   let closed = false;
+  /** Desired services mapped before, handed back by identity (the diff skips them). */
+  const mapped = new WeakMap<DesiredService, ServiceState>();
   /** Services as the last successful apply left them; dropped on any failure. */
   let applied: Map<string, ServiceState> | undefined;
   const now = options.now ?? Date.now;
@@ -235,7 +239,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
     const ids = Object.keys(record.services);
     return (
       ids.length === want.services.length &&
-      want.services.every((s) => formatServiceId(s.id) in record.services)
+      want.services.every((s) => serviceKey(s.id) in record.services)
     );
   };
 
@@ -250,7 +254,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
     if (!known || options.verifyDestinations || now() - lastRead >= driftCheckInterval) {
       return undefined;
     }
-    if (!want.services.every((s) => known.has(formatServiceId(s.id)))) return undefined;
+    if (!want.services.every((s) => known.has(serviceKey(s.id)))) return undefined;
     return { services: [...known.values()] };
   };
 
@@ -323,7 +327,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
   const applyNow = (desired: DesiredState): ResultAsync<ApplyReport, BackendError> => {
     if (closed) return errAsync(backendError('closed', 'IPVS backend is closed'));
     const started = performance.now();
-    const target = toIpvsSnapshot(desired, options);
+    const target = toIpvsSnapshot(desired, options, mapped);
     if (target.isErr()) return errAsync(target.error);
     const want = target.value;
     return takeLock()
@@ -338,7 +342,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
           return current
             .andThen((state) => converge(c, record, state, want))
             .map((ops) => {
-              applied = new Map(want.services.map((x) => [formatServiceId(x.id), x]));
+              applied = new Map(want.services.map((x) => [serviceKey(x.id), x]));
               return {
                 operations: ops.length,
                 durationMs: performance.now() - started,

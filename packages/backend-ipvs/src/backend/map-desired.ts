@@ -71,14 +71,22 @@ function serviceConfig(
 /**
  * Maps a core desired state to the IPVS services it means. Fails before
  * anything is applied: `unsupported` for a scheduler IPVS lacks (`random`),
- * `rejected` for a destination of another family than its VIP.
+ * `rejected` for a destination of another family than its VIP. With `cache`
+ * (one per set of `options`), a desired service mapped before is handed back
+ * as the same `ServiceState` object, so the diff skips it by identity.
  */
 export function toIpvsSnapshot(
   desired: DesiredState,
   options: MappingOptions = {},
+  cache?: WeakMap<DesiredService, ServiceState>,
 ): Result<IpvsSnapshot, BackendError> {
   const services: ServiceState[] = [];
   for (const s of desired.services) {
+    const known = cache?.get(s);
+    if (known) {
+      services.push(known);
+      continue;
+    }
     if (!IPVS_SCHEDULERS.includes(s.scheduler)) {
       return err(
         backendError(
@@ -111,7 +119,9 @@ export function toIpvsSnapshot(
       const dest = { family: id.family, address: address.canonical, parsed: address, port: d.port };
       destinations.push({ id: dest, config });
     }
-    services.push({ id, config: serviceConfig(s, id.family, options), destinations, name: s.name });
+    const state = { id, config: serviceConfig(s, id.family, options), destinations, name: s.name };
+    cache?.set(s, state);
+    services.push(state);
   }
   return ok({ services });
 }

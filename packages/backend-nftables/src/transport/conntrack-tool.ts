@@ -124,20 +124,3 @@ export function createConntrackToolCleaner(
     },
   });
 }
-
-/**
- * `forgetUdpFlows` of the real transports: the `conntrack` tool in `netns`,
- * or `unavailable` on every call when it is not installed (a failed cleanup
- * never fails an apply: the backend reports it as a warning).
- */
-export function udpFlowForgetter(
-  netns: string | undefined,
-): (flows: readonly StaleUdpFlows[]) => ResultAsync<number, BackendError> {
-  const cleaner = createConntrackToolCleaner(netns === undefined ? {} : { netns });
-  return (flows) =>
-    flows.length === 0
-      ? ResultAsync.fromSafePromise(Promise.resolve(0))
-      : cleaner.isOk()
-        ? cleaner.value.deleteUdpFlows(flows)
-        : ResultAsync.fromPromise(Promise.reject(cleaner.error), () => cleaner.error);
-}

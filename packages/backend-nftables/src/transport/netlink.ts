@@ -37,7 +37,7 @@ import {
 import { NlWriter } from '../wire/nl-writer.js';
 import { NFNL, NFPROTO_INET, NFT, NFT_USER, NFTA } from '../wire/uapi.js';
 import { sendBatch } from './batch-send.js';
-import { udpFlowForgetter } from './conntrack-tool.js';
+import { type ConntrackCleanerChoice, udpFlowForgetter } from './conntrack-cleanup.js';
 import type { NftTransport, TableComparison, TableProbe, WriteReport } from './transport.js';
 
 /** Options of `createNetlinkTransport`. */
@@ -50,6 +50,8 @@ export interface NetlinkTransportOptions {
   readonly timeoutMs?: number;
   /** Test seam: a socket to use instead of opening one (e.g. an in-memory kernel). */
   readonly socket?: NetlinkSocket;
+  /** How the UDP conntrack cleanup deletes entries. Default `auto` (ctnetlink, the tool behind it). */
+  readonly conntrackCleaner?: ConntrackCleanerChoice;
 }
 
 const msgType = (msg: number): number => (NFNL.SUBSYS_NFTABLES << 8) | msg;
@@ -280,7 +282,7 @@ export function createNetlinkTransport(
   /** One buffer for every batch (each is sent before the next is encoded). */
   const buffer = new NlWriter(64 * 1024);
   let closed = false;
-  const forget = udpFlowForgetter(options.netns);
+  const forget = udpFlowForgetter(options.netns, options.conntrackCleaner);
   const closedError = () => errAsync(backendError('closed', 'netlink transport is closed'));
 
   const write = (commands: readonly NftCommand[]): ResultAsync<WriteReport, BackendError> => {

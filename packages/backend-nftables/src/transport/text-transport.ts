@@ -10,7 +10,7 @@ import { errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow
 import { DEFAULT_TABLE, serviceFromChain, TABLE_FAMILY } from '../names.js';
 import { parseObservedState } from '../read/parse-observed.js';
 import { printCommands } from '../render/print.js';
-import { udpFlowForgetter } from './conntrack-tool.js';
+import { type ConntrackCleanerChoice, udpFlowForgetter } from './conntrack-cleanup.js';
 import { type LibnftablesOptions, openLibnftables } from './libnftables.js';
 import { type NftCliOptions, openNftCli } from './nft-cli.js';
 import type { NftRunner } from './nft-runner.js';
@@ -26,6 +26,8 @@ export interface TextTransportPlace {
    * the conntrack cleanup likewise. Default: the process's own namespace.
    */
   readonly netns?: string;
+  /** How the UDP conntrack cleanup deletes entries. Default `auto` (ctnetlink, the tool behind it). */
+  readonly conntrackCleaner?: ConntrackCleanerChoice;
 }
 
 /** A refused read of a table that is not there. */
@@ -51,7 +53,7 @@ export function parseTableHead(listing: string): Omit<TableProbe, 'generation'> 
 export function textTransport(runner: NftRunner, place: TextTransportPlace = {}): NftTransport {
   const table = place.table ?? DEFAULT_TABLE;
   const ref = `${TABLE_FAMILY} ${table}`;
-  const forget = udpFlowForgetter(place.netns);
+  const forget = udpFlowForgetter(place.netns, place.conntrackCleaner);
   return {
     name: runner.name,
     table,
