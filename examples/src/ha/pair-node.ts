@@ -54,14 +54,7 @@ export function describePair(config: HaConfig): string {
  * VIP of both sides, and the synced `flows` (the servers) as the sources of
  * replies. Undefined without conntrackd or the guard.
  */
-export function pairGuard(
-  config: HaConfig,
-):
-  | Result<
-      ReturnType<typeof renderTakeoverGuard> extends Result<infer T, unknown> ? T : never,
-      string
-    >
-  | undefined {
+export function pairGuard(config: HaConfig): Result<TakeoverGuardScripts, string> | undefined {
   const c = config.conntrackd;
   if (!c?.guard) return undefined;
   const vips = [...config.service.vips, ...(config.inner?.vips ?? [])].map((v) => v.address);
