@@ -17,6 +17,7 @@ import {
   type Ha,
   type HaConfig,
   loadHaConfigFile,
+  renderConntrackdConf,
   renderKeepalivedConf,
 } from '@lbkit/ha';
 import { err, ok, type Result } from 'neverthrow';
@@ -202,4 +203,18 @@ export async function checkPairFile(path: string, io: HaIo): Promise<boolean> {
 export async function renderPairFile(path: string): Promise<Result<string, string[]>> {
   const loaded = await loadPairConfig(path);
   return loaded.map(renderKeepalivedConf);
+}
+
+/**
+ * `--render-conntrackd`: the conntrackd.conf of an HA options file's
+ * `conntrackd` section (for `conntrackd.mode: attach` and the systemd unit),
+ * or its problems.
+ */
+export async function renderPairConntrackd(path: string): Promise<Result<string, string[]>> {
+  const loaded = await loadPairConfig(path);
+  return loaded.andThen((config) =>
+    config.conntrackd
+      ? ok(renderConntrackdConf(config, config.conntrackd))
+      : err([`${path}: has no conntrackd section`]),
+  );
 }

@@ -46,6 +46,25 @@ describe('nft-lb --check --ha: the conntrackd section', () => {
   });
 });
 
+describe('nft-lb --render-conntrackd', () => {
+  it('prints the conntrackd.conf of the conntrackd section', async () => {
+    const { code, stdout } = await nftLb(['--render-conntrackd', '--ha', good]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/IPv4_Destination_Address 203\.0\.113\.2/);
+    expect(stdout).toMatch(/Path \/run\/nft-lb\/ha\/conntrackd\.ctl/);
+  });
+
+  it('refuses a file without one', async () => {
+    const { code, stderr } = await nftLb([
+      '--render-conntrackd',
+      '--ha',
+      join(import.meta.dirname, '..', '..', 'nft-lb', 'ha.yaml'),
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/has no conntrackd section/);
+  });
+});
+
 const tools = existsSync('/usr/sbin/keepalived') && existsSync('/usr/sbin/conntrackd');
 describe.skipIf(!canUseNetns() || !tools)('nft-lb --check --ha with conntrackd (a netns)', () => {
   const ns = `lbkx${process.pid}-synccheck`;

@@ -16,9 +16,13 @@ const input: HaInput = {
 const guard = { install: 'INSTALL\n', arm: 'ARM\n', disarm: 'DISARM\n', remove: 'REMOVE\n' };
 const fifo = `${runDir}/notify.fifo`;
 
-async function started(options: HaInput = input, fake = new FakeSystem()) {
+async function started(
+  options: HaInput = input,
+  fake = new FakeSystem(),
+  answeringAtStart = false,
+) {
   // conntrackd answers -s only once started (the first -s finds none left by an earlier run).
-  let answering = false;
+  let answering = answeringAtStart;
   const run = fake.run.bind(fake);
   const inputs: string[] = [];
   fake.run = async (argv, stdin) => {
@@ -152,6 +156,16 @@ describe('flow sync (conntrackd, the takeover guard)', () => {
     await ha.stop();
     expect(inputs.at(-1)).toBe('REMOVE');
     expect(fake.spawned().every((p) => !p.alive)).toBe(true);
+  });
+
+  it('attach: the operator runs conntrackd; lbkit writes the file its commands read and talks to the socket', async () => {
+    const attach: HaInput = { ...input, conntrackd: { ...input.conntrackd!, mode: 'attach' } };
+    const { fake } = await started(attach, new FakeSystem(), true);
+    // keepalived alone was started (it enters the namespace itself: -s).
+    expect(fake.spawned().map((p) => p.argv[0])).toEqual(['/usr/sbin/keepalived']);
+    expect(fake.files.get(`${runDir}/conntrackd.conf`)).toMatch(
+      /Path \/run\/lbkit-test\/conntrackd\.ctl/,
+    );
   });
 
   it('options: the guard needs its scripts; addresses, family and socket path are checked', () => {

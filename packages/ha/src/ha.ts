@@ -223,13 +223,9 @@ class HaNode implements Ha {
   async #startFlowSync(): Promise<Result<void, HaError>> {
     const c = this.config.conntrackd;
     if (!c || !this.#conntrackd || !this.#sync) return ok(undefined);
-    if (c.mode === 'supervise') {
-      const conf = this.#system.writeFileAtomic(
-        c.files.config,
-        renderConntrackdConf(this.config, c),
-      );
-      if (conf.isErr()) return conf;
-    }
+    // Attached too: lbkit's client commands read the socket's path from this file.
+    const conf = this.#system.writeFileAtomic(c.files.config, renderConntrackdConf(this.config, c));
+    if (conf.isErr()) return conf;
     const started = await this.#conntrackd.start();
     if (started.isErr()) return started;
     const guard = await this.#sync.install();
