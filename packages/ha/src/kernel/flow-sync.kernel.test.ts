@@ -94,37 +94,62 @@ const syncSteps = (node: LabNode, since: number) =>
     .filter((m) => m['type'] === 'sync' && (m['at'] as number) >= since)
     .map((m) => `${m['role']}:${m['step']}:${m['ok'] ? 'ok' : 'FAILED'}`);
 
-describe.skipIf(skip)(`flow sync on the pair${skip ? ` (skipped: ${skip})` : ''}`, () => {
+/** Builds a pair lab for one describe block (`pairOf`) and destroys it after. */
+function usePair(...args: Parameters<typeof pairOf>): {
+  readonly pair: PairLab;
+  readonly nodes: Record<PairNode, LabNode>;
+} {
+  let built: Awaited<ReturnType<typeof pairOf>> | undefined;
+  beforeAll(async () => {
+    built = await pairOf(...args);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([built?.nodes.b1.stop(), built?.nodes.b2.stop()]);
+    await built?.pair.destroy();
+  }, 60_000);
+  return {
+    get pair() {
+      return built!.pair;
+    },
+    get nodes() {
+      return built!.nodes;
+    },
+  };
+}
+
+/** b1 (the master) loses its links; resolves once b2 holds the VIP. */
+async function loseB1(pair: PairLab): Promise<void> {
+  await pair.cut('b1');
+  await waitFor(
+    async () => (await pair.holders(PAIR.vip)).join() === 'b2',
+    3000,
+    'b2 to hold the VIP',
+  );
+}
+
+describe.skipIf(skip)(`flow sync on the lab.pair${skip ? ` (skipped: ${skip})` : ''}`, () => {
   describe('level 3 with conntrackd and the takeover guard', () => {
-    let pair: PairLab;
-    let nodes: Record<PairNode, LabNode>;
-    beforeAll(async () => {
-      ({ pair, nodes } = await pairOf(3, true));
-    }, 120_000);
-    afterAll(async () => {
-      await Promise.all([nodes?.b1.stop(), nodes?.b2.stop()]);
-      await pair?.destroy();
-    }, 60_000);
+    const lab = usePair(3, true);
 
     it("conntrackd runs on both nodes; the backup holds the master's flows in its external cache", async () => {
-      for (const node of [nodes.b1, nodes.b2]) {
+      for (const node of [lab.nodes.b1, lab.nodes.b2]) {
         expect(
           node.messages.some((m) => m['type'] === 'conntrackd' && m['state'] === 'running'),
         ).toBe(true);
       }
-      const hold = await startHold(pair, { port: PORTS.echo, connections: 5 });
+      const hold = await startHold(lab.pair, { port: PORTS.echo, connections: 5 });
       await sleep(1000);
-      const ext = await pair.lab.exec('b2', [
+      const ext = await lab.pair.lab.exec('b2', [
         '/usr/sbin/conntrackd',
         '-C',
-        `${pair.runDir('b2')}/conntrackd.conf`,
+        `${lab.pair.runDir('b2')}/conntrackd.conf`,
         '-e',
       ]);
       const summary = await hold.stop();
       expect(summary.broken).toBe(0);
       expect(ext.stdout).toMatch(/dport=7003/);
       // The guard is armed on the backup, disarmed on the master.
-      const armed = await pair.lab.exec('b2', [
+      const armed = await lab.pair.lab.exec('b2', [
         'nft',
         'list',
         'set',
@@ -133,7 +158,7 @@ describe.skipIf(skip)(`flow sync on the pair${skip ? ` (skipped: ${skip})` : ''}
         'armed',
       ]);
       expect(armed.stdout).toMatch(/elements = \{ tcp \}/);
-      const master = await pair.lab.exec('b1', [
+      const master = await lab.pair.lab.exec('b1', [
         'nft',
         'list',
         'set',
@@ -145,19 +170,14 @@ describe.skipIf(skip)(`flow sync on the pair${skip ? ` (skipped: ${skip})` : ''}
     }, 60_000);
 
     it('master lost (links cut) under long-lived TCP: 0 broken (rr and Maglev), UDP continues', async () => {
-      const load = startLoad(pair, 50, { dns: true });
+      const load = startLoad(lab.pair, 50, { dns: true });
       let at = 0;
-      const { rr, mh } = await holdAcross(pair, async () => {
+      const { rr, mh } = await holdAcross(lab.pair, async () => {
         at = Date.now();
-        await pair.cut('b1');
-        await waitFor(
-          async () => (await pair.holders(PAIR.vip)).join() === 'b2',
-          3000,
-          'b2 to hold the VIP',
-        );
+        await loseB1(lab.pair);
       });
       const results = await load.stop();
-      const guard = await pair.lab.exec('b2', [
+      const guard = await lab.pair.lab.exec('b2', [
         'nft',
         'list',
         'chain',
@@ -170,15 +190,15 @@ describe.skipIf(skip)(`flow sync on the pair${skip ? ` (skipped: ${skip})` : ''}
       console.log(
         `level 3, conntrackd, links cut: rr ${JSON.stringify(brief(rr))} mh ${JSON.stringify(brief(mh))}`,
       );
-      console.log(`b2 sync steps: ${syncSteps(nodes.b2, at).join(' ')}`);
-      const steps = nodes.b2.messages.filter(
+      console.log(`b2 sync steps: ${syncSteps(lab.nodes.b2, at).join(' ')}`);
+      const steps = lab.nodes.b2.messages.filter(
         (m) => m['type'] === 'sync' && (m['at'] as number) >= at,
       );
       console.log(`b2 sync durations: ${steps.map((m) => `${m['step']}=${m['ms']}ms`).join(' ')}`);
       expect(rr.opened).toBe(CONNECTIONS);
       expect(mh.opened).toBe(CONNECTIONS);
       expect([rr.broken, rr.stalled, mh.broken, mh.stalled]).toEqual([0, 0, 0, 0]);
-      expect(syncSteps(nodes.b2, at)).toEqual(
+      expect(syncSteps(lab.nodes.b2, at)).toEqual(
         expect.arrayContaining(['master:commit:ok', 'master:disarm:ok', 'master:done:ok']),
       );
       expect(
@@ -188,13 +208,13 @@ describe.skipIf(skip)(`flow sync on the pair${skip ? ` (skipped: ${skip})` : ''}
 
     it('failback (b1 back, preempts): 0 broken', async () => {
       let at = 0;
-      const { rr, mh } = await holdAcross(pair, async () => {
+      const { rr, mh } = await holdAcross(lab.pair, async () => {
         at = Date.now();
-        await pair.cut('b1', false);
+        await lab.pair.cut('b1', false);
         await waitFor(
           async () =>
-            nodes.b1.roleAt('master', at) !== undefined &&
-            (await pair.holders(PAIR.vip)).join() === 'b1',
+            lab.nodes.b1.roleAt('master', at) !== undefined &&
+            (await lab.pair.holders(PAIR.vip)).join() === 'b1',
           10_000,
           'b1 master again',
         );
@@ -202,18 +222,18 @@ describe.skipIf(skip)(`flow sync on the pair${skip ? ` (skipped: ${skip})` : ''}
       console.log(
         `level 3, conntrackd, failback: rr ${JSON.stringify(brief(rr))} mh ${JSON.stringify(brief(mh))}`,
       );
-      console.log(`b1 sync steps: ${syncSteps(nodes.b1, at).join(' ')}`);
+      console.log(`b1 sync steps: ${syncSteps(lab.nodes.b1, at).join(' ')}`);
       expect([rr.broken, rr.stalled, mh.broken, mh.stalled]).toEqual([0, 0, 0, 0]);
     }, 90_000);
 
     it('conntrackd killed on the backup: lbkit restarts it, it resyncs from the master at start, a failover after that breaks nothing', async () => {
-      const pid = nodes.b2.messages
+      const pid = lab.nodes.b2.messages
         .filter((m) => m['type'] === 'conntrackd' && m['state'] === 'running')
         .at(-1)?.['pid'] as number;
       expect(pid).toBeGreaterThan(0);
       const killedAt = Date.now();
       process.kill(pid, 'SIGKILL');
-      const restarted = await nodes.b2.waitFor(
+      const restarted = await lab.nodes.b2.waitFor(
         (m) =>
           m['type'] === 'conntrackd' && m['state'] === 'running' && (m['at'] as number) > killedAt,
         5000,
@@ -223,31 +243,26 @@ describe.skipIf(skip)(`flow sync on the pair${skip ? ` (skipped: ${skip})` : ''}
         `conntrackd on b2 back ${(restarted['at'] as number) - killedAt} ms after kill -9`,
       );
       let at = 0;
-      const { rr, mh } = await holdAcross(pair, async () => {
+      const { rr, mh } = await holdAcross(lab.pair, async () => {
         at = Date.now();
-        await pair.cut('b1');
-        await waitFor(
-          async () => (await pair.holders(PAIR.vip)).join() === 'b2',
-          3000,
-          'b2 to hold the VIP',
-        );
+        await loseB1(lab.pair);
       });
       console.log(
         `level 3, b2's conntrackd restarted, then links cut: rr ${JSON.stringify(brief(rr))} mh ${JSON.stringify(brief(mh))}`,
       );
       expect(
-        nodes.b2.messages.some(
+        lab.nodes.b2.messages.some(
           (m) =>
             m['type'] === 'conntrackd' &&
             m['state'] === 'restarting' &&
             (m['at'] as number) >= killedAt,
         ),
       ).toBe(true);
-      expect(syncSteps(nodes.b2, at)).toContain('master:commit:ok');
+      expect(syncSteps(lab.nodes.b2, at)).toContain('master:commit:ok');
       expect([rr.broken, rr.stalled, mh.broken, mh.stalled]).toEqual([0, 0, 0, 0]);
-      await pair.cut('b1', false);
+      await lab.pair.cut('b1', false);
       await waitFor(
-        async () => (await pair.holders(PAIR.vip)).join() === 'b1',
+        async () => (await lab.pair.holders(PAIR.vip)).join() === 'b1',
         10_000,
         'b1 master again',
       );
@@ -255,29 +270,24 @@ describe.skipIf(skip)(`flow sync on the pair${skip ? ` (skipped: ${skip})` : ''}
 
     it('conntrackd killed on the backup at the failover: the commit fails and is reported, the guard is lifted, flows are picked up as without sync', async () => {
       // Kill it and fail the failover before lbkit's restart (200 ms) can bring it back.
-      const pid = nodes.b2.messages
+      const pid = lab.nodes.b2.messages
         .filter((m) => m['type'] === 'conntrackd' && m['state'] === 'running')
         .at(-1)?.['pid'] as number;
       let at = 0;
-      const { rr, mh } = await holdAcross(pair, async () => {
+      const { rr, mh } = await holdAcross(lab.pair, async () => {
         process.kill(pid, 'SIGKILL');
         at = Date.now();
-        await pair.cut('b1');
-        await waitFor(
-          async () => (await pair.holders(PAIR.vip)).join() === 'b2',
-          3000,
-          'b2 to hold the VIP',
-        );
+        await loseB1(lab.pair);
       });
-      const steps = syncSteps(nodes.b2, at);
+      const steps = syncSteps(lab.nodes.b2, at);
       console.log(
         `level 3, b2's conntrackd killed at the cut: rr ${JSON.stringify(brief(rr))} mh ${JSON.stringify(brief(mh))}; b2: ${steps.join(' ')}`,
       );
       expect(steps).toContain('master:commit:FAILED');
       expect(steps).toContain('master:disarm:ok');
-      await pair.cut('b1', false);
+      await lab.pair.cut('b1', false);
       await waitFor(
-        async () => (await pair.holders(PAIR.vip)).join() === 'b1',
+        async () => (await lab.pair.holders(PAIR.vip)).join() === 'b1',
         10_000,
         'b1 master again',
       );
@@ -285,24 +295,11 @@ describe.skipIf(skip)(`flow sync on the pair${skip ? ` (skipped: ${skip})` : ''}
   });
 
   describe('level 3 without conntrackd (the reference)', () => {
-    let pair: PairLab;
-    let nodes: Record<PairNode, LabNode>;
-    beforeAll(async () => {
-      ({ pair, nodes } = await pairOf(3, false));
-    }, 120_000);
-    afterAll(async () => {
-      await Promise.all([nodes?.b1.stop(), nodes?.b2.stop()]);
-      await pair?.destroy();
-    }, 60_000);
+    const lab = usePair(3, false);
 
     it('master lost: round-robin NAT flows break (picked up mid-stream by b2, sent to another server)', async () => {
-      const { rr, mh } = await holdAcross(pair, async () => {
-        await pair.cut('b1');
-        await waitFor(
-          async () => (await pair.holders(PAIR.vip)).join() === 'b2',
-          3000,
-          'b2 to hold the VIP',
-        );
+      const { rr, mh } = await holdAcross(lab.pair, async () => {
+        await loseB1(lab.pair);
       });
       console.log(
         `level 3, no conntrackd, links cut: rr ${JSON.stringify(brief(rr))} mh ${JSON.stringify(brief(mh))}`,
@@ -318,37 +315,24 @@ describe.skipIf(skip)(`flow sync on the pair${skip ? ` (skipped: ${skip})` : ''}
    */
   for (const guard of [true, false]) {
     describe(`level 3 with conntrackd, a slow commit, ${guard ? 'with' : 'WITHOUT'} the takeover guard`, () => {
-      let pair: PairLab;
-      let nodes: Record<PairNode, LabNode>;
-      beforeAll(async () => {
-        ({ pair, nodes } = await pairOf(3, true, { guard, slowCommit: true }));
-      }, 120_000);
-      afterAll(async () => {
-        await Promise.all([nodes?.b1.stop(), nodes?.b2.stop()]);
-        await pair?.destroy();
-      }, 60_000);
+      const lab = usePair(3, true, { guard, slowCommit: true });
 
       it(guard
         ? 'master lost: packets before the commit are dropped (counted), none reset: 0 broken'
         : 'master lost: packets before the commit are picked up mid-stream and rr flows get resets', async () => {
         let at = 0;
-        const { rr, mh } = await holdAcross(pair, async () => {
+        const { rr, mh } = await holdAcross(lab.pair, async () => {
           at = Date.now();
-          await pair.cut('b1');
-          await waitFor(
-            async () => (await pair.holders(PAIR.vip)).join() === 'b2',
-            3000,
-            'b2 to hold the VIP',
-          );
+          await loseB1(lab.pair);
         });
-        const steps = nodes.b2.messages.filter(
+        const steps = lab.nodes.b2.messages.filter(
           (m) => m['type'] === 'sync' && (m['at'] as number) >= at,
         );
         console.log(
           `level 3, slow commit, guard ${guard}: rr ${JSON.stringify(brief(rr))} mh ${JSON.stringify(brief(mh))}; b2: ${steps.map((m) => `${m['step']}=${m['ms']}ms`).join(' ')}`,
         );
         if (guard) {
-          const chain = await pair.lab.exec('b2', [
+          const chain = await lab.pair.lab.exec('b2', [
             'nft',
             'list',
             'chain',
@@ -377,31 +361,18 @@ describe.skipIf(skip)(`flow sync on the pair${skip ? ` (skipped: ${skip})` : ''}
   }
 
   describe('level 2 (SNAT to the inner VIP) with conntrackd', () => {
-    let pair: PairLab;
-    let nodes: Record<PairNode, LabNode>;
-    beforeAll(async () => {
-      ({ pair, nodes } = await pairOf(2, true));
-    }, 120_000);
-    afterAll(async () => {
-      await Promise.all([nodes?.b1.stop(), nodes?.b2.stop()]);
-      await pair?.destroy();
-    }, 60_000);
+    const lab = usePair(2, true);
 
     it('master lost under long-lived TCP: 0 broken (rr and Maglev)', async () => {
       let at = 0;
-      const { rr, mh } = await holdAcross(pair, async () => {
+      const { rr, mh } = await holdAcross(lab.pair, async () => {
         at = Date.now();
-        await pair.cut('b1');
-        await waitFor(
-          async () => (await pair.holders(PAIR.vip)).join() === 'b2',
-          3000,
-          'b2 to hold the VIP',
-        );
+        await loseB1(lab.pair);
       });
       console.log(
         `level 2, conntrackd, links cut: rr ${JSON.stringify(brief(rr))} mh ${JSON.stringify(brief(mh))}`,
       );
-      console.log(`b2 sync steps: ${syncSteps(nodes.b2, at).join(' ')}`);
+      console.log(`b2 sync steps: ${syncSteps(lab.nodes.b2, at).join(' ')}`);
       expect([rr.broken, rr.stalled, mh.broken, mh.stalled]).toEqual([0, 0, 0, 0]);
     }, 90_000);
   });
