@@ -91,7 +91,7 @@ async function losses(pair: PairLab, advertInterval: number, count: number): Pro
       const m = await masterOf(pair, nodes);
       const load = startLoad(pair);
       await waitFor(() => load.results.length > 20, 10_000, 'the load');
-      const { next, cutAt, movedAt } = await loseMaster(pair, nodes, m);
+      const { cutAt, movedAt } = await loseMaster(pair, nodes, m);
       await sleep(advertInterval * 3 + 1000);
       const results: Attempt[] = await load.stop();
       await pair.cut(m, false);
