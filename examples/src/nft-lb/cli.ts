@@ -1,6 +1,7 @@
 /**
  * `nft-lb`'s modes behind the entry point (`main.ts` traps signals first and
  * then loads this): help, version, `--check`, `--render`, `--render-keepalived`,
+ * `--render-conntrackd`,
  * `--reload PID`, and the daemon. Log lines are escaped, capped and survive a closed stdout.
  */
 import { createLogOutput } from '../common/log-output.js';
