@@ -5,16 +5,17 @@
  * on SIGTERM/SIGINT or when its stdin closes.
  *
  * Usage: demo-agent --vip 192.0.2.10 --server s1=198.51.100.11 ... [--backend nftables|ipvs]
- *        [--interval 150] [--fall 2] [--rise 2] [--ha JSON]
+ *        [--interval 150] [--fall 2] [--rise 2] [--ha JSON] [--echo]
  * `--ha` (HA options as JSON, @lbkit/ha): also one node of a keepalived pair,
  * reporting its role; on stop it gives the VIP away before removing its rules.
  */
 import { fstatSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createBalancer, formatConfigIssue } from '@lbkit/core';
-import { createHa, type Ha } from '@lbkit/ha';
+import { createHa, type Ha, validateHaOptions } from '@lbkit/ha';
 import { createProbe } from '@lbkit/probes';
 import { type BackendKind, createBackend } from '../common/backend.js';
+import { pairGuard } from '../ha/pair-node.js';
 import type { AgentMessage } from './messages.js';
 import { demoServices } from './services.js';
 
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     fall: { type: 'string', default: '2' },
     rise: { type: 'string', default: '2' },
     ha: { type: 'string' },
+    echo: { type: 'boolean', default: false },
   },
 });
 
@@ -46,6 +48,7 @@ const services = demoServices(values.vip, servers, {
   interval: Number(values.interval),
   fall: Number(values.fall),
   rise: Number(values.rise),
+  echo: values.echo,
 });
 if (services.isErr()) fatal(services.error.map(formatConfigIssue).join('; '));
 const kind = values.backend as BackendKind;
@@ -150,7 +153,11 @@ async function startHa(json: string): Promise<Ha> {
   } catch {
     return fatal('--ha must be JSON');
   }
-  const created = createHa(input as Parameters<typeof createHa>[0]);
+  const config = validateHaOptions(input);
+  if (config.isErr()) return fatal(`ha: ${config.error.map(formatConfigIssue).join('; ')}`);
+  const guard = pairGuard(config.value);
+  if (guard?.isErr()) return fatal(`ha: takeover guard: ${guard.error}`);
+  const created = createHa(config.value, guard?.isOk() ? { guard: guard.value } : {});
   if (created.isErr()) return fatal(`ha: ${created.error.message}`);
   const node = created.value;
   const note = (message: string) => send({ type: 'ha', at: Date.now(), message });
@@ -163,6 +170,10 @@ async function startHa(json: string): Promise<Ha> {
   });
   node.on('health', (e) => note(e.healthy ? 'healthy' : `unhealthy: ${e.reasons.join(', ')}`));
   node.on('problem', (e) => note(e.message));
+  node.on('sync', (e) => {
+    if (e.step === 'done')
+      note(`flow sync for ${e.role} ${e.ok ? 'done' : 'FAILED'} in ${e.ms} ms`);
+  });
   node.watch(balancer);
   const haStarted = await node.start();
   if (haStarted.isErr()) return fatal(`ha: ${haStarted.error.message}`);

@@ -24,6 +24,8 @@ describe.skipIf(!canUseNetns() || !keepalived)('npm run demo -- --ha (scenario)'
     expect(summary.vipFailoverMs).toBeLessThan(1000);
     expect(summary.clientBackMs).toBeLessThan(1500);
     expect(summary.failedOutside).toBe(0);
+    // Established connections through the lost node survive (conntrackd).
+    expect(summary.established).toEqual({ connections: 20, broken: 0, stalled: 0 });
     for (const protocol of ['tcp', 'dns', 'http']) {
       expect(summary.requests[protocol]?.ok ?? 0).toBeGreaterThan(20);
     }

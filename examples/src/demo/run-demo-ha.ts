@@ -3,8 +3,11 @@
  * keepalived, VRRPv3 adverts every 100 ms) share the VIP; a client asks it
  * who answers over TCP, DNS TXT and HTTP. Then the master node is lost (its
  * namespace deleted, everything in it killed): the other node takes the VIP,
- * the client keeps being answered. Prints what happened as plain lines and a
- * summary: the VIP failover time and the new connections that failed. Every
+ * the client keeps being answered, and its established connections (an echo
+ * service, a line every 100 ms each) survive: conntrackd on the sync link
+ * gave b2 b1's NAT flows. Prints what happened as plain lines and a
+ * summary: the VIP failover time, the new connections that failed and the
+ * established connections broken. Every
  * namespace and process is removed at the end, also on error or abort.
  */
 import type { ChildProcess } from 'node:child_process';
@@ -41,7 +44,16 @@ export interface HaDemoSummary {
   readonly failedInFailover: number;
   /** Failed requests at any other time (expected 0). */
   readonly failedOutside: number;
+  /** The long-lived connections held across the loss (expected: none broken or stalled). */
+  readonly established: {
+    readonly connections: number;
+    readonly broken: number;
+    readonly stalled: number;
+  };
 }
+
+/** Long-lived connections the demo holds through the VIP. */
+const HELD_CONNECTIONS = 20;
 
 /** Runs the HA demo, writing progress lines to `out`; resolves with the measurements. */
 export async function runHaDemo(
@@ -68,9 +80,16 @@ export async function runHaDemo(
   const agents = new Map<PairNode, ChildProcess>();
   const roles = new Map<PairNode, AgentMessage[]>();
   let client: ChildProcess | undefined;
+  let hold: ChildProcess | undefined;
   try {
     for (const role of pair.servers) {
-      const child = pair.lab.spawn(role, [...programArgv('name-server'), '--name', role]);
+      const child = pair.lab.spawn(role, [
+        ...programArgv('name-server'),
+        '--name',
+        role,
+        '--echo-port',
+        String(DEMO_PORTS.echo),
+      ]);
       let ready = false;
       onLines(child.stdout, (line) => {
         if (line === `ready ${role}`) ready = true;
@@ -79,7 +98,8 @@ export async function runHaDemo(
       if (!ready) throw new Error(`name server ${role} exited`);
     }
     for (const node of ['b1', 'b2'] as const) {
-      const ha = pair.haInput(node);
+      // conntrackd on the sync link (eth2): established NAT flows survive the loss.
+      const ha = pair.haInput(node, { conntrackd: pair.conntrackdInput(node) });
       const agent = pair.lab.spawn(
         node,
         [
@@ -91,6 +111,7 @@ export async function runHaDemo(
           ...pair.servers.flatMap((s, i) => ['--server', `${s}=${PAIR.server(i + 1)}`]),
           '--ha',
           JSON.stringify(ha),
+          '--echo',
         ],
         { stdio: ['pipe', 'pipe', 'pipe'] },
       );
@@ -144,6 +165,31 @@ export async function runHaDemo(
       const r = parseTraceLine(line);
       if (r) answers.push(r);
     });
+    say(
+      `and holds ${HELD_CONNECTIONS} established connections to the echo service (a line every 100 ms each)`,
+    );
+    hold = pair.lab.spawn(
+      'client',
+      [
+        ...programArgv('trace-client'),
+        '--host',
+        PAIR.vip,
+        '--hold',
+        String(HELD_CONNECTIONS),
+        '--hold-port',
+        String(DEMO_PORTS.echo),
+        '--every',
+        '100',
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    const holdLines: string[] = [];
+    onLines(hold.stdout, (line) => holdLines.push(line));
+    await waitFor(
+      () => holdLines.length > 0 || hold?.exitCode !== null,
+      20_000,
+      'the held connections',
+    );
     await pause(Math.round(durationMs * 0.3));
 
     const lostAt = Date.now();
@@ -168,6 +214,21 @@ export async function runHaDemo(
     await pause(Math.max(2000, durationMs - (Date.now() - t0)));
 
     client.stdin?.end();
+    hold.stdin?.end();
+    await waitFor(
+      () => holdLines.length > 1 || hold?.exitCode !== null,
+      10_000,
+      'the held connections summary',
+    );
+    const held = JSON.parse(holdLines[1] ?? '{}') as Partial<HaDemoSummary['established']>;
+    const established = {
+      connections: held.connections ?? 0,
+      broken: held.broken ?? HELD_CONNECTIONS,
+      stalled: held.stalled ?? 0,
+    };
+    say(
+      `established connections: ${established.connections} held across the loss, ${established.broken} broken, ${established.stalled} stalled`,
+    );
     await new Promise((r) => setTimeout(r, 600));
     const after = answers.filter((r) => r.at >= lostAt);
     const back = ['tcp', 'dns', 'http']
@@ -195,9 +256,11 @@ export async function runHaDemo(
       requests,
       failedInFailover: answers.filter((r) => !r.ok && inWindow(r)).length,
       failedOutside: answers.filter((r) => !r.ok && !inWindow(r)).length,
+      established,
     };
   } finally {
     client?.stdin?.end();
+    hold?.stdin?.end();
     for (const agent of agents.values()) agent.stdin?.end();
     await new Promise((r) => setTimeout(r, 300));
     await pair.destroy();
@@ -215,5 +278,6 @@ export function formatHaSummary(s: HaDemoSummary): string {
     `  failover  ${s.lost} lost -> ${s.survivor} MASTER with the VIP in ${s.vipFailoverMs} ms; every protocol answered again after ${s.clientBackMs} ms`,
     `  client    ${requests}`,
     `            new connections failed during the failover: ${s.failedInFailover}; at any other time: ${s.failedOutside}`,
+    `  flows     established connections held across the loss: ${s.established.connections}, broken: ${s.established.broken}, stalled: ${s.established.stalled} (conntrackd flow sync)`,
   ].join('\n');
 }

@@ -14,7 +14,7 @@ import type { Result } from 'neverthrow';
 import type { DemoService } from './demo-state.js';
 
 /** Ports the lab's name servers listen on. */
-export const DEMO_PORTS = { line: 7000, dns: 53, http: 80 } as const;
+export const DEMO_PORTS = { line: 7000, dns: 53, http: 80, echo: 7003 } as const;
 
 /** The demo's services as the screen labels them. */
 export const DEMO_SERVICES: readonly DemoService[] = [
@@ -31,6 +31,8 @@ export interface DemoTiming {
   readonly fall?: number;
   /** Successes before use. Default 2. */
   readonly rise?: number;
+  /** Also the `echo` service (rr, long-lived connections; the pair demo). Default false. */
+  readonly echo?: boolean;
 }
 
 /** Builds and validates the demo's services for `servers` behind `vip`. */
@@ -79,6 +81,19 @@ export function demoServices(
       health,
       destinations,
     },
+    ...(timing.echo
+      ? [
+          {
+            name: 'echo',
+            vip,
+            port: DEMO_PORTS.echo,
+            protocol: 'tcp',
+            probe: { kind: 'tcp' },
+            health,
+            destinations,
+          } as const,
+        ]
+      : []),
   ];
   return validateServices(inputs);
 }

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { renderTakeoverGuard, type TakeoverGuardScripts } from '@lbkit/backend-nftables';
 import type { Balancer, ConfigIssue } from '@lbkit/core';
 import { formatConfigIssue } from '@lbkit/core';
 import {
@@ -16,6 +17,7 @@ import {
   type Ha,
   type HaConfig,
   loadHaConfigFile,
+  renderConntrackdConf,
   renderKeepalivedConf,
 } from '@lbkit/ha';
 import { err, ok, type Result } from 'neverthrow';
@@ -41,7 +43,38 @@ export function describePair(config: HaConfig): string {
   const sides = [config.service, ...(config.inner ? [config.inner] : [])].map(side).join(' + ');
   const mode =
     config.mode === 'attach' ? 'attached to the operator keepalived' : 'keepalived supervised';
-  return `VRRPv${config.version} ${sides}, priority ${config.priority}, advert ${config.advertIntervalMs} ms, ${config.preempt ? 'preempt' : 'nopreempt'}, ${mode}`;
+  const c = config.conntrackd;
+  const sync = c
+    ? `, conntrackd on ${c.interface} ${c.address} -> ${c.peer}:${c.port}${c.guard ? ' with the takeover guard' : ''}`
+    : '';
+  return `VRRPv${config.version} ${sides}, priority ${config.priority}, advert ${config.advertIntervalMs} ms, ${config.preempt ? 'preempt' : 'nopreempt'}, ${mode}${sync}`;
+}
+
+/**
+ * The takeover guard's scripts for a config with `conntrackd.guard`: every
+ * VIP of both sides, and the synced `flows` (the servers) as the sources of
+ * replies. Undefined without conntrackd or the guard.
+ */
+export function pairGuard(config: HaConfig): Result<TakeoverGuardScripts, string> | undefined {
+  const c = config.conntrackd;
+  if (!c?.guard) return undefined;
+  const vips = [...config.service.vips, ...(config.inner?.vips ?? [])].map((v) => v.address);
+  return renderTakeoverGuard({ table: c.guardTable, vips, from: c.flows }).mapErr((e) => e.message);
+}
+
+/**
+ * What `--check` can tell about the sync link here: conntrackd installed and
+ * the interface present ([] when both hold). conntrackd has no check mode.
+ */
+export function conntrackdCheck(config: HaConfig): string[] {
+  const c = config.conntrackd;
+  if (!c) return [];
+  const out: string[] = [];
+  if (!existsSync(c.binary))
+    out.push(`conntrackd.binary: ${c.binary} is not installed (Debian package conntrackd)`);
+  if (!existsSync(`/sys/class/net/${c.interface}`))
+    out.push(`conntrackd.interface: no interface ${c.interface} on this host`);
+  return out;
 }
 
 /**
@@ -89,7 +122,17 @@ export function attachPairLog(ha: Ha, io: HaIo): () => void {
       }
       for (const failure of e.failures) io.warn(`ha: could not remove a stale VIP: ${failure}`);
     }),
-    ha.on('log', (e) => io.info(`keepalived: ${e.line}`)),
+    ha.on('conntrackd', (e) => (e.state === 'restarting' ? io.warn : io.info)(`ha: ${e.message}`)),
+    ha.on('sync', (e) => {
+      if (e.step === 'done') {
+        (e.ok ? io.info : io.warn)(
+          `ha: flow sync for ${e.role} ${e.ok ? 'done' : 'done with failures'} in ${e.ms} ms`,
+        );
+      } else if (!e.ok) io.warn(`ha: flow sync ${e.role}: ${e.step} failed: ${e.message ?? ''}`);
+    }),
+    ha.on('log', (e) =>
+      io.info(e.line.startsWith('conntrackd: ') ? e.line : `keepalived: ${e.line}`),
+    ),
     ha.on('problem', (e) => io.warn(`ha: ${e.message}`)),
   ];
   return () => {
@@ -103,7 +146,9 @@ export async function startPairNode(
   balancer: Balancer,
   io: HaIo,
 ): Promise<Result<Ha, string>> {
-  const created = createHa(config);
+  const guard = pairGuard(config);
+  if (guard?.isErr()) return err(`takeover guard: ${guard.error}`);
+  const created = createHa(config, guard?.isOk() ? { guard: guard.value } : {});
   if (created.isErr()) return err(created.error.message);
   const ha = created.value;
   attachPairLog(ha, io);
@@ -139,6 +184,13 @@ export async function checkPairFile(path: string, io: HaIo): Promise<boolean> {
     for (const line of verdict) io.warn(`${path}: keepalived -t: ${line}`);
     return false;
   }
+  const sync = conntrackdCheck(loaded.value);
+  const guard = pairGuard(loaded.value);
+  if (guard?.isErr()) sync.push(`conntrackd.guard: ${guard.error}`);
+  if (sync.length > 0) {
+    for (const line of sync) io.warn(`${path}: ${line}`);
+    return false;
+  }
   const tested =
     verdict === undefined
       ? ' (keepalived not installed: not tested by keepalived -t)'
@@ -151,4 +203,18 @@ export async function checkPairFile(path: string, io: HaIo): Promise<boolean> {
 export async function renderPairFile(path: string): Promise<Result<string, string[]>> {
   const loaded = await loadPairConfig(path);
   return loaded.map(renderKeepalivedConf);
+}
+
+/**
+ * `--render-conntrackd`: the conntrackd.conf of an HA options file's
+ * `conntrackd` section (for `conntrackd.mode: attach` and the systemd unit),
+ * or its problems.
+ */
+export async function renderPairConntrackd(path: string): Promise<Result<string, string[]>> {
+  const loaded = await loadPairConfig(path);
+  return loaded.andThen((config) =>
+    config.conntrackd
+      ? ok(renderConntrackdConf(config, config.conntrackd))
+      : err([`${path}: has no conntrackd section`]),
+  );
 }

@@ -27,6 +27,7 @@ const { values } = parseArgs({
     'tcp-port': { type: 'string', default: '7000' },
     'dns-port': { type: 'string', default: '53' },
     'http-port': { type: 'string', default: '80' },
+    'echo-port': { type: 'string', default: '0' },
     armed: { type: 'boolean', default: false },
   },
 });
@@ -69,6 +70,18 @@ if (tcpPort > 0) {
     socket.end(`${name} ${peer(socket.remoteAddress)}\n`);
   });
   listen(server, tcpPort);
+}
+
+// Long-lived connections (the pair demo counts them across a failover): the
+// name and a line end, then every byte received is sent back.
+const echoPort = Number(values['echo-port']);
+if (echoPort > 0) {
+  const server = createTcpServer((socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.write(`${name}\n`);
+    socket.pipe(socket);
+  });
+  listen(server, echoPort);
 }
 
 const dnsPort = Number(values['dns-port']);

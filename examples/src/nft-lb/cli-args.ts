@@ -13,6 +13,7 @@ export type NftLbMode =
   | 'check'
   | 'render'
   | 'render-keepalived'
+  | 'render-conntrackd'
   | 'reload'
   | 'help'
   | 'version';
@@ -97,6 +98,7 @@ with nftables, probing every destination over TCP.
   --snat ADDRESS        SNAT balanced traffic to this fixed address (a floating one on
                         a pair: the inner VIP); once per family; excludes --masquerade
   --render-keepalived   print the keepalived.conf the --ha file gives and exit
+  --render-conntrackd   print the conntrackd.conf of the --ha file's conntrackd section and exit
   -h, --help            this text
   --version             the version
 
@@ -146,6 +148,7 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
         ha: { type: 'string' },
         snat: { type: 'string', multiple: true },
         'render-keepalived': { type: 'boolean', default: false },
+        'render-conntrackd': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', default: false },
       },
@@ -155,11 +158,11 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
   }
   const text = (key: string): string => String(values[key] ?? '');
   const flag = (key: string): boolean => values[key] === true;
-  const modes = ['check', 'render', 'render-keepalived'].filter(flag);
+  const modes = ['check', 'render', 'render-keepalived', 'render-conntrackd'].filter(flag);
   if (values['reload'] !== undefined) modes.push('reload');
   if (modes.length > 1) return err(`--${modes.join(' and --')} exclude each other`);
-  if (flag('render-keepalived') && values['ha'] === undefined) {
-    return err('--render-keepalived needs --ha PATH');
+  for (const render of ['render-keepalived', 'render-conntrackd']) {
+    if (flag(render) && values['ha'] === undefined) return err(`--${render} needs --ha PATH`);
   }
   const mode: NftLbMode = flag('help')
     ? 'help'
@@ -171,9 +174,11 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
           ? 'render'
           : flag('render-keepalived')
             ? 'render-keepalived'
-            : values['reload'] !== undefined
-              ? 'reload'
-              : 'run';
+            : flag('render-conntrackd')
+              ? 'render-conntrackd'
+              : values['reload'] !== undefined
+                ? 'reload'
+                : 'run';
 
   const scheduler = values['scheduler'] === undefined ? undefined : text('scheduler');
   if (scheduler !== undefined && !(SCHEDULERS as readonly string[]).includes(scheduler)) {

@@ -1,11 +1,12 @@
 /**
  * `nft-lb`'s modes behind the entry point (`main.ts` traps signals first and
  * then loads this): help, version, `--check`, `--render`, `--render-keepalived`,
+ * `--render-conntrackd`,
  * `--reload PID`, and the daemon. Log lines are escaped, capped and survive a closed stdout.
  */
 import { createLogOutput } from '../common/log-output.js';
 import type { TrappedSignals } from '../common/signals.js';
-import { checkPairFile, renderPairFile } from '../ha/pair-node.js';
+import { checkPairFile, renderPairConntrackd, renderPairFile } from '../ha/pair-node.js';
 import { parseNftLbArgs, USAGE } from './cli-args.js';
 import { runDaemon } from './daemon.js';
 import { reloadWhenHandled } from './reload-pid.js';
@@ -55,6 +56,15 @@ export async function main(argv: readonly string[], signals: TrappedSignals): Pr
       // The HA file is checked whatever the rules gave: one run reports both.
       if (options.ha !== undefined && !(await checkPairFile(options.ha, log))) code = 1;
       return code;
+    }
+    case 'render-conntrackd': {
+      const conf = await renderPairConntrackd(options.ha ?? '');
+      if (conf.isErr()) {
+        for (const line of conf.error) log.warn(line);
+        return 1;
+      }
+      log.print(conf.value);
+      return 0;
     }
     case 'render-keepalived': {
       const conf = await renderPairFile(options.ha ?? '');

@@ -32,6 +32,7 @@ export {
 } from './backend/ownership.js';
 export type { IpvsClient, IpvsError } from './client/client.js';
 export { createIpvsClient, type IpvsClientOptions } from './client/netlink-client.js';
+export type { SyncDaemonOptions } from './client/sync-daemons.js';
 export {
   type AddressServiceId,
   type DestinationConfig,
@@ -49,5 +50,7 @@ export {
   type ServiceConfig,
   type ServiceFlag,
   type ServiceId,
+  type SyncDaemon,
+  type SyncDaemonState,
   type TunnelConfig,
 } from './client/types.js';

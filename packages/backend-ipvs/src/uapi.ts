@@ -98,6 +98,25 @@ export const IPVS_STATS_ATTR = {
   PAD: 11,
 } as const;
 
+/** `<linux/ip_vs.h>` IPVS_DAEMON_ATTR_*: attributes nested in IPVS_CMD_ATTR_DAEMON. */
+export const IPVS_DAEMON_ATTR = {
+  STATE: 1,
+  MCAST_IFN: 2,
+  SYNC_ID: 3,
+  SYNC_MAXLEN: 4,
+  MCAST_GROUP: 5,
+  MCAST_GROUP6: 6,
+  MCAST_PORT: 7,
+  MCAST_TTL: 8,
+} as const;
+
+/** `<linux/ip_vs.h>` IP_VS_STATE_*: connection sync daemon states. */
+export const IP_VS_STATE = {
+  NONE: 0x0,
+  MASTER: 0x1,
+  BACKUP: 0x2,
+} as const;
+
 /** `<linux/ip_vs.h>` IPVS_INFO_ATTR_*: attributes of the IPVS_CMD_GET_INFO reply. */
 export const IPVS_INFO_ATTR = {
   VERSION: 1,
@@ -139,4 +158,6 @@ export const IP_VS_TUNNEL_TYPE = {
 export const IP_VS_LIMITS = {
   SCHEDNAME_MAXLEN: 16,
   PENAME_MAXLEN: 16,
+  /** IP_VS_IFNAME_MAXLEN, the sync daemon's interface name (including the NUL). */
+  IFNAME_MAXLEN: 16,
 } as const;

@@ -36,6 +36,11 @@ export type {
 export type { NftablesHooks, NftablesRenderOptions } from './render/options.js';
 export { printCommands } from './render/print.js';
 export { renderRuleset } from './render/ruleset.js';
+export {
+  renderTakeoverGuard,
+  type TakeoverGuardOptions,
+  type TakeoverGuardScripts,
+} from './render/takeover-guard.js';
 export { type TracePacket, type TraceResult, trace, traceState } from './trace/tracer.js';
 export {
   createDefaultTransport,

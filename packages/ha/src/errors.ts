@@ -9,9 +9,10 @@ import type { ConfigIssue } from '@lbkit/core';
  * - `invalid` the options are invalid (see `validateHaOptions` for the issues),
  * - `io` a file of the run directory could not be made, written or opened,
  * - `keepalived` keepalived refused the config (`keepalived -t`) or cannot be started,
+ * - `conntrackd` conntrackd did not start (or, attached, does not answer on its socket),
  * - `stopped` the HA controller was stopped.
  */
-export type HaErrorKind = 'invalid' | 'io' | 'keepalived' | 'stopped';
+export type HaErrorKind = 'invalid' | 'io' | 'keepalived' | 'conntrackd' | 'stopped';
 
 /** An HA failure. */
 export interface HaError {

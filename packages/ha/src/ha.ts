@@ -8,10 +8,17 @@
 import { type Balancer, TypedEmitter } from '@lbkit/core';
 import { err, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
 import { watchBalancer } from './balancer-watch.js';
+import {
+  type ConntrackdEvent,
+  type ConntrackdStatus,
+  ConntrackdSupervisor,
+} from './conntrackd-supervisor.js';
 import { type HaError, haError } from './errors.js';
+import { FlowSync, type FlowSyncStatus, type GuardScripts, type SyncEvent } from './flow-sync.js';
 import { HealthReasons, STOPPING, trackFileText } from './health.js';
 import { parseNotifyLine } from './notify-line.js';
 import type { HaConfig, HaInput } from './options.js';
+import { renderConntrackdConf } from './render-conntrackd.js';
 import { renderKeepalivedConf } from './render-keepalived.js';
 import { type HaRole, type InstanceStatus, type RoleEvent, RoleTracker } from './role.js';
 import { type KeepalivedEvent, type KeepalivedStatus, KeepalivedSupervisor } from './supervisor.js';
@@ -33,7 +40,11 @@ export interface HaEvents {
     readonly failures: readonly string[];
     readonly at: number;
   };
-  /** A line keepalived logged (or lbkit about keepalived). */
+  /** conntrackd started, died, is restarting, stopped (flow sync only). */
+  conntrackd: ConntrackdEvent;
+  /** A step of the flow-sync sequence of a role change, and `done` for the whole (flow sync only). */
+  sync: SyncEvent;
+  /** A line keepalived or conntrackd logged (or lbkit about them). */
   log: { readonly line: string; readonly at: number };
   /** Something went wrong that lbkit keeps running through (a track file write, a FIFO line). */
   problem: { readonly message: string; readonly at: number };
@@ -51,6 +62,8 @@ export interface HaStatus {
   readonly healthy: boolean;
   readonly reasons: readonly string[];
   readonly keepalived: KeepalivedStatus;
+  /** Flow sync (conntrackd and the takeover guard), when configured. */
+  readonly flowSync?: FlowSyncStatus & { readonly conntrackd: ConntrackdStatus };
 }
 
 /** One node of a balancer pair. Create with `createHa`. */
@@ -84,6 +97,12 @@ export interface Ha {
 export interface CreateHaOptions {
   /** The OS seam (tests). Default: the real system. */
   readonly system?: HaSystem;
+  /**
+   * The takeover guard's nft scripts, needed with `conntrackd.guard` (the
+   * default): `renderTakeoverGuard` of @lbkit/backend-nftables, for the VIPs
+   * (and the servers as `from`).
+   */
+  readonly guard?: GuardScripts;
 }
 
 /** How long `stop()` waits for keepalived to give the VIP away. */
@@ -107,7 +126,15 @@ export function createHa(
     }
     config = checked.value;
   }
-  return ok(new HaNode(config, create.system ?? nodeSystem()));
+  if (config.conntrackd?.guard && create.guard === undefined) {
+    return err(
+      haError(
+        'invalid',
+        'conntrackd.guard needs the guard scripts (createHa options.guard: renderTakeoverGuard of @lbkit/backend-nftables), or set conntrackd.guard: false',
+      ),
+    );
+  }
+  return ok(new HaNode(config, create.system ?? nodeSystem(), create.guard));
 }
 
 class HaNode implements Ha {
@@ -117,14 +144,27 @@ class HaNode implements Ha {
   readonly #health = new HealthReasons();
   readonly #roles: RoleTracker;
   readonly #supervisor: KeepalivedSupervisor;
+  readonly #conntrackd: ConntrackdSupervisor | undefined;
+  readonly #sync: FlowSync | undefined;
   #fifo: { close(): void } | undefined;
   #written: boolean | undefined;
   #started = false;
 
-  constructor(config: HaConfig, system: HaSystem) {
+  constructor(config: HaConfig, system: HaSystem, guard: GuardScripts | undefined) {
     this.config = config;
     this.#system = system;
     this.#roles = new RoleTracker(config, system.now());
+    const c = config.conntrackd;
+    if (c) {
+      this.#conntrackd = new ConntrackdSupervisor(config, c, system, {
+        onEvent: (e) => this.#events.emit('conntrackd', e),
+        onLog: (line) =>
+          this.#events.emit('log', { line: `conntrackd: ${line}`, at: system.now() }),
+      });
+      this.#sync = new FlowSync(config, c, system, this.#conntrackd, guard, (e) =>
+        this.#events.emit('sync', e),
+      );
+    }
     this.#supervisor = new KeepalivedSupervisor(config, system, {
       onEvent: (e) => this.#events.emit('keepalived', e),
       onLog: (line) => this.#events.emit('log', { line, at: system.now() }),
@@ -172,7 +212,30 @@ class HaNode implements Ha {
     if (reader.isErr()) return err(reader.error);
     this.#fifo = reader.value;
     s.setProcessTitle(this.config.processName);
-    return this.#supervisor.start();
+    const synced = await this.#startFlowSync();
+    if (synced.isErr()) return synced;
+    const started = await this.#supervisor.start();
+    if (started.isErr()) await this.#stopFlowSync();
+    return started;
+  }
+
+  /** conntrackd (its config written first when supervised), then the guard, armed. */
+  async #startFlowSync(): Promise<Result<void, HaError>> {
+    const c = this.config.conntrackd;
+    if (!c || !this.#conntrackd || !this.#sync) return ok(undefined);
+    // Attached too: lbkit's client commands read the socket's path from this file.
+    const conf = this.#system.writeFileAtomic(c.files.config, renderConntrackdConf(this.config, c));
+    if (conf.isErr()) return conf;
+    const started = await this.#conntrackd.start();
+    if (started.isErr()) return started;
+    const guard = await this.#sync.install();
+    if (guard.isErr()) await this.#conntrackd.stop();
+    return guard;
+  }
+
+  async #stopFlowSync(): Promise<void> {
+    await this.#sync?.remove();
+    await this.#conntrackd?.stop();
   }
 
   watch(balancer: Balancer): () => void {
@@ -195,6 +258,10 @@ class HaNode implements Ha {
       healthy: this.#health.healthy,
       reasons: this.#health.list(),
       keepalived: this.#supervisor.status(),
+      ...(this.#sync &&
+        this.#conntrackd && {
+          flowSync: { ...this.#sync.status(), conntrackd: this.#conntrackd.status() },
+        }),
     };
   }
 
@@ -220,6 +287,7 @@ class HaNode implements Ha {
       });
     }
     await this.#supervisor.stop();
+    await this.#stopFlowSync();
     this.#fifo?.close();
     this.#fifo = undefined;
     this.#role(this.#roles.gone(this.#system.now(), 'lbkit stopped'));
@@ -239,7 +307,9 @@ class HaNode implements Ha {
   }
 
   #role(event: RoleEvent | undefined): void {
-    if (event) this.#events.emit('role', event);
+    if (!event) return;
+    this.#events.emit('role', event);
+    if (event.role !== 'unknown') this.#sync?.onRole(event.role);
   }
 
   /** Writes the track file when the health flipped (or `force`); reports every change of reasons. */

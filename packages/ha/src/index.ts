@@ -2,12 +2,36 @@
  * @lbkit/ha: a balancer pair. keepalived does VRRP (only: no virtual_server,
  * no checkers); lbkit renders its config from typed, validated options,
  * supervises it (or attaches to the operator's), listens to its notify FIFO
- * (`role` events) and tells it lbkit's own health (track_file, track_process).
+ * (`role` events) and tells it lbkit's own health (track_file, track_process);
+ * with `conntrackd`, syncs the NAT flows to the peer and commits them on a
+ * takeover, behind the takeover guard.
  * @module @lbkit/ha
  */
 export { type EmptyServices, watchBalancer } from './balancer-watch.js';
 export { loadHaConfigFile, MAX_HA_FILE_BYTES, parseHaConfig } from './config-file.js';
+export {
+  conntrackdArgv,
+  conntrackdCommandArgv,
+  nftScriptArgv,
+  roleSteps,
+  STEP_FLAGS,
+  type SyncStep,
+} from './conntrackd-argv.js';
+export {
+  CONNTRACKD_READY_MS,
+  type CommandResult,
+  type ConntrackdEvent,
+  type ConntrackdState,
+  type ConntrackdStatus,
+  ConntrackdSupervisor,
+} from './conntrackd-supervisor.js';
 export { type HaError, type HaErrorKind, haError } from './errors.js';
+export {
+  FlowSync,
+  type FlowSyncStatus,
+  type GuardScripts,
+  type SyncEvent,
+} from './flow-sync.js';
 export {
   type CreateHaOptions,
   createHa,
@@ -35,6 +59,7 @@ export {
   type VrrpState,
 } from './notify-line.js';
 export * from './options.js';
+export { renderConntrackdConf } from './render-conntrackd.js';
 export { renderKeepalivedConf, seconds } from './render-keepalived.js';
 export { HA_ROLES, type HaRole, type InstanceStatus, type RoleEvent, RoleTracker } from './role.js';
 export {
@@ -55,3 +80,4 @@ export {
   MAX_VIPS,
   validateHaOptions,
 } from './validate.js';
+export { CONNTRACKD_KEYS, MAX_FLOW_FILTERS, MAX_SOCKET_PATH } from './validate-conntrackd.js';

@@ -78,6 +78,46 @@ export interface KeepalivedInput {
   readonly restartDelay?: number;
 }
 
+/**
+ * Flow-state sync with conntrackd (Debian `conntrackd` 1.4.x, FTFW over UDP on
+ * a dedicated link): the backup keeps the master's NAT flows in its external
+ * cache and commits them into its kernel table when it takes over, so
+ * established connections through the VIP survive a failover.
+ */
+export interface ConntrackdInput {
+  /** The dedicated sync link's interface on this node (e.g. `eth2`). */
+  readonly interface: string;
+  /** This node's address on the sync link (IPv4 or IPv6). */
+  readonly address: string;
+  /** The peer's address on the sync link (same family). */
+  readonly peer: string;
+  /** UDP port of the sync messages, 1..65535. Default 3780 (conntrackd's). */
+  readonly port?: number;
+  /**
+   * Which flows are synced: `address[/prefix]`s, 1..256. conntrackd keeps a
+   * flow when its original source or its reply source is one of them; for a
+   * balanced (DNAT) flow the reply source is the real server, so list the
+   * servers (and the VIPs, for services on the VIP itself). Default: every
+   * TCP and UDP flow but the sync link's own.
+   */
+  readonly flows?: readonly string[];
+  /**
+   * Drop new non-SYN TCP to the VIPs (and from `flows`) while this node is not
+   * a master whose commit is done (an nftables table of its own, one element
+   * flipped): clients retransmit instead of getting a reset from a flow the
+   * kernel does not know yet. Default true.
+   */
+  readonly guard?: boolean;
+  /** nftables table of the guard (`inet`). Default `<name>_guard`. */
+  readonly guardTable?: string;
+  /** `supervise` (default): lbkit runs conntrackd; `attach`: the operator runs it (systemd unit) with lbkit's rendered file. */
+  readonly mode?: 'supervise' | 'attach';
+  /** conntrackd binary. Default `/usr/sbin/conntrackd`. */
+  readonly binary?: string;
+  /** First restart delay after conntrackd died, ms (doubles up to 10 s). Default 200. */
+  readonly restartDelay?: number;
+}
+
 /** Everything a node of the pair needs; the peer has the same but its own `priority`. */
 export interface HaInput {
   /** Prefix of every keepalived object name (group, instances, tracks). Default `lbkit`. */
@@ -104,6 +144,8 @@ export interface HaInput {
   readonly trackInterfaces?: readonly string[];
   readonly track?: TrackInput;
   readonly keepalived?: KeepalivedInput;
+  /** Flow-state sync (nftables NAT flows survive a failover). Default: none. */
+  readonly conntrackd?: ConntrackdInput;
 }
 
 /** A floating address, validated. */
@@ -139,6 +181,31 @@ export interface HaFiles {
   readonly trackFile: string;
 }
 
+/** The files of conntrackd under `runDir`. */
+export interface ConntrackdFiles {
+  readonly config: string;
+  /** Its UNIX control socket (`conntrackd -C config -c` and friends talk to it). */
+  readonly socket: string;
+  readonly lock: string;
+}
+
+/** conntrackd options, validated. */
+export interface ConntrackdConfig {
+  readonly interface: string;
+  readonly family: IpFamily;
+  readonly address: string;
+  readonly peer: string;
+  readonly port: number;
+  /** Canonical `address/prefix` texts; empty = every flow but the sync link's. */
+  readonly flows: readonly string[];
+  readonly guard: boolean;
+  readonly guardTable: string;
+  readonly mode: 'supervise' | 'attach';
+  readonly binary: string;
+  readonly restartDelayMs: number;
+  readonly files: ConntrackdFiles;
+}
+
 /** Validated options with every default applied. */
 export interface HaConfig {
   readonly name: string;
@@ -166,6 +233,8 @@ export interface HaConfig {
   readonly launchNetns?: string;
   readonly restartDelayMs: number;
   readonly files: HaFiles;
+  /** Flow-state sync, when asked for. */
+  readonly conntrackd?: ConntrackdConfig;
 }
 
 /** Defaults of `HaInput`. */
@@ -207,5 +276,29 @@ export function haFiles(runDir: string): HaFiles {
     checkersPid: `${runDir}/checkers.pid`,
     fifo: `${runDir}/notify.fifo`,
     trackFile: `${runDir}/health`,
+  };
+}
+
+/** Defaults of `ConntrackdInput`. */
+export const CONNTRACKD_DEFAULTS: {
+  readonly port: number;
+  readonly guard: boolean;
+  readonly mode: 'supervise' | 'attach';
+  readonly binary: string;
+  readonly restartDelayMs: number;
+} = {
+  port: 3780,
+  guard: true,
+  mode: 'supervise',
+  binary: '/usr/sbin/conntrackd',
+  restartDelayMs: 200,
+};
+
+/** conntrackd's files in a run directory. */
+export function conntrackdFiles(runDir: string): ConntrackdFiles {
+  return {
+    config: `${runDir}/conntrackd.conf`,
+    socket: `${runDir}/conntrackd.ctl`,
+    lock: `${runDir}/conntrackd.lock`,
   };
 }

@@ -16,6 +16,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeSync,
 } from 'node:fs';
 import { Socket } from 'node:net';
@@ -50,6 +51,8 @@ export interface HaSystem {
   ensureFifo(path: string): Promise<Result<void, HaError>>;
   /** Reads lines from a FIFO, opened read-write so a writer's exit is never an end of file. */
   openFifo(path: string, onLine: (line: string) => void): Result<{ close(): void }, HaError>;
+  /** Removes a file (a stale lock or socket); nothing when it is not there. */
+  removeFile(path: string): void;
   /** The pid in a pid file, or undefined. */
   readPid(path: string): number | undefined;
   /** True when `pid` is a running keepalived process. */
@@ -130,6 +133,9 @@ export function nodeSystem(): HaSystem {
       } catch (error) {
         return err(ioError('cannot open the notify FIFO', path, error));
       }
+    },
+    removeFile(path) {
+      rmSync(path, { force: true });
     },
     readPid(path) {
       try {

@@ -2,6 +2,7 @@ import { formatConfigIssue } from '@lbkit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseHaConfig } from './config-file.js';
+import { renderConntrackdConf } from './render-conntrackd.js';
 import { renderKeepalivedConf } from './render-keepalived.js';
 import { validateHaOptions } from './validate.js';
 
@@ -214,6 +215,51 @@ describe('validateHaOptions', () => {
         for (const line of conf.split('\n')) expect(line).not.toMatch(/[{}].*[{}]/);
       }),
       { numRuns: 1000 },
+    );
+    expect(accepted).toBeGreaterThan(50);
+  });
+
+  it('the conntrackd section: never throws; whatever it accepts renders only safe tokens', () => {
+    const hostile = fc.oneof(
+      fc.string(),
+      fc.constantFrom('"; }', 'eth2\n}', 'a b', '', '192.0.2.1 }', 70000, -1, true, null),
+    );
+    const mostly = <T>(...valid: T[]) =>
+      fc.oneof(
+        { arbitrary: fc.constantFrom(...valid), weight: 20 },
+        { arbitrary: hostile, weight: 1 },
+      );
+    const conntrackd = fc.record(
+      {
+        interface: mostly('eth2', 'sync0'),
+        address: mostly('192.0.2.1', '192.0.2.3'),
+        peer: mostly('192.0.2.2'),
+        port: mostly(3780, 3781),
+        flows: fc.array(mostly('198.51.100.0/24', '198.51.100.11', '2001:db8::/64'), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        guardTable: mostly('lbkit_guard', 'g-1'),
+        mode: mostly('supervise', 'attach'),
+      },
+      { requiredKeys: ['interface', 'address', 'peer'] },
+    );
+    const base = {
+      priority: 150,
+      service: { interface: 'eth0', virtualRouterId: 51, vips: ['203.0.113.10'] },
+    };
+    let accepted = 0;
+    fc.assert(
+      fc.property(conntrackd, (c) => {
+        const result = validateHaOptions({ ...base, conntrackd: c });
+        if (result.isErr()) return;
+        accepted++;
+        const text = renderConntrackdConf(result.value, result.value.conntrackd!);
+        expect(text).toMatch(/^[A-Za-z0-9 _.:/\-{}"#@,\n]*$/);
+        // A brace only at the end of a line (a block opens) or alone (it closes).
+        for (const line of text.split('\n').slice(1)) expect(line).toMatch(/^[^{}]*[{}]?$/);
+      }),
+      { numRuns: 500 },
     );
     expect(accepted).toBeGreaterThan(50);
   });

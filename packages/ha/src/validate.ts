@@ -7,13 +7,13 @@
 import {
   type ConfigIssue,
   configIssue,
-  formatPath,
   type SourceMap,
   type SourcePath,
   showValue,
 } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
 import * as check from './checks.js';
+import { Collector, isObject } from './collector.js';
 import { keepalivedNames } from './names.js';
 import {
   HA_DEFAULTS,
@@ -23,6 +23,7 @@ import {
   type VrrpAuthInput,
   type VrrpSide,
 } from './options.js';
+import { CONNTRACKD_KEYS, conntrackdSection } from './validate-conntrackd.js';
 
 /** The keys each object accepts (anything else is an `unknown field`). */
 export const HA_KEYS = {
@@ -40,86 +41,19 @@ export const HA_KEYS = {
     'trackInterfaces',
     'track',
     'keepalived',
+    'conntrackd',
   ],
   side: ['interface', 'virtualRouterId', 'vips', 'unicastPeers', 'unicastSource'],
   authentication: ['type', 'password'],
   track: ['weight', 'emptyServices', 'processName'],
   keepalived: ['mode', 'binary', 'runDir', 'netns', 'launchNetns', 'restartDelay'],
+  conntrackd: CONNTRACKD_KEYS,
 } as const;
 
 /** Most VIPs on one side. */
 export const MAX_VIPS = 64;
 /** Most unicast peers of one side. */
 export const MAX_PEERS = 16;
-
-type Obj = Record<string, unknown>;
-const isObject = (value: unknown): value is Obj =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** Collects issues; `take` returns the value when its check passed. */
-class Collector {
-  readonly issues: ConfigIssue[] = [];
-  constructor(private readonly sources: SourceMap | undefined) {}
-
-  /**
-   * An issue of `path`, printed `file:line: field: tail` where the field is
-   * the whole key path as written (`service.vips[0]`): HA options are small
-   * and nested, a bare `vips[0]` leaf would not say which side.
-   */
-  add(path: SourcePath, tail: string, kind: ConfigIssue['kind'] = 'invalid'): void {
-    const issue = configIssue(kind, tail, path, this.sources);
-    const field = formatPath(path);
-    this.issues.push(field === '' ? issue : { ...issue, field });
-  }
-
-  /** `value` when `problem` is undefined; records the problem otherwise. */
-  take<T>(path: SourcePath, value: unknown, problem: check.Problem): T | undefined {
-    if (problem === undefined) return value as T;
-    this.add(path, problem);
-    return undefined;
-  }
-
-  /** `raw`, or `fallback` when absent, when `problem` finds nothing wrong with it. */
-  opt<T>(
-    path: SourcePath,
-    raw: unknown,
-    fallback: T,
-    problem: (v: unknown) => check.Problem,
-  ): T | undefined {
-    const value = raw ?? fallback;
-    return this.take<T>(path, value, problem(value));
-  }
-
-  /** Flags unknown keys of an object. */
-  keys(path: SourcePath, value: Obj, known: readonly string[]): void {
-    for (const key of Object.keys(value)) {
-      if (!known.includes(key)) {
-        this.add([...path, key], `is an unknown field (expected ${known.join(', ')})`);
-      }
-    }
-  }
-
-  /** An optional object field: undefined when absent, flagged when not an object. */
-  object(path: SourcePath, value: unknown, known: readonly string[]): Obj | undefined {
-    if (value === undefined) return undefined;
-    if (!isObject(value)) {
-      this.add(path, `must be an object, got ${showValue(value)}`);
-      return undefined;
-    }
-    this.keys(path, value, known);
-    return value;
-  }
-
-  /** A list field of at most `max` items (`min` when required). */
-  list(path: SourcePath, value: unknown, min: number, max: number): readonly unknown[] | undefined {
-    if (value === undefined && min === 0) return [];
-    if (!Array.isArray(value) || value.length < min || value.length > max) {
-      this.add(path, `must be a list of ${min}..${max} items, got ${showValue(value)}`);
-      return undefined;
-    }
-    return value;
-  }
-}
 
 function side(
   c: Collector,
@@ -408,6 +342,10 @@ export function validateHaOptions(
     HA_DEFAULTS.restartDelayMs,
     (v) => check.intIn(v, 10, 60_000),
   );
+  const conntrackd =
+    input['conntrackd'] === undefined
+      ? undefined
+      : conntrackdSection(c, input['conntrackd'], name, runDir);
 
   if (
     c.issues.length > 0 ||
@@ -448,6 +386,7 @@ export function validateHaOptions(
     ...(launchNetns !== undefined && { launchNetns }),
     restartDelayMs: restartDelay,
     files: haFiles(runDir),
+    ...(conntrackd !== undefined && { conntrackd }),
   };
   validated.add(config);
   return ok(config);

@@ -15,7 +15,17 @@ import { type AbstractLock, acquireAbstractLock, lockRefusal } from '@lbkit/netl
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
 import type { IpvsClient, IpvsError } from '../client/client.js';
 import { createIpvsClient } from '../client/netlink-client.js';
-import { formatServiceId, type IpvsService, isFwmarkService } from '../client/types.js';
+import {
+  ensureSyncDaemons,
+  type SyncDaemonOptions,
+  stopSyncDaemons,
+} from '../client/sync-daemons.js';
+import {
+  formatServiceId,
+  type IpvsService,
+  isFwmarkService,
+  type SyncDaemonState,
+} from '../client/types.js';
 import {
   diff,
   formatOp,
@@ -83,6 +93,12 @@ export interface IpvsBackendOptions extends MappingOptions {
   readonly lock?: boolean;
   /** Clock for drift scheduling (ms). Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Run the kernel's connection sync daemons (master and backup) on this
+   * link, started at the first apply (a pair: connections survive a
+   * takeover); stopped by `close({ keep: false })`. Default: none.
+   */
+  readonly syncDaemon?: SyncDaemonOptions;
 }
 
 /** Default of `IpvsBackendOptions.driftCheckInterval`. */
@@ -189,6 +205,17 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
   let lastRead = Number.NEGATIVE_INFINITY;
 
   let lock: AbstractLock | undefined;
+  /** Sync daemons this backend started (stopped again on close without keep). */
+  let syncStarted: SyncDaemonState[] | undefined;
+  const ensureSync = (c: IpvsClient): ResultAsync<IpvsClient, BackendError> =>
+    options.syncDaemon === undefined || syncStarted !== undefined
+      ? okAsync(c)
+      : ensureSyncDaemons(c, options.syncDaemon)
+          .map((started) => {
+            syncStarted = started;
+            return c;
+          })
+          .mapErr((e) => fromIpvs(e, 'IPVS sync daemon: '));
   let queue: Promise<unknown> = Promise.resolve();
 
   /** Applies, drift checks and closes never interleave. */
@@ -332,6 +359,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
     const want = target.value;
     return takeLock()
       .andThen(getClient)
+      .andThen(ensureSync)
       .andThen((c) =>
         getOwned().andThen((record) => {
           // Forgotten until this apply succeeds: any failure makes the next one re-read.
@@ -447,6 +475,11 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
         return errAsync(e);
       })
       .andThen(getClient)
+      .andThen((c) =>
+        stopSyncDaemons(c, syncStarted ?? [])
+          .mapErr((e) => fromIpvs(e, 'IPVS sync daemon: '))
+          .map(() => c),
+      )
       .andThen((c) =>
         getOwned().andThen((record) =>
           c

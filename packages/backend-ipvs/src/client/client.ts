@@ -8,6 +8,8 @@ import type {
   IpvsService,
   ServiceConfig,
   ServiceId,
+  SyncDaemon,
+  SyncDaemonState,
 } from './types.js';
 
 /**
@@ -52,6 +54,18 @@ export interface IpvsClient {
   removeDestination(service: ServiceId, id: DestinationId): ResultAsync<void, IpvsError>;
   /** Removes every service in the namespace (IPVS_CMD_FLUSH): also ones lbkit does not own. */
   flush(): ResultAsync<void, IpvsError>;
+  /** The running connection sync daemons (IPVS_CMD_GET_DAEMON, a dump): none, master, backup or both. */
+  syncDaemons(): ResultAsync<SyncDaemon[], IpvsError>;
+  /**
+   * Starts a sync daemon (IPVS_CMD_NEW_DAEMON; `ipvsadm --start-daemon`).
+   * `exists` when one of that state runs; `invalid` for a bad interface or id;
+   * `not-found` when the interface does not exist.
+   */
+  startSyncDaemon(
+    daemon: Pick<SyncDaemon, 'state' | 'interface' | 'syncId'>,
+  ): ResultAsync<void, IpvsError>;
+  /** Stops the sync daemon of `state` (IPVS_CMD_DEL_DAEMON). `not-found` when none runs. */
+  stopSyncDaemon(state: SyncDaemonState): ResultAsync<void, IpvsError>;
   /** Releases the socket. Later calls fail with `closed`. Safe to call twice. */
   close(): void;
 }

@@ -11,6 +11,7 @@ import {
 } from '@lbkit/netlink';
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
 import {
+  decodeDaemonReply,
   decodeDestinationReply,
   decodeInfoReply,
   decodeServiceReply,
@@ -42,6 +43,7 @@ export function describeRequest(request: IpvsRequest): string {
   const parts = [CMD_NAMES[request.cmd] ?? `cmd ${request.cmd}`];
   if (request.service) parts.push(formatServiceId(request.service.id));
   if (request.destination) parts.push(formatDestinationId(request.destination.id));
+  if (request.daemon) parts.push(`${request.daemon.state} ${request.daemon.interface}`.trim());
   return parts.join(' ');
 }
 
@@ -98,6 +100,13 @@ export function ipvsClientOn(connection: NetlinkConnection, familyId: number): I
     removeDestination: (service, id) =>
       act({ cmd: IPVS_CMD.DEL_DEST, service: { id: service }, destination: { id } }),
     flush: () => act({ cmd: IPVS_CMD.FLUSH }),
+    syncDaemons: () =>
+      toAsync(
+        send({ cmd: IPVS_CMD.GET_DAEMON }, 'dump').andThen((m) => collect(m, decodeDaemonReply)),
+      ),
+    startSyncDaemon: (daemon) => act({ cmd: IPVS_CMD.NEW_DAEMON, daemon }),
+    stopSyncDaemon: (state) =>
+      act({ cmd: IPVS_CMD.DEL_DAEMON, daemon: { state, interface: '', syncId: 0 } }),
     close: () => connection.close(),
   };
 }

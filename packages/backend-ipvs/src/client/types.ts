@@ -155,3 +155,25 @@ export const formatDestinationId = (id: DestinationId): string =>
 /** True when two service ids name the same service. */
 export const sameServiceId = (a: ServiceId, b: ServiceId): boolean =>
   formatServiceId(a) === formatServiceId(b);
+
+/** A connection sync daemon's role: `master` sends this node's connections, `backup` receives the peer's. */
+export type SyncDaemonState = 'master' | 'backup';
+
+/**
+ * One IPVS connection synchronisation daemon (`ipvsadm --start-daemon`): the
+ * kernel multicasts the connections of a master to backups on `interface`
+ * (group 224.0.0.81, port 8848 by default), tagged with `syncId`; a backup
+ * creates them in its own table, so a takeover finds them there. A node may
+ * run both (master and backup) at once.
+ */
+export interface SyncDaemon {
+  readonly state: SyncDaemonState;
+  /** The sync link's interface, 1..15 characters. */
+  readonly interface: string;
+  /** Sync id 0..255 (the kernel keeps a u8 on the wire): both nodes the same. */
+  readonly syncId: number;
+  /** Reported by the kernel: the multicast group, port and TTL in use. */
+  readonly group?: string;
+  readonly port?: number;
+  readonly ttl?: number;
+}

@@ -16,8 +16,15 @@ import type {
   IpvsService,
   ServiceConfig,
   ServiceId,
+  SyncDaemon,
 } from '../client/types.js';
 import { IPVS_CMD, IPVS_CMD_ATTR, IPVS_DEST_ATTR, IPVS_GENL, IPVS_SVC_ATTR } from '../uapi.js';
+import {
+  decodeDaemonAttributes,
+  encodeDaemonEntry,
+  encodeDaemonStart,
+  encodeDaemonStop,
+} from './daemon.js';
 import {
   decodeDestinationAttributes,
   encodeDestinationEntry,
@@ -32,6 +39,8 @@ export interface IpvsRequest {
   readonly cmd: number;
   readonly service?: { readonly id: ServiceId; readonly config?: ServiceConfig };
   readonly destination?: { readonly id: DestinationId; readonly config?: DestinationConfig };
+  /** NEW_DAEMON: state, interface, sync id; DEL_DAEMON: the state alone is sent. */
+  readonly daemon?: Pick<SyncDaemon, 'state' | 'interface' | 'syncId'>;
 }
 
 const genl = (cmd: number, attrs: readonly AttrSpec[]): Uint8Array =>
@@ -49,6 +58,14 @@ export function encodeRequest(request: IpvsRequest): Result<Uint8Array, NetlinkE
     const d = encodeDestinationRequest(request.destination.id, request.destination.config);
     if (d.isErr()) return err(d.error);
     attrs.push(d.value);
+  }
+  if (request.daemon) {
+    if (request.cmd === IPVS_CMD.DEL_DAEMON) attrs.push(encodeDaemonStop(request.daemon.state));
+    else {
+      const d = encodeDaemonStart(request.daemon);
+      if (d.isErr()) return err(d.error);
+      attrs.push(d.value);
+    }
   }
   return ok(genl(request.cmd, attrs));
 }
@@ -71,7 +88,13 @@ export function decodeRequest(payload: Uint8Array): Result<IpvsRequest, NetlinkE
   if (top.isErr()) return err(top.error);
   let service: IpvsRequest['service'];
   let destination: IpvsRequest['destination'];
+  let daemon: IpvsRequest['daemon'];
   for (const a of top.value) {
+    if (a.type === IPVS_CMD_ATTR.DAEMON) {
+      const d = decodeDaemonAttributes(a.value);
+      if (d.isErr()) return err(d.error);
+      daemon = { state: d.value.state, interface: d.value.interface, syncId: d.value.syncId };
+    }
     if (a.type === IPVS_CMD_ATTR.SERVICE) {
       const s = decodeServiceAttributes(a.value);
       if (s.isErr()) return err(s.error);
@@ -93,6 +116,7 @@ export function decodeRequest(payload: Uint8Array): Result<IpvsRequest, NetlinkE
     cmd: header.value.cmd,
     ...(service ? { service } : {}),
     ...(destination ? { destination } : {}),
+    ...(daemon ? { daemon } : {}),
   });
 }
 
@@ -133,3 +157,11 @@ export const decodeDestinationReply = (
 /** Decodes the GET_INFO reply. */
 export const decodeInfoReply = (payload: Uint8Array): Result<IpvsInfo, NetlinkError> =>
   decodeGenl(payload).andThen((g) => decodeInfo(g.attributes));
+
+/** One sync daemon dump entry as the kernel sends it (cmd NEW_DAEMON). */
+export const encodeDaemonReply = (daemon: SyncDaemon): Uint8Array =>
+  genl(IPVS_CMD.NEW_DAEMON, [encodeDaemonEntry(daemon)]);
+
+/** Decodes one sync daemon dump entry. */
+export const decodeDaemonReply = (payload: Uint8Array): Result<SyncDaemon, NetlinkError> =>
+  nested(payload, IPVS_CMD_ATTR.DAEMON, 'daemon').andThen(decodeDaemonAttributes);

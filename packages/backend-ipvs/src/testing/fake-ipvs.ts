@@ -10,7 +10,10 @@ import {
   type IpvsInfo,
   type ServiceConfig,
   type ServiceId,
+  type SyncDaemon,
+  type SyncDaemonState,
 } from '../client/types.js';
+import { checkSyncDaemon } from '../codec/daemon.js';
 import { validateDestination } from '../codec/destination.js';
 import { normalizeFlags } from '../codec/flags.js';
 import { validateServiceConfig, validateServiceId } from '../codec/service.js';
@@ -77,6 +80,7 @@ export interface FakeIpvs extends IpvsClient {
 
 interface State {
   services: Map<string, Entry>;
+  daemons: Map<SyncDaemonState, SyncDaemon>;
   calls: FakeIpvsCall[];
   writes: number;
 }
@@ -101,7 +105,12 @@ export type SyncIpvs = {
  * order, like the kernel's hash walk is not: callers must not depend on order.
  */
 export function createFakeIpvs(options: FakeIpvsOptions = {}, shared?: State): FakeIpvs {
-  const state: State = shared ?? { services: new Map(), calls: [], writes: 0 };
+  const state: State = shared ?? {
+    services: new Map(),
+    daemons: new Map(),
+    calls: [],
+    writes: 0,
+  };
   const schedulers = options.schedulers ?? KERNEL_SCHEDULERS;
   let closed = false;
 
@@ -221,6 +230,32 @@ export function createFakeIpvs(options: FakeIpvsOptions = {}, shared?: State): F
       state.services.clear();
       return write();
     },
+    syncDaemons() {
+      const e = begin({ method: 'syncDaemons' });
+      return e ? err(e) : ok([...state.daemons.values()]);
+    },
+    startSyncDaemon(daemon) {
+      const e = begin({ method: 'startSyncDaemon' });
+      if (e) return err(e);
+      const problem = checkSyncDaemon(daemon);
+      if (problem) return fail(ERRNO.EINVAL, problem);
+      if (state.daemons.has(daemon.state)) return fail(ERRNO.EEXIST, `${daemon.state} sync daemon`);
+      state.daemons.set(daemon.state, {
+        state: daemon.state,
+        interface: daemon.interface,
+        syncId: daemon.syncId,
+        port: 8848,
+        ttl: 1,
+      });
+      return write();
+    },
+    stopSyncDaemon(daemonState) {
+      const e = begin({ method: 'stopSyncDaemon' });
+      if (e) return err(e);
+      if (!state.daemons.delete(daemonState))
+        return fail(ERRNO.ESRCH, `${daemonState} sync daemon`);
+      return write();
+    },
   };
   const wrap =
     <A extends unknown[], T>(f: (...args: A) => Result<T, IpvsError>) =>
@@ -251,6 +286,9 @@ export function createFakeIpvs(options: FakeIpvsOptions = {}, shared?: State): F
     updateDestination: wrap(sync.updateDestination),
     removeDestination: wrap(sync.removeDestination),
     flush: wrap(sync.flush),
+    syncDaemons: wrap(sync.syncDaemons),
+    startSyncDaemon: wrap(sync.startSyncDaemon),
+    stopSyncDaemon: wrap(sync.stopSyncDaemon),
     close() {
       closed = true;
     },

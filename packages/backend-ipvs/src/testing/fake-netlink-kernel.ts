@@ -23,6 +23,7 @@ import { err, ok, type Result } from 'neverthrow';
 import type { IpvsError } from '../client/client.js';
 import {
   decodeRequest,
+  encodeDaemonReply,
   encodeDestinationReply,
   encodeInfoReply,
   encodeServiceReply,
@@ -218,6 +219,24 @@ export function createFakeNetlinkKernel(
         );
       case IPVS_CMD.FLUSH:
         return answer(req, none(s.flush()), false);
+      case IPVS_CMD.GET_DAEMON:
+        return answer(
+          req,
+          s.syncDaemons().map((l) => l.map(encodeDaemonReply)),
+          true,
+        );
+      case IPVS_CMD.NEW_DAEMON:
+        return answer(
+          req,
+          r.daemon ? none(s.startSyncDaemon(r.daemon)) : err(errnoError(ERRNO.EINVAL)),
+          false,
+        );
+      case IPVS_CMD.DEL_DAEMON:
+        return answer(
+          req,
+          r.daemon ? none(s.stopSyncDaemon(r.daemon.state)) : err(errnoError(ERRNO.EINVAL)),
+          false,
+        );
       default:
         queue.push(ack(req, ERRNO.EOPNOTSUPP));
         return false;

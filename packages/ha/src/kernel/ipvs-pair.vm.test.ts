@@ -23,6 +23,7 @@ import { haKernelSkip } from './kernel-env.js';
 import {
   labServices,
   PORTS,
+  startHold,
   startLoad,
   startServers,
   waitFor,
@@ -46,10 +47,15 @@ describe.skipIf(skip)(`IPVS on a balancer pair${skip ? ` (skipped: ${skip})` : '
   const role = (node: PairNode) => nodes.get(node)?.role;
 
   const start = async (node: PairNode): Promise<void> => {
-    const services = labServices(pair)
+    const services = labServices(pair, {}, { echo: true })
       .filter((s) => s.protocol === 'tcp')
       .map((s) => ({ ...s, probe: { kind: 'none' as const } }));
-    const backend = createIpvsBackend({ netns: pair.ns(node), instance: `lbkh_${node}` });
+    // The kernel's connection sync daemons (master and backup) on the sync link.
+    const backend = createIpvsBackend({
+      netns: pair.ns(node),
+      instance: `lbkh_${node}`,
+      syncDaemon: { interface: 'eth2', syncId: 51 },
+    });
     const balancer = createBalancer({
       services: validateServices(services)._unsafeUnwrap(),
       backend,
@@ -136,4 +142,39 @@ describe.skipIf(skip)(`IPVS on a balancer pair${skip ? ` (skipped: ${skip})` : '
     expect(viaB2).toEqual(viaB1);
     await pair.cut('b1', false);
   }, 180_000);
+
+  it("the sync daemons copy the master's connections to the backup (ipvsadm -Lnc); long-lived connections survive a takeover", async () => {
+    await waitFor(
+      async () => role('b1') === 'master' && (await pair.holders(PAIR.vip)).join() === 'b1',
+      60_000,
+      'b1 master again',
+    );
+    for (const node of ['b1', 'b2']) {
+      const daemons = await pair.lab.exec(node, ['ipvsadm', '-L', '--daemon']);
+      expect(daemons.stdout).toMatch(/master sync daemon \(mcast=eth2, syncid=51/);
+      expect(daemons.stdout).toMatch(/backup sync daemon \(mcast=eth2, syncid=51/);
+    }
+    const hold = await startHold(pair, { port: PORTS.echo, connections: 10, every: 100 });
+    await new Promise((r) => setTimeout(r, 3000));
+    const synced = await pair.lab.exec('b2', ['ipvsadm', '-Lnc']);
+    const entries = synced.stdout
+      .split('\n')
+      .filter((l) => /ESTABLISHED .*203\.0\.113\.10:7003/.test(l));
+    console.log(`IPVS sync: ${entries.length} ESTABLISHED entries for the VIP on the backup b2`);
+    expect(entries.length).toBe(10);
+    const at = Date.now();
+    await pair.cut('b1');
+    await waitFor(
+      async () => (await pair.holders(PAIR.vip)).join() === 'b2',
+      30_000,
+      'the VIP on b2',
+    );
+    console.log(`IPVS sync: VIP on b2 ${Date.now() - at} ms after the cut`);
+    await new Promise((r) => setTimeout(r, 8000));
+    const summary = await hold.stop();
+    console.log(`IPVS sync, master lost: ${JSON.stringify({ ...summary, gaps: undefined })}`);
+    expect(summary.opened).toBe(10);
+    expect([summary.broken, summary.stalled]).toEqual([0, 0]);
+    await pair.cut('b1', false);
+  }, 240_000);
 });

@@ -19,7 +19,7 @@ const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 process.env['TSX_TSCONFIG_PATH'] ??= here('../../../../tsconfig.json');
 
 /** TCP ports of the lab's line servers, by scheduler. */
-export const PORTS = { rr: 7000, sh: 7001, mh: 7002, dns: 53 } as const;
+export const PORTS = { rr: 7000, sh: 7001, mh: 7002, echo: 7003, echoMh: 7004, dns: 53 } as const;
 
 /** Polls `predicate` every 10 ms until it holds; rejects after `ms` with `what`. */
 export async function waitFor(
@@ -47,8 +47,16 @@ function jsonLines(child: ChildProcess, into: Record<string, unknown>[]): void {
   });
 }
 
-/** The services of the lab: rr, sh and Maglev on TCP line servers, DNS over UDP. */
-export function labServices(pair: PairLab, health: Partial<HealthInput> = {}): ServiceInput[] {
+/**
+ * The services of the lab: rr, sh and Maglev on TCP line servers, DNS over
+ * UDP; with `echo`, also the echo servers' long-lived connections, rr
+ * (`echo`) and Maglev (`echomh`).
+ */
+export function labServices(
+  pair: PairLab,
+  health: Partial<HealthInput> = {},
+  options: { readonly echo?: boolean } = {},
+): ServiceInput[] {
   const h: HealthInput = {
     interval: 100,
     fastInterval: 50,
@@ -76,6 +84,7 @@ export function labServices(pair: PairLab, health: Partial<HealthInput> = {}): S
     line('line', 'rr', PORTS.rr),
     line('hashed', 'sh', PORTS.sh),
     line('maglev', 'mh', PORTS.mh),
+    ...(options.echo ? [line('echo', 'rr', PORTS.echo), line('echomh', 'mh', PORTS.echoMh)] : []),
     {
       name: 'dns',
       vip: PAIR.vip,
@@ -102,6 +111,8 @@ export async function startServers(
       String(PORTS.rr),
       String(PORTS.sh),
       String(PORTS.mh),
+      `+${PORTS.echo}`,
+      `+${PORTS.echoMh}`,
     ]);
     children.push(line);
     let ready = false;
@@ -154,6 +165,15 @@ export async function startNode(
   node: PairNode,
   options: {
     readonly ha?: Partial<HaInput>;
+    /**
+     * Flow sync: conntrackd on the sync link (`pair.conntrackdInput`), with
+     * the takeover guard unless `guard: false`.
+     */
+    readonly flowSync?: {
+      readonly guard?: boolean;
+      /** conntrackd's commit starts 1 s late (lab/slow-commit-conntrackd.sh: a large table's commit). */
+      readonly slowCommit?: boolean;
+    };
     readonly backend?: 'nftables' | 'ipvs';
     readonly nftables?: NftablesRenderOptions;
     readonly services?: ServiceInput[];
@@ -161,11 +181,28 @@ export async function startNode(
     readonly startMs?: number;
   } = {},
 ): Promise<LabNode> {
+  const sync = options.flowSync;
+  const guard = sync !== undefined && sync.guard !== false;
   const spec = {
     services: options.services ?? labServices(pair),
     backend: options.backend ?? 'nftables',
     nftables: options.nftables ?? {},
-    ha: pair.haInput(node, options.ha),
+    ha: pair.haInput(node, {
+      ...options.ha,
+      ...(sync && {
+        conntrackd: pair.conntrackdInput(node, {
+          guard,
+          ...(sync.slowCommit && { binary: here('./lab/slow-commit-conntrackd.sh') }),
+        }),
+      }),
+    }),
+    ...(guard && {
+      guard: {
+        table: 'lbkit_guard',
+        vips: [PAIR.vip, PAIR.innerVip],
+        from: pair.servers.map((_, i) => PAIR.server(i + 1)),
+      },
+    }),
   };
   const child = pair.lab.spawn(
     node,
@@ -339,3 +376,56 @@ export const failuresAwayFrom = (
   handoverAt: number,
   marginMs = 300,
 ): Attempt[] => results.filter((r) => !r.ok && Math.abs(r.at - handoverAt) > marginMs);
+
+/** What the long-lived connections saw (hold-client.mjs's summary). */
+export interface HoldSummary {
+  readonly connections: number;
+  readonly opened: number;
+  /** Reset, closed or never opened. */
+  readonly broken: number;
+  /** Open but silent for the last 2 s. */
+  readonly stalled: number;
+  readonly errors: Readonly<Record<string, number>>;
+  readonly servers: Readonly<Record<string, number>>;
+  /** Per connection, its longest silence between two echoes (epoch ms). */
+  readonly gaps: readonly { readonly from: number; readonly to: number }[];
+  readonly sent: number;
+  readonly echoed: number;
+}
+
+/**
+ * `connections` long-lived TCP connections from the client to VIP:`port`,
+ * each sending a line every `every` ms (echoed by the server); resolves once
+ * they are open. `stop()` ends them and returns the summary.
+ */
+export async function startHold(
+  pair: PairLab,
+  options: { readonly port: number; readonly connections: number; readonly every?: number },
+): Promise<{ stop(): Promise<HoldSummary> }> {
+  const spec = {
+    host: PAIR.vip,
+    port: options.port,
+    connections: options.connections,
+    every: options.every ?? 50,
+    sources: PAIR.clientSources,
+  };
+  const child = pair.lab.spawn(
+    'client',
+    [process.execPath, here('./lab/hold-client.mjs'), JSON.stringify(spec)],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const lines: Record<string, unknown>[] = [];
+  jsonLines(child, lines);
+  await waitFor(
+    () => lines.some((l) => l['type'] === 'open'),
+    30_000,
+    () => `the long-lived connections to open: ${JSON.stringify(lines)}`,
+  );
+  return {
+    async stop() {
+      child.stdin?.end();
+      await waitFor(() => lines.some((l) => l['type'] === 'summary'), 10_000, 'the hold summary');
+      return lines.find((l) => l['type'] === 'summary') as unknown as HoldSummary;
+    },
+  };
+}

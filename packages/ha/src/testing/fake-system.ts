@@ -99,6 +99,10 @@ export class FakeSystem implements HaSystem {
     this.fifos.get(path)?.(line);
   }
 
+  removeFile(path: string): void {
+    this.files.delete(path);
+  }
+
   readPid(path: string): number | undefined {
     const text = this.files.get(path);
     return text !== undefined && /^\d+$/.test(text.trim()) ? Number(text) : undefined;

@@ -7,6 +7,7 @@
  * client .2 (+.20-.29) ── [sw] ── b1 eth0 .3   b1 eth1 .2 ── [sw] ── s1 .11, s2 .12, s3 .13
  *                               ── b2 eth0 .4   b2 eth1 .3 ──
  *   VIP 203.0.113.10 (service side)          inner VIP 198.51.100.1 (servers' side)
+ *                    b1 eth2 192.0.2.1 ── [sw sync bridge] ── b2 eth2 192.0.2.2 (conntrackd)
  * ```
  *
  * The VIPs are on no node until keepalived puts them there. The servers'
@@ -24,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { NetnsLab } from '@lbkit/core/testing';
-import type { HaInput } from '../options.js';
+import type { ConntrackdInput, HaInput } from '../options.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -42,6 +43,8 @@ export const PAIR = {
   clientSources: Array.from({ length: 10 }, (_, i) => `203.0.113.${20 + i}`),
   front: { b1: '203.0.113.3', b2: '203.0.113.4' },
   back: { b1: '198.51.100.2', b2: '198.51.100.3' },
+  /** The dedicated sync link (conntrackd), `eth2` on each node. */
+  sync: { b1: '192.0.2.1', b2: '192.0.2.2' },
   server: (i: number): string => `198.51.100.${10 + i}`,
   /** VRRP priorities: b1 is the preferred master. */
   priority: { b1: 150, b2: 100 },
@@ -101,14 +104,14 @@ export class PairLab {
     await execFileAsync('ip', ['netns', 'attach', this.ns('host'), String(process.pid)]);
     this.#hostAttached = true;
     await lab.add('sw');
-    for (const bridge of ['front', 'back']) {
+    for (const bridge of ['front', 'back', 'sync']) {
       await lab.exec('sw', ['ip', 'link', 'add', bridge, 'type', 'bridge']);
       await lab.exec('sw', ['ip', 'link', 'set', bridge, 'up']);
     }
     const plug = async (
       role: string,
       ifname: string,
-      bridge: 'front' | 'back',
+      bridge: 'front' | 'back' | 'sync',
       addresses: readonly string[],
     ) => {
       const port = `${bridge[0]}-${role}`;
@@ -125,6 +128,7 @@ export class PairLab {
       await lab.forwarding(node);
       await plug(node, 'eth0', 'front', [`${PAIR.front[node]}/24`]);
       await plug(node, 'eth1', 'back', [`${PAIR.back[node]}/24`]);
+      await plug(node, 'eth2', 'sync', [`${PAIR.sync[node]}/24`]);
     }
     for (const [i, role] of this.servers.entries()) {
       await lab.add(role);
@@ -175,6 +179,20 @@ export class PairLab {
     };
   }
 
+  /**
+   * conntrackd options of `node` in this lab: FTFW over the sync link (eth2),
+   * the flows of the servers (a balanced flow's reply source).
+   */
+  conntrackdInput(node: PairNode, extra: Partial<ConntrackdInput> = {}): ConntrackdInput {
+    return {
+      interface: 'eth2',
+      address: PAIR.sync[node],
+      peer: PAIR.sync[other(node)],
+      flows: this.servers.map((_, i) => PAIR.server(i + 1)),
+      ...extra,
+    };
+  }
+
   /** The process title of `node`'s lbkit (keepalived's track_process), unique per lab. */
   processName(node: PairNode): string {
     return `${this.lab.prefix}${node}`.slice(-15);
@@ -194,9 +212,9 @@ export class PairLab {
     return out;
   }
 
-  /** Cuts (or restores) both of `node`'s links at the switch: the node is lost to the others. */
+  /** Cuts (or restores) every link of `node` at the switch: the node is lost to the others. */
   async cut(node: PairNode, down = true): Promise<void> {
-    for (const bridge of ['f', 'b']) {
+    for (const bridge of ['f', 'b', 's']) {
       await this.lab.exec('sw', ['ip', 'link', 'set', `${bridge}-${node}`, down ? 'down' : 'up']);
     }
   }

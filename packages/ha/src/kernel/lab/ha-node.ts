@@ -3,16 +3,22 @@
  * with @lbkit/ha supervising keepalived. Runs inside the node's namespace.
  *
  * Usage: node --import tsx ha-node.ts '<json spec>'
- * Spec: { services: ServiceInput[], backend?: 'nftables' | 'ipvs', nftables?: NftablesRenderOptions, ha: HaInput }
+ * Spec: { services: ServiceInput[], backend?: 'nftables' | 'ipvs', nftables?: NftablesRenderOptions, ha: HaInput,
+ *   guard?: TakeoverGuardOptions (the takeover guard, with ha.conntrackd) }
  * Prints JSON lines: started, ready, destination (a health change), role,
- * keepalived, health, vipsRemoved, applyFailed, log, problem, stopped. Reads commands on stdin, one per line:
+ * keepalived, conntrackd, sync, health, vipsRemoved, applyFailed, log, problem, stopped. Reads commands on stdin, one per line:
  * `fail-applies on|off` (the backend refuses every apply: a stand-in for a
  * kernel refusing lbkit's changes; everything after it is real). Stops on
  * SIGTERM or when stdin closes: HA first (gives the VIP away), then the balancer.
  */
 import { createInterface } from 'node:readline';
 import { createIpvsBackend } from '@lbkit/backend-ipvs';
-import { createNftablesBackend, type NftablesRenderOptions } from '@lbkit/backend-nftables';
+import {
+  createNftablesBackend,
+  type NftablesRenderOptions,
+  renderTakeoverGuard,
+  type TakeoverGuardOptions,
+} from '@lbkit/backend-nftables';
 import {
   type Backend,
   backendError,
@@ -31,6 +37,7 @@ interface Spec {
   readonly backend?: 'nftables' | 'ipvs';
   readonly nftables?: NftablesRenderOptions;
   readonly ha: HaInput;
+  readonly guard?: TakeoverGuardOptions;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
@@ -75,11 +82,15 @@ balancer.on('health', (e) =>
   send({ type: 'destination', service: e.service, destination: e.destination, to: e.to }),
 );
 
-const ha = createHa(spec.ha);
+const guard = spec.guard ? renderTakeoverGuard(spec.guard) : undefined;
+if (guard?.isErr()) fatal(`guard: ${guard.error.message}`);
+const ha = createHa(spec.ha, guard ? { guard: guard._unsafeUnwrap() } : {});
 if (ha.isErr()) fatal(`ha: ${ha.error.message}`);
 const node = ha._unsafeUnwrap();
 node.on('role', (e) => send({ type: 'role', ...e }));
 node.on('keepalived', (e) => send({ type: 'keepalived', ...e }));
+node.on('conntrackd', (e) => send({ type: 'conntrackd', ...e }));
+node.on('sync', (e) => send({ type: 'sync', ...e }));
 node.on('health', (e) => send({ type: 'health', ...e }));
 node.on('vipsRemoved', (e) => send({ type: 'vipsRemoved', ...e }));
 node.on('log', (e) => send({ type: 'log', ...e }));
