@@ -59,7 +59,9 @@ export function pairGuard(config: HaConfig): Result<TakeoverGuardScripts, string
   const c = config.conntrackd;
   if (!c?.guard) return undefined;
   const vips = [...config.service.vips, ...(config.inner?.vips ?? [])].map((v) => v.address);
-  return renderTakeoverGuard({ table: c.guardTable, vips, from: c.flows }).mapErr((e) => e.message);
+  return renderTakeoverGuard({ table: c.guardTable, vips, from: c.flows, udp: c.guardUdp }).mapErr(
+    (e) => e.message,
+  );
 }
 
 /**

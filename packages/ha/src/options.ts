@@ -108,6 +108,15 @@ export interface ConntrackdInput {
    * kernel does not know yet. Default true.
    */
   readonly guard?: boolean;
+  /**
+   * The guard covers UDP too: new UDP flows to the VIPs (and from `flows`)
+   * are dropped until the commit, so an established UDP flow keeps its
+   * server across the takeover (without it, its first packet on the new
+   * master is balanced anew, often to another server); a UDP flow that
+   * starts in the ~0.1 s window loses its first packet. For stateful UDP
+   * (VPNs, QUIC, SIP); stateless DNS does not need it. Default false.
+   */
+  readonly guardUdp?: boolean;
   /** nftables table of the guard (`inet`). Default `<name>_guard`. */
   readonly guardTable?: string;
   /** `supervise` (default): lbkit runs conntrackd; `attach`: the operator runs it (systemd unit) with lbkit's rendered file. */
@@ -199,6 +208,7 @@ export interface ConntrackdConfig {
   /** Canonical `address/prefix` texts; empty = every flow but the sync link's. */
   readonly flows: readonly string[];
   readonly guard: boolean;
+  readonly guardUdp: boolean;
   readonly guardTable: string;
   readonly mode: 'supervise' | 'attach';
   readonly binary: string;
@@ -283,12 +293,14 @@ export function haFiles(runDir: string): HaFiles {
 export const CONNTRACKD_DEFAULTS: {
   readonly port: number;
   readonly guard: boolean;
+  readonly guardUdp: boolean;
   readonly mode: 'supervise' | 'attach';
   readonly binary: string;
   readonly restartDelayMs: number;
 } = {
   port: 3780,
   guard: true,
+  guardUdp: false,
   mode: 'supervise',
   binary: '/usr/sbin/conntrackd',
   restartDelayMs: 200,

@@ -18,6 +18,7 @@ export const CONNTRACKD_KEYS = [
   'port',
   'flows',
   'guard',
+  'guardUdp',
   'guardTable',
   'mode',
   'binary',
@@ -84,6 +85,8 @@ export function conntrackdSection(
     else flows.push(canonical);
   });
   const guard = c.opt(at('guard'), input['guard'], CONNTRACKD_DEFAULTS.guard, check.bool) ?? true;
+  const guardUdp =
+    c.opt(at('guardUdp'), input['guardUdp'], CONNTRACKD_DEFAULTS.guardUdp, check.bool) ?? false;
   const guardTable =
     c.opt(at('guardTable'), input['guardTable'], `${name}_guard`, (v) =>
       typeof v === 'string' && TABLE.test(v)
@@ -130,6 +133,7 @@ export function conntrackdSection(
     port,
     flows,
     guard,
+    guardUdp,
     guardTable,
     mode,
     binary,

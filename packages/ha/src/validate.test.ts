@@ -219,6 +219,20 @@ describe('validateHaOptions', () => {
     expect(accepted).toBeGreaterThan(50);
   });
 
+  it('conntrackd.guardUdp: false by default, a boolean or an issue', () => {
+    const base = {
+      priority: 150,
+      service: { interface: 'eth0', virtualRouterId: 51, vips: ['203.0.113.10'] },
+    };
+    const sync = { interface: 'eth2', address: '192.0.2.1', peer: '192.0.2.2' };
+    const config = (extra: object) =>
+      validateHaOptions({ ...base, conntrackd: { ...sync, ...extra } });
+    expect(config({})._unsafeUnwrap().conntrackd?.guardUdp).toBe(false);
+    expect(config({ guardUdp: true })._unsafeUnwrap().conntrackd?.guardUdp).toBe(true);
+    const issues = config({ guardUdp: 'yes' })._unsafeUnwrapErr();
+    expect(JSON.stringify(issues)).toMatch(/guardUdp.*must be true or false, got \\"yes\\"/);
+  });
+
   it('the conntrackd section: never throws; whatever it accepts renders only safe tokens', () => {
     const hostile = fc.oneof(
       fc.string(),
@@ -240,6 +254,7 @@ describe('validateHaOptions', () => {
           maxLength: 3,
         }),
         guardTable: mostly('lbkit_guard', 'g-1'),
+        guardUdp: mostly(true, false),
         mode: mostly('supervise', 'attach'),
       },
       { requiredKeys: ['interface', 'address', 'peer'] },

@@ -22,6 +22,15 @@ describe('takeover guard', () => {
     );
   });
 
+  it('golden with udp: UDP rules and both protocols in the arming element', () => {
+    const s = renderTakeoverGuard({ ...options, udp: true })._unsafeUnwrap();
+    expectGolden(
+      join(TESTDATA, 'takeover-guard-udp.nft'),
+      [s.install, '# arm\n', s.arm, '# disarm\n', s.disarm, '# remove\n', s.remove].join(''),
+      'UPDATE=1 npx vitest run src/render',
+    );
+  });
+
   it('installed disarmed when asked; hostile names and addresses are refused', () => {
     expect(renderTakeoverGuard({ ...options, armed: false })._unsafeUnwrap().install).not.toMatch(
       /elements = \{ tcp \}/,
@@ -65,5 +74,20 @@ describe.skipIf(skip !== '')('takeover guard in the kernel (nft 1.0)', () => {
     expect(nft(ns, s.remove).status).toBe(0);
     expect(nft(ns, s.remove).status).toBe(0);
     expect(list()).toBe('');
+  });
+
+  it('with udp: the kernel takes it, arms both protocols, disarms both', () => {
+    const s = renderTakeoverGuard({ ...options, udp: true })._unsafeUnwrap();
+    const list = () =>
+      spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'set', 'inet', 'lbkit_guard', 'armed'], {
+        encoding: 'utf8',
+      }).stdout;
+    expect(nft(ns, s.install).stderr).toBe('');
+    expect(list()).toMatch(/elements = \{ tcp, udp \}/);
+    expect(nft(ns, s.disarm).stderr).toBe('');
+    expect(list()).not.toMatch(/elements/);
+    expect(nft(ns, s.arm).stderr).toBe('');
+    expect(list()).toMatch(/elements = \{ tcp, udp \}/);
+    expect(nft(ns, s.remove).status).toBe(0);
   });
 });

@@ -8,7 +8,12 @@
  * committed flow. A table of its own (`inet <table>`, apart from the
  * balancer's, which applies never touch), a filter chain at prerouting
  * priority -150 (after conntrack, before NAT), and ONE element that arms it:
- * `tcp` in the set `armed`; the flip is one `add`/`delete element`.
+ * `tcp` in the set `armed`; the flip is one `add`/`delete element`. With
+ * `udp`, new UDP flows to the VIPs (and from the servers) are dropped too
+ * while armed: a packet of an established UDP flow that reaches the new
+ * master before the commit would otherwise make a fresh conntrack entry
+ * (balanced anew, often to another server) that the commit cannot replace;
+ * the price is that a new UDP flow in that window loses its first packet.
  * Pure: nft text from validated data (canonical addresses, a checked name).
  * @module
  */
@@ -29,6 +34,13 @@ export interface TakeoverGuardOptions {
   readonly from?: readonly string[];
   /** Armed when installed. Default true (a node starts as backup). */
   readonly armed?: boolean;
+  /**
+   * Guard UDP too: while armed, new UDP flows to the VIPs and from the
+   * servers are dropped (established UDP flows keep their server across the
+   * takeover; a new one loses its first packet in the ~0.1 s window).
+   * Default false.
+   */
+  readonly udp?: boolean;
 }
 
 /** The guard's nft scripts: install (idempotent), arm, disarm, remove. */
@@ -41,6 +53,7 @@ export interface TakeoverGuardScripts {
 
 const TABLE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const MATCH = 'meta l4proto @armed ct state new tcp flags & (fin | syn | rst | ack) != syn';
+const MATCH_UDP = 'meta l4proto udp meta l4proto @armed ct state new';
 
 /** Parses `address[/prefix]` into canonical text and family, or undefined. */
 function cidr(text: string): { readonly text: string; readonly family: 4 | 6 } | undefined {
@@ -103,13 +116,23 @@ export function renderTakeoverGuard(
     return err(backendError('rejected', 'guard: needs at least one VIP'));
   }
   const armed = options.armed ?? true;
+  const protocols = options.udp === true ? 'tcp, udp' : 'tcp';
+  const udpRules =
+    options.udp === true
+      ? [
+          `        ${MATCH_UDP} ip daddr @to4 counter drop`,
+          `        ${MATCH_UDP} ip6 daddr @to6 counter drop`,
+          `        ${MATCH_UDP} ip saddr @from4 counter drop`,
+          `        ${MATCH_UDP} ip6 saddr @from6 counter drop`,
+        ]
+      : [];
   const lines = [
     `add table inet ${table}`,
     `delete table inet ${table}`,
     `table inet ${table} {`,
     '    set armed {',
     '        type inet_proto',
-    ...(armed ? ['        elements = { tcp }'] : []),
+    ...(armed ? [`        elements = { ${protocols} }`] : []),
     '    }',
     ...set('to4', 4, parsed.to[4]),
     ...set('to6', 6, parsed.to[6]),
@@ -121,14 +144,15 @@ export function renderTakeoverGuard(
     `        ${MATCH} ip6 daddr @to6 counter drop`,
     `        ${MATCH} ip saddr @from4 counter drop`,
     `        ${MATCH} ip6 saddr @from6 counter drop`,
+    ...udpRules,
     '    }',
     '}',
   ];
   return ok({
     install: `${lines.join('\n')}\n`,
-    arm: `add element inet ${table} armed { tcp }\n`,
+    arm: `add element inet ${table} armed { ${protocols} }\n`,
     // add first: deleting an element that is not there fails the transaction.
-    disarm: `add element inet ${table} armed { tcp }\ndelete element inet ${table} armed { tcp }\n`,
+    disarm: `add element inet ${table} armed { ${protocols} }\ndelete element inet ${table} armed { ${protocols} }\n`,
     remove: `add table inet ${table}\ndelete table inet ${table}\n`,
   });
 }

@@ -18,6 +18,8 @@ import {
   startLoad,
   startNode,
   startServers,
+  startUdpFlows,
+  type UdpFlowSummary,
   waitFor,
 } from './pair-harness.js';
 
@@ -29,7 +31,7 @@ const CONNECTIONS = 30;
 async function pairOf(
   level: 2 | 3,
   flowSync: boolean,
-  sync: { readonly guard?: boolean; readonly slowCommit?: boolean } = {},
+  sync: { readonly guard?: boolean; readonly slowCommit?: boolean; readonly udp?: boolean } = {},
 ): Promise<{ pair: PairLab; nodes: Record<PairNode, LabNode> }> {
   const pair = await createPairLab({ prefix: 'lbkh', level });
   try {
@@ -65,19 +67,20 @@ async function pairOf(
   }
 }
 
-/** rr and Maglev connections held across `action`; returns both summaries. */
+/** rr and Maglev connections and rr UDP flows held across `action`; returns the summaries. */
 async function holdAcross(
   pair: PairLab,
   action: () => Promise<void>,
-): Promise<{ rr: HoldSummary; mh: HoldSummary }> {
+): Promise<{ rr: HoldSummary; mh: HoldSummary; udp: UdpFlowSummary }> {
   const rr = await startHold(pair, { port: PORTS.echo, connections: CONNECTIONS });
   const mh = await startHold(pair, { port: PORTS.echoMh, connections: CONNECTIONS });
+  const udp = await startUdpFlows(pair, { flows: CONNECTIONS });
   // Let conntrackd send the flows to the backup.
   await sleep(1500);
   await action();
   // Time for the takeover, then for TCP to recover what was dropped.
   await sleep(4000);
-  return { rr: await rr.stop(), mh: await mh.stop() };
+  return { rr: await rr.stop(), mh: await mh.stop(), udp: await udp.stop() };
 }
 
 const brief = (s: HoldSummary) => ({
@@ -129,7 +132,8 @@ async function loseB1(pair: PairLab): Promise<void> {
 
 describe.skipIf(skip)(`flow sync on the lab.pair${skip ? ` (skipped: ${skip})` : ''}`, () => {
   describe('level 3 with conntrackd and the takeover guard', () => {
-    const lab = usePair(3, true);
+    // guardUdp: established UDP flows keep their server (without it all 30 moved).
+    const lab = usePair(3, true, { udp: true });
 
     it("conntrackd runs on both nodes; the backup holds the master's flows in its external cache", async () => {
       for (const node of [lab.nodes.b1, lab.nodes.b2]) {
@@ -157,7 +161,7 @@ describe.skipIf(skip)(`flow sync on the lab.pair${skip ? ` (skipped: ${skip})` :
         'lbkit_guard',
         'armed',
       ]);
-      expect(armed.stdout).toMatch(/elements = \{ tcp \}/);
+      expect(armed.stdout).toMatch(/elements = \{ tcp, udp \}/);
       const master = await lab.pair.lab.exec('b1', [
         'nft',
         'list',
@@ -172,11 +176,12 @@ describe.skipIf(skip)(`flow sync on the lab.pair${skip ? ` (skipped: ${skip})` :
     it('master lost (links cut) under long-lived TCP: 0 broken (rr and Maglev), UDP continues', async () => {
       const load = startLoad(lab.pair, 50, { dns: true });
       let at = 0;
-      const { rr, mh } = await holdAcross(lab.pair, async () => {
+      const { rr, mh, udp } = await holdAcross(lab.pair, async () => {
         at = Date.now();
         await loseB1(lab.pair);
       });
       const results = await load.stop();
+      console.log(`level 3, conntrackd, links cut: established UDP flows ${JSON.stringify(udp)}`);
       const guard = await lab.pair.lab.exec('b2', [
         'nft',
         'list',
@@ -198,6 +203,8 @@ describe.skipIf(skip)(`flow sync on the lab.pair${skip ? ` (skipped: ${skip})` :
       expect(rr.opened).toBe(CONNECTIONS);
       expect(mh.opened).toBe(CONNECTIONS);
       expect([rr.broken, rr.stalled, mh.broken, mh.stalled]).toEqual([0, 0, 0, 0]);
+      // Established UDP flows keep their server (the synced entry, not a new rr pick).
+      expect([udp.answered, udp.moved, udp.silent]).toEqual([CONNECTIONS, 0, 0]);
       expect(syncSteps(lab.nodes.b2, at)).toEqual(
         expect.arrayContaining(['master:commit:ok', 'master:disarm:ok', 'master:done:ok']),
       );
@@ -298,13 +305,17 @@ describe.skipIf(skip)(`flow sync on the lab.pair${skip ? ` (skipped: ${skip})` :
     const lab = usePair(3, false);
 
     it('master lost: round-robin NAT flows break (picked up mid-stream by b2, sent to another server)', async () => {
-      const { rr, mh } = await holdAcross(lab.pair, async () => {
+      const { rr, mh, udp } = await holdAcross(lab.pair, async () => {
         await loseB1(lab.pair);
       });
       console.log(
-        `level 3, no conntrackd, links cut: rr ${JSON.stringify(brief(rr))} mh ${JSON.stringify(brief(mh))}`,
+        `level 3, no conntrackd, links cut: rr ${JSON.stringify(brief(rr))} mh ${JSON.stringify(brief(mh))} udp ${JSON.stringify(udp)}`,
       );
       expect(rr.broken + rr.stalled).toBeGreaterThan(0);
+      // UDP flows go on, but b2 balances them anew (in the random order it
+      // first sees them): most land on another server.
+      expect([udp.answered, udp.silent]).toEqual([CONNECTIONS, 0]);
+      expect(udp.moved).toBeGreaterThan(0);
     }, 90_000);
   });
 
@@ -365,15 +376,18 @@ describe.skipIf(skip)(`flow sync on the lab.pair${skip ? ` (skipped: ${skip})` :
 
     it('master lost under long-lived TCP: 0 broken (rr and Maglev)', async () => {
       let at = 0;
-      const { rr, mh } = await holdAcross(lab.pair, async () => {
+      const { rr, mh, udp } = await holdAcross(lab.pair, async () => {
         at = Date.now();
         await loseB1(lab.pair);
       });
       console.log(
-        `level 2, conntrackd, links cut: rr ${JSON.stringify(brief(rr))} mh ${JSON.stringify(brief(mh))}`,
+        `level 2, conntrackd, links cut: rr ${JSON.stringify(brief(rr))} mh ${JSON.stringify(brief(mh))} udp ${JSON.stringify(udp)}`,
       );
       console.log(`b2 sync steps: ${syncSteps(lab.nodes.b2, at).join(' ')}`);
       expect([rr.broken, rr.stalled, mh.broken, mh.stalled]).toEqual([0, 0, 0, 0]);
+      // The default guard (TCP only): UDP flows go on; which server answers
+      // them after the takeover is not kept (guardUdp keeps it, above).
+      expect([udp.answered, udp.silent]).toEqual([CONNECTIONS, 0]);
     }, 90_000);
   });
 });

@@ -173,6 +173,8 @@ export async function startNode(
       readonly guard?: boolean;
       /** conntrackd's commit starts 1 s late (lab/slow-commit-conntrackd.sh: a large table's commit). */
       readonly slowCommit?: boolean;
+      /** The guard covers UDP too (`renderTakeoverGuard`'s `udp`). */
+      readonly udp?: boolean;
     };
     readonly backend?: 'nftables' | 'ipvs';
     readonly nftables?: NftablesRenderOptions;
@@ -192,6 +194,7 @@ export async function startNode(
       ...(sync && {
         conntrackd: pair.conntrackdInput(node, {
           guard,
+          ...(sync.udp && { guardUdp: true }),
           ...(sync.slowCommit && { binary: here('./lab/slow-commit-conntrackd.sh') }),
         }),
       }),
@@ -201,6 +204,7 @@ export async function startNode(
         table: 'lbkit_guard',
         vips: [PAIR.vip, PAIR.innerVip],
         from: pair.servers.map((_, i) => PAIR.server(i + 1)),
+        ...(sync?.udp && { udp: true }),
       },
     }),
   };
@@ -398,34 +402,75 @@ export interface HoldSummary {
  * each sending a line every `every` ms (echoed by the server); resolves once
  * they are open. `stop()` ends them and returns the summary.
  */
-export async function startHold(
+export function startHold(
   pair: PairLab,
   options: { readonly port: number; readonly connections: number; readonly every?: number },
 ): Promise<{ stop(): Promise<HoldSummary> }> {
-  const spec = {
+  return startSummaryClient<HoldSummary>(pair, './lab/hold-client.mjs', {
     host: PAIR.vip,
     port: options.port,
     connections: options.connections,
     every: options.every ?? 50,
     sources: PAIR.clientSources,
-  };
-  const child = pair.lab.spawn(
-    'client',
-    [process.execPath, here('./lab/hold-client.mjs'), JSON.stringify(spec)],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+  });
+}
+
+/** What the established UDP flows saw (udp-flow-client.mjs's summary). */
+export interface UdpFlowSummary {
+  readonly flows: number;
+  /** Flows that had at least one answer. */
+  readonly answered: number;
+  /** Flows answered by more than one server: re-balanced, their state lost. */
+  readonly moved: number;
+  /** Flows without an answer in their last 2 s. */
+  readonly silent: number;
+  readonly servers: Readonly<Record<string, number>>;
+  readonly sent: number;
+  readonly replies: number;
+}
+
+/**
+ * `flows` established UDP flows (one socket, one 5-tuple each) from the
+ * client to VIP:53, a DNS TXT query every `every` ms on each; resolves once
+ * each has had an answer. `stop()` ends them and returns the summary.
+ */
+export function startUdpFlows(
+  pair: PairLab,
+  options: { readonly flows: number; readonly every?: number },
+): Promise<{ stop(): Promise<UdpFlowSummary> }> {
+  return startSummaryClient<UdpFlowSummary>(pair, './lab/udp-flow-client.mjs', {
+    host: PAIR.vip,
+    port: PORTS.dns,
+    flows: options.flows,
+    every: options.every ?? 50,
+    sources: PAIR.clientSources,
+  });
+}
+
+/**
+ * Runs a lab client script in the client namespace that prints `{type:
+ * "open"}` when ready and `{type: "summary"}` when its stdin closes.
+ */
+async function startSummaryClient<Summary>(
+  pair: PairLab,
+  script: string,
+  spec: Record<string, unknown>,
+): Promise<{ stop(): Promise<Summary> }> {
+  const child = pair.lab.spawn('client', [process.execPath, here(script), JSON.stringify(spec)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const lines: Record<string, unknown>[] = [];
   jsonLines(child, lines);
   await waitFor(
     () => lines.some((l) => l['type'] === 'open'),
     30_000,
-    () => `the long-lived connections to open: ${JSON.stringify(lines)}`,
+    () => `${script} to open: ${JSON.stringify(lines)}`,
   );
   return {
     async stop() {
       child.stdin?.end();
-      await waitFor(() => lines.some((l) => l['type'] === 'summary'), 10_000, 'the hold summary');
-      return lines.find((l) => l['type'] === 'summary') as unknown as HoldSummary;
+      await waitFor(() => lines.some((l) => l['type'] === 'summary'), 10_000, `${script} summary`);
+      return lines.find((l) => l['type'] === 'summary') as unknown as Summary;
     },
   };
 }
