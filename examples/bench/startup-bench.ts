@@ -166,7 +166,7 @@ export async function startupTable(sizes: readonly number[]): Promise<BenchTable
         'CPU is the daemon process only (utime + stime), sampled when the log line arrives; "load + first apply" is at the "balancing" line; ' +
         'µs / destination is the probing phase (first verdicts minus load + apply) per destination: flat across N means linear growth. ' +
         'Lateness: gap between two checks of a destination minus the interval, at the listener, for the checks of the two intervals after the first verdicts (before the scrape). ' +
-        'The scrape includes the backend reading the whole table back (nft JSON listing and parse, synchronous). ' +
+        'The scrape includes the backend reading the whole table back (a netlink dump of chains, rules, sets and counters, decoded in JS). ' +
         'From sources through tsx (a fixed cost in the 0-service row).',
     };
   } finally {
