@@ -414,6 +414,35 @@ const PROTOCOLS: Readonly<Record<number, 'tcp' | 'udp'>> = {
   [IPPROTO.udp]: 'udp',
 };
 
+/** A slot map element: `vip . vport . slot : addr . port`. */
+type SlotElement = DecodedElement & { readonly data: Uint8Array };
+
+const isSlotElement = (s: DecodedElement, width: number): s is SlotElement =>
+  s.data !== undefined && s.key.length === width + 8 && s.data.length === width + 4;
+
+/**
+ * The well-formed elements of a slot map by `vip . vport` (hex), built once
+ * per map: a map shard holds the slots of many services, and scanning the
+ * whole shard for each of them made a read quadratic in services per shard.
+ */
+function slotIndex(decoded: DecodedTable) {
+  const built = new Map<string, Map<string, SlotElement[]>>();
+  return (map: string, width: number): Map<string, SlotElement[]> => {
+    let index = built.get(map);
+    if (index) return index;
+    index = new Map();
+    for (const s of decoded.sets.get(map)?.elements ?? []) {
+      if (!isSlotElement(s, width)) continue;
+      const prefix = hex(s.key.subarray(0, width + 4));
+      const list = index.get(prefix);
+      if (list) list.push(s);
+      else index.set(prefix, [s]);
+    }
+    built.set(map, index);
+    return index;
+  };
+}
+
 /** The selector and slot map of a service chain's dnat rule. */
 function dnatOf(chain: DecodedChain | undefined) {
   for (const rule of chain?.rules ?? []) {
@@ -460,6 +489,7 @@ function emptyVerdict(e: DecodedElement | undefined): WhenEmpty | undefined {
  */
 export function observeDecoded(decoded: DecodedTable): ObservedState {
   const services: ObservedService[] = [];
+  const slotsOf = slotIndex(decoded);
   for (const family of [4, 6] as const) {
     const width = family === 4 ? 4 : 16;
     const empties = new Map(
@@ -482,13 +512,8 @@ export function observeDecoded(decoded: DecodedTable): ObservedState {
         { address: string; port: number; n: number; first: number; raw: Uint8Array }
       >();
       const prefix = hex(e.key.subarray(0, width)) + hex(e.key.subarray(width + 4, width + 8));
-      for (const s of dnat ? (decoded.sets.get(dnat.map)?.elements ?? []) : []) {
-        if (!s.data || s.key.length !== width + 8 || s.data.length !== width + 4) continue;
-        if (
-          hex(s.key.subarray(0, width + 4)) !== prefix ||
-          slotAt(s.key, width + 4) >= dnat!.modulus
-        )
-          continue;
+      for (const s of dnat ? (slotsOf(dnat.map, width).get(prefix) ?? []) : []) {
+        if (slotAt(s.key, width + 4) >= dnat!.modulus) continue;
         const id = hex(s.data);
         const slot = slotAt(s.key, width + 4);
         const entry = slots.get(id) ?? {
