@@ -75,4 +75,87 @@ describe('netlink connection', () => {
     c.close();
     expect(c.request(0x30, new Uint8Array(4), 'ack')._unsafeUnwrapErr().kind).toBe('closed');
   });
+
+  describe('requestEach', () => {
+    /** Requests per datagram (connection.ts). */
+    const PER_DATAGRAM = 64;
+    /**
+     * A kernel-like socket: runs every message of a datagram, in order, and
+     * queues one ack each (errno from `errnoOf(index)`), `perReply` acks per
+     * datagram, after a stale reply of an older sequence number.
+     */
+    function batchKernel(errnoOf: (index: number) => number, perReply = 5) {
+      const queue: Uint8Array[] = [];
+      const datagrams: number[] = [];
+      let index = 0;
+      const t = {
+        portId: 7,
+        receives: 0,
+        failReceiveAt: -1,
+        send(datagram: Uint8Array) {
+          const messages = decodeMessages(datagram)._unsafeUnwrap();
+          datagrams.push(messages.length);
+          queue.push(msg(NLM.ERROR, 1, encodeAck({ errno: 0, seq: 1 })));
+          const acks = messages.map((m) =>
+            msg(NLM.ERROR, m.seq, encodeAck({ errno: errnoOf(index++), seq: m.seq })),
+          );
+          for (let i = 0; i < acks.length; i += perReply) {
+            queue.push(new Uint8Array(acks.slice(i, i + perReply).flatMap((a) => [...a])));
+          }
+          return ok(undefined);
+        },
+        receive() {
+          if (t.receives++ === t.failReceiveAt) return err(netlinkError('io', 'ENOBUFS'));
+          const next = queue.shift();
+          return next ? ok(next) : err(netlinkError('timeout', 'nothing'));
+        },
+        close() {},
+      };
+      return { socket: t, datagrams };
+    }
+    const payloads = (n: number) => Array.from({ length: n }, () => new Uint8Array(4));
+    const labels = (n: number) => Array.from({ length: n }, (_, i) => `op ${i}`);
+
+    it('sends up to 64 requests per datagram and answers each in order', () => {
+      const k = batchKernel((i) => (i === 70 ? 17 : 0));
+      const c = createNetlinkConnection(k.socket, 100);
+      const results = c.requestEach(0x30, payloads(150), labels(150));
+      expect(k.datagrams).toEqual([PER_DATAGRAM, PER_DATAGRAM, 22]);
+      expect(c.requests).toBe(150);
+      expect(results).toHaveLength(150);
+      // A failure does not stop the requests after it (the kernel runs them all).
+      expect(results.filter((r) => r.isErr())).toHaveLength(1);
+      expect(results[70]!._unsafeUnwrapErr()).toMatchObject({
+        kind: 'exists',
+        errno: 17,
+        operation: 'op 70',
+      });
+      expect(results[71]!.isOk()).toBe(true);
+      expect(c.nextSeq).toBe(251);
+    });
+
+    it('gives every unanswered request the socket error when the socket fails', () => {
+      const k = batchKernel(() => 0, 10);
+      k.socket.failReceiveAt = 12; // in the second datagram: a stale reply, then 3 of its 7 ack datagrams
+      const results = createNetlinkConnection(k.socket).requestEach(
+        0x30,
+        payloads(200),
+        labels(200),
+      );
+      const failed = results.map((r) => r.isErr());
+      expect(failed.indexOf(true)).toBe(PER_DATAGRAM + 30);
+      expect(failed.slice(PER_DATAGRAM + 30).every(Boolean)).toBe(true);
+      expect(results[199]!._unsafeUnwrapErr()).toMatchObject({ kind: 'io', operation: 'op 199' });
+      expect(k.datagrams).toHaveLength(2);
+    });
+
+    it('answers nothing sent after close()', () => {
+      const c = createNetlinkConnection(batchKernel(() => 0).socket);
+      c.close();
+      expect(c.requestEach(0x30, payloads(2)).map((r) => r._unsafeUnwrapErr().kind)).toEqual([
+        'closed',
+        'closed',
+      ]);
+    });
+  });
 });

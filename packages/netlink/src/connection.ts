@@ -21,6 +21,14 @@ export type RequestMode =
 const MAX_DATAGRAMS = 100_000;
 
 /**
+ * Requests per datagram in `requestEach`. The kernel queues one ack per
+ * request, each a separate buffer of about 1 KiB of receive-buffer truesize;
+ * 64 stay far below the default `rmem_max` (208 KiB) the receive buffer is
+ * capped at, and cut the system calls 64-fold.
+ */
+const REQUESTS_PER_DATAGRAM = 64;
+
+/**
  * Request/response over a `NetlinkSocket`: stamps sequence numbers, sends,
  * and reads until the request's ACK, error or NLMSG_DONE. Replies with another
  * sequence number (left over from an earlier timed-out request) are skipped.
@@ -35,6 +43,19 @@ export interface NetlinkConnection {
     operation?: string,
     extraFlags?: number,
   ): Result<NetlinkMessage[], NetlinkError>;
+  /**
+   * Sends every payload as an NLM_F_ACK request of type `type`, up to
+   * `REQUESTS_PER_DATAGRAM` per datagram, and returns each one's answer, in
+   * order. The kernel runs the messages of a datagram one after another and
+   * answers each, so a failed request does not stop the ones after it. When
+   * the socket fails, every request not answered yet gets that error.
+   * `operations[i]` labels request i's error.
+   */
+  requestEach(
+    type: number,
+    payloads: readonly Uint8Array[],
+    operations?: readonly string[],
+  ): Result<void, NetlinkError>[];
   /** Number of requests sent (for reports and benchmarks). */
   readonly requests: number;
   /** The sequence number the next message would get (for batches sent beside requests). */
@@ -43,6 +64,17 @@ export interface NetlinkConnection {
   skip(count: number): void;
   close(): void;
 }
+
+const concatBytes = (parts: readonly Uint8Array[]): Uint8Array => {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
 
 /** Wraps a socket. `firstSeq` (default: time-based) makes fixtures deterministic. */
 export function createNetlinkConnection(
@@ -105,8 +137,78 @@ export function createNetlinkConnection(
     return err(netlinkError('io', `no end of reply after ${MAX_DATAGRAMS} datagrams`, operation));
   };
 
+  /** Sends payloads [from, to) in one datagram and fills their results; the socket's error when it failed. */
+  const sendGroup = (
+    type: number,
+    payloads: readonly Uint8Array[],
+    operations: readonly string[],
+    from: number,
+    to: number,
+    results: Result<void, NetlinkError>[],
+  ): NetlinkError | undefined => {
+    const firstSeq = (seq + 1) >>> 0;
+    const messages = payloads.slice(from, to).map((payload) => {
+      seq = (seq + 1) >>> 0;
+      return encodeMessage({
+        type,
+        flags: NLM.F_REQUEST | NLM.F_ACK,
+        seq,
+        pid: socket.portId,
+        payload,
+      });
+    });
+    const fail = (e: NetlinkError): NetlinkError => {
+      for (let i = from; i < to; i++)
+        results[i] ??= err({ ...e, operation: operations[i] ?? 'send' });
+      return e;
+    };
+    const sent = socket.send(concatBytes(messages));
+    requests += messages.length;
+    if (sent.isErr()) return fail(sent.error);
+    let answered = 0;
+    for (let d = 0; d < MAX_DATAGRAMS && answered < messages.length; d++) {
+      const datagram = socket.receive();
+      if (datagram.isErr()) return fail(datagram.error);
+      const replies = decodeMessages(datagram.value);
+      if (replies.isErr()) return fail(replies.error);
+      for (const message of replies.value) {
+        const i = from + ((message.seq - firstSeq) >>> 0);
+        if (i >= to || message.type !== NLM.ERROR || results[i] !== undefined) continue;
+        const ack = decodeAck(message);
+        if (ack.isErr()) return fail(ack.error);
+        results[i] =
+          ack.value.errno === 0
+            ? ok(undefined)
+            : err(errnoError(ack.value.errno, operations[i], ack.value.detail));
+        answered++;
+      }
+    }
+    return answered === messages.length
+      ? undefined
+      : fail(netlinkError('io', `no answer after ${MAX_DATAGRAMS} datagrams`));
+  };
+
+  const requestEach: NetlinkConnection['requestEach'] = (type, payloads, operations = []) => {
+    const results: Result<void, NetlinkError>[] = [];
+    if (closed) {
+      const e = netlinkError('closed', 'netlink connection is closed');
+      return payloads.map((_, i) => err({ ...e, operation: operations[i] ?? 'send' }));
+    }
+    for (let from = 0; from < payloads.length; from += REQUESTS_PER_DATAGRAM) {
+      const to = Math.min(payloads.length, from + REQUESTS_PER_DATAGRAM);
+      const failed = sendGroup(type, payloads, operations, from, to, results);
+      if (failed) {
+        for (let i = to; i < payloads.length; i++)
+          results[i] = err({ ...failed, operation: operations[i] ?? 'send' });
+        break;
+      }
+    }
+    return results;
+  };
+
   return {
     request,
+    requestEach,
     get requests() {
       return requests;
     },

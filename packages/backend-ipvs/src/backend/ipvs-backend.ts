@@ -118,35 +118,26 @@ const fromIpvs = (e: IpvsError, prefix = ''): BackendError =>
     { cause: e },
   );
 
-/** Runs one op; `exists` on create becomes an update and `not-found` on remove is success (idempotent). */
-function runOp(client: IpvsClient, op: IpvsOp): ResultAsync<void, IpvsError> {
+/**
+ * What an op's failure means once the kernel answered: a create that found its
+ * object present becomes an update (idempotent), a remove that found nothing
+ * is done; anything else stays a failure.
+ */
+function settleOp(client: IpvsClient, op: IpvsOp, error: IpvsError): ResultAsync<void, IpvsError> {
   switch (op.op) {
     case 'create-service':
-      return client
-        .createService(op.service, op.config)
-        .orElse((e) =>
-          e.kind === 'exists' ? client.updateService(op.service, op.config) : errAsync(e),
-        );
-    case 'update-service':
-      return client.updateService(op.service, op.config);
-    case 'remove-service':
-      return client
-        .removeService(op.service)
-        .orElse((e) => (e.kind === 'not-found' ? okAsync(undefined) : errAsync(e)));
+      return error.kind === 'exists'
+        ? client.updateService(op.service, op.config)
+        : errAsync(error);
     case 'create-destination':
-      return client
-        .createDestination(op.service, op.destination, op.config)
-        .orElse((e) =>
-          e.kind === 'exists'
-            ? client.updateDestination(op.service, op.destination, op.config)
-            : errAsync(e),
-        );
-    case 'update-destination':
-      return client.updateDestination(op.service, op.destination, op.config);
+      return error.kind === 'exists'
+        ? client.updateDestination(op.service, op.destination, op.config)
+        : errAsync(error);
+    case 'remove-service':
     case 'remove-destination':
-      return client
-        .removeDestination(op.service, op.destination)
-        .orElse((e) => (e.kind === 'not-found' ? okAsync(undefined) : errAsync(e)));
+      return error.kind === 'not-found' ? okAsync(undefined) : errAsync(error);
+    default:
+      return errAsync(error);
   }
 }
 
@@ -381,32 +372,39 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
       );
   };
 
+  /**
+   * Runs `ops` in order, many per socket write (`changeAll`). The kernel runs
+   * every one, so a failed op does not stop the later ones: the report lists
+   * what was applied as done and the rest as not done.
+   */
   const execute = async (
     c: IpvsClient,
     ops: readonly IpvsOp[],
   ): Promise<Result<readonly IpvsOp[], BackendError>> => {
-    for (const [i, op] of ops.entries()) {
-      const r = await runOp(c, op);
-      if (r.isErr()) {
-        const done = ops.slice(0, i).map(formatOp);
-        const notDone = ops.slice(i).map(formatOp);
-        const base = fromIpvs(r.error, `${formatOp(op)}: `);
-        return err(
-          i === 0 && base.kind !== 'rejected'
-            ? base
-            : backendError(
-                i === 0 ? 'rejected' : 'partial',
-                `${i} of ${ops.length} IPVS operations applied; ${base.message}`,
-                {
-                  done,
-                  notDone,
-                  cause: r.error,
-                },
-              ),
-        );
+    const answers = await c.changeAll(ops);
+    if (answers.isErr()) return err(fromIpvs(answers.error, ''));
+    const done: IpvsOp[] = [];
+    const notDone: IpvsOp[] = [];
+    let failure: { op: IpvsOp; error: IpvsError } | undefined;
+    for (const [i, answer] of answers.value.entries()) {
+      const op = ops[i]!;
+      const settled = answer.isOk() ? answer : await settleOp(c, op, answer.error);
+      if (settled.isOk()) done.push(op);
+      else {
+        notDone.push(op);
+        failure ??= { op, error: settled.error };
       }
     }
-    return ok(ops);
+    if (!failure) return ok(ops);
+    const base = fromIpvs(failure.error, `${formatOp(failure.op)}: `);
+    if (done.length === 0 && base.kind !== 'rejected') return err(base);
+    return err(
+      backendError(
+        done.length === 0 ? 'rejected' : 'partial',
+        `${done.length} of ${ops.length} IPVS operations applied; ${base.message}`,
+        { done: done.map(formatOp), notDone: notDone.map(formatOp), cause: failure.error },
+      ),
+    );
   };
 
   /** Reads every owned service back and puts back what differs from the last apply. */

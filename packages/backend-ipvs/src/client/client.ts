@@ -1,5 +1,5 @@
 import type { NetlinkError } from '@lbkit/netlink';
-import type { ResultAsync } from 'neverthrow';
+import type { Result, ResultAsync } from 'neverthrow';
 import type {
   DestinationConfig,
   DestinationId,
@@ -20,10 +20,34 @@ import type {
  */
 export type IpvsError = NetlinkError;
 
+/** One change for `IpvsClient.changeAll`: the arguments of the matching single call. */
+export type IpvsChange =
+  | { readonly op: 'create-service'; readonly service: ServiceId; readonly config: ServiceConfig }
+  | { readonly op: 'update-service'; readonly service: ServiceId; readonly config: ServiceConfig }
+  | { readonly op: 'remove-service'; readonly service: ServiceId }
+  | {
+      readonly op: 'create-destination';
+      readonly service: ServiceId;
+      readonly destination: DestinationId;
+      readonly config: DestinationConfig;
+    }
+  | {
+      readonly op: 'update-destination';
+      readonly service: ServiceId;
+      readonly destination: DestinationId;
+      readonly config: DestinationConfig;
+    }
+  | {
+      readonly op: 'remove-destination';
+      readonly service: ServiceId;
+      readonly destination: DestinationId;
+    };
+
 /**
  * A mockable IPVS client in the style of cloudflare/ipvs. Implementations: the
  * generic netlink client (`createIpvsClient`) and `FakeIpvs` (in memory).
- * Every call is one kernel request; none is retried.
+ * Every call is one kernel request (`changeAll`: one per change, many per
+ * socket write); none is retried.
  */
 export interface IpvsClient {
   /** IPVS version and connection table size. */
@@ -52,6 +76,13 @@ export interface IpvsClient {
   ): ResultAsync<void, IpvsError>;
   /** Removes a destination. `not-found` when absent. */
   removeDestination(service: ServiceId, id: DestinationId): ResultAsync<void, IpvsError>;
+  /**
+   * Runs every change in order, as the single calls would, with many requests
+   * per socket write (the kernel runs them one after another). Each change
+   * gets its own answer: a failure does not stop the changes after it, and a
+   * closed client answers each with `closed` (the whole call does not fail).
+   */
+  changeAll(changes: readonly IpvsChange[]): ResultAsync<Result<void, IpvsError>[], IpvsError>;
   /** Removes every service in the namespace (IPVS_CMD_FLUSH): also ones lbkit does not own. */
   flush(): ResultAsync<void, IpvsError>;
   /** The running connection sync daemons (IPVS_CMD_GET_DAEMON, a dump): none, master, backup or both. */

@@ -52,6 +52,33 @@ describe('netlink IPVS client (against the fake netlink kernel)', () => {
     expect(fake.writes).toBe(10);
   });
 
+  it('changeAll: many changes per socket write, each answered, a failure does not stop the rest', async () => {
+    const { client, fake, kernel } = await setup();
+    const missing: ServiceId = { ...web, port: 81 };
+    const dest = (i: number) => ({ family: 4 as const, address: `198.51.100.${i}`, port: 8080 });
+    const changes = [
+      { op: 'create-service' as const, service: web, config: rr },
+      ...Array.from({ length: 100 }, (_, i) => ({
+        op: 'create-destination' as const,
+        service: i === 50 ? missing : web,
+        destination: dest(i + 1),
+        config: nat,
+      })),
+      { op: 'remove-destination' as const, service: web, destination: dest(2) },
+    ];
+    const writesBefore = kernel.sent.length;
+    const answers = (await client.changeAll(changes))._unsafeUnwrap();
+    expect(kernel.sent.length - writesBefore).toBe(2); // 102 requests: 64 + 38
+    expect(answers.map((a, i) => (a.isErr() ? i : -1)).filter((i) => i >= 0)).toEqual([51]);
+    expect(answers[51]!._unsafeUnwrapErr()).toMatchObject({ kind: 'not-found' });
+    expect(answers[51]!._unsafeUnwrapErr().message).toContain('NEW_DEST tcp/192.0.2.10:81');
+    const dests = (await client.destinations(web))._unsafeUnwrap().map((d) => d.id.address);
+    expect(dests).toHaveLength(98);
+    expect(dests).not.toContain('198.51.100.2');
+    expect(dests).toContain('198.51.100.100');
+    expect(fake.writes).toBe(101); // the service, 99 destinations, the removal
+  });
+
   it('maps kernel errnos to kinds', async () => {
     const { client } = await setup();
     await client.createService(web, rr);

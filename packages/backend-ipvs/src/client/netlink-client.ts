@@ -19,7 +19,7 @@ import {
   type IpvsRequest,
 } from '../codec/request.js';
 import { IPVS_CMD, IPVS_GENL } from '../uapi.js';
-import type { IpvsClient, IpvsError } from './client.js';
+import type { IpvsChange, IpvsClient, IpvsError } from './client.js';
 import { formatDestinationId, formatServiceId } from './types.js';
 
 /** Options for `createIpvsClient`. */
@@ -47,6 +47,31 @@ export function describeRequest(request: IpvsRequest): string {
   return parts.join(' ');
 }
 
+/** The request a change is. */
+export function changeRequest(change: IpvsChange): IpvsRequest {
+  switch (change.op) {
+    case 'create-service':
+      return { cmd: IPVS_CMD.NEW_SERVICE, service: { id: change.service, config: change.config } };
+    case 'update-service':
+      return { cmd: IPVS_CMD.SET_SERVICE, service: { id: change.service, config: change.config } };
+    case 'remove-service':
+      return { cmd: IPVS_CMD.DEL_SERVICE, service: { id: change.service } };
+    case 'create-destination':
+    case 'update-destination':
+      return {
+        cmd: change.op === 'create-destination' ? IPVS_CMD.NEW_DEST : IPVS_CMD.SET_DEST,
+        service: { id: change.service },
+        destination: { id: change.destination, config: change.config },
+      };
+    case 'remove-destination':
+      return {
+        cmd: IPVS_CMD.DEL_DEST,
+        service: { id: change.service },
+        destination: { id: change.destination },
+      };
+  }
+}
+
 function collect<T>(
   messages: NetlinkMessage[],
   decode: (payload: Uint8Array) => Result<T, IpvsError>,
@@ -70,6 +95,29 @@ export function ipvsClientOn(connection: NetlinkConnection, familyId: number): I
   };
   const act = (request: IpvsRequest): ResultAsync<void, IpvsError> =>
     toAsync(send(request, 'ack').map(() => undefined));
+  /** Encodes every change; one that does not encode is answered at once and not sent. */
+  const changeAll = (changes: readonly IpvsChange[]): Result<void, IpvsError>[] => {
+    const results: Result<void, IpvsError>[] = [];
+    const payloads: Uint8Array[] = [];
+    const labels: string[] = [];
+    const at: number[] = [];
+    for (const [i, change] of changes.entries()) {
+      const request = changeRequest(change);
+      const label = describeRequest(request);
+      const payload = encodeRequest(request);
+      if (payload.isErr()) {
+        results[i] = err({ ...payload.error, operation: label });
+        continue;
+      }
+      payloads.push(payload.value);
+      labels.push(label);
+      at.push(i);
+    }
+    for (const [k, r] of connection.requestEach(familyId, payloads, labels).entries()) {
+      results[at[k]!] = r;
+    }
+    return results;
+  };
 
   return {
     info: () =>
@@ -99,6 +147,7 @@ export function ipvsClientOn(connection: NetlinkConnection, familyId: number): I
       act({ cmd: IPVS_CMD.SET_DEST, service: { id: service }, destination: { id, config } }),
     removeDestination: (service, id) =>
       act({ cmd: IPVS_CMD.DEL_DEST, service: { id: service }, destination: { id } }),
+    changeAll: (changes) => okAsync(changeAll(changes)),
     flush: () => act({ cmd: IPVS_CMD.FLUSH }),
     syncDaemons: () =>
       toAsync(

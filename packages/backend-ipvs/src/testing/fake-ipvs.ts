@@ -1,6 +1,6 @@
 import { ERRNO, errnoError } from '@lbkit/netlink';
 import { err, errAsync, ok, okAsync, type Result, type ResultAsync } from 'neverthrow';
-import type { IpvsClient, IpvsError } from '../client/client.js';
+import type { IpvsChange, IpvsClient, IpvsError } from '../client/client.js';
 import {
   type DestinationConfig,
   type DestinationId,
@@ -90,7 +90,7 @@ const fail = (errno: number, what: string): Result<never, IpvsError> =>
 
 /** The client calls as synchronous functions (what `createFakeNetlinkKernel` drives). */
 export type SyncIpvs = {
-  readonly [K in Exclude<keyof IpvsClient, 'close'>]: (
+  readonly [K in Exclude<keyof IpvsClient, 'close' | 'changeAll'>]: (
     ...args: Parameters<IpvsClient[K]>
   ) => ReturnType<IpvsClient[K]> extends ResultAsync<infer T, IpvsError>
     ? Result<T, IpvsError>
@@ -285,6 +285,7 @@ export function createFakeIpvs(options: FakeIpvsOptions = {}, shared?: State): F
     createDestination: wrap(sync.createDestination),
     updateDestination: wrap(sync.updateDestination),
     removeDestination: wrap(sync.removeDestination),
+    changeAll: (changes) => okAsync(changes.map((c) => runChange(sync, c))),
     flush: wrap(sync.flush),
     syncDaemons: wrap(sync.syncDaemons),
     startSyncDaemon: wrap(sync.startSyncDaemon),
@@ -293,6 +294,24 @@ export function createFakeIpvs(options: FakeIpvsOptions = {}, shared?: State): F
       closed = true;
     },
   };
+}
+
+/** One change as the single synchronous call it stands for. */
+function runChange(sync: SyncIpvs, c: IpvsChange): Result<void, IpvsError> {
+  switch (c.op) {
+    case 'create-service':
+      return sync.createService(c.service, c.config);
+    case 'update-service':
+      return sync.updateService(c.service, c.config);
+    case 'remove-service':
+      return sync.removeService(c.service);
+    case 'create-destination':
+      return sync.createDestination(c.service, c.destination, c.config);
+    case 'update-destination':
+      return sync.updateDestination(c.service, c.destination, c.config);
+    case 'remove-destination':
+      return sync.removeDestination(c.service, c.destination);
+  }
 }
 
 const FORWARD_NAMES: Readonly<Record<DestinationConfig['forward'], string>> = {
