@@ -3,6 +3,7 @@ import type { ApplyReport, BackendError, CloseOptions } from './backend.js';
 import type { DesiredState } from './desired.js';
 import type { CheckResult, HealthState } from './health/types.js';
 import type { Destination, Service } from './model.js';
+import type { QuorumStatus } from './quorum.js';
 
 /** Operator state of a destination, set through the runtime API. */
 export type AdminState = 'enabled' | 'drained' | 'disabled';
@@ -34,6 +35,8 @@ export interface ServiceView {
   readonly destinations: readonly DestinationView[];
   /** True when no destination takes new flows (the `whenEmpty` verdict applies). */
   readonly empty: boolean;
+  /** Where the service stands against its quorum, when it has one (or a sorry destination). */
+  readonly quorumStatus?: QuorumStatus;
 }
 
 /** Balancer events. Listeners are notified only; a throwing listener is ignored. */
@@ -109,6 +112,19 @@ export interface BalancerEvents {
   drainCancelled: DrainEvent & {
     readonly reason: 'enabled' | 'disabled' | 'redrained' | 'removed' | 'stopped';
   };
+  /**
+   * A service's live weight fell below its `quorum`: new flows now go to its
+   * `sorry` destination (`sorry` names it) or get the `whenEmpty` verdict.
+   * Emitted once the change is applied.
+   */
+  quorumLost: {
+    readonly service: string;
+    readonly live: number;
+    readonly required: number;
+    readonly sorry?: string;
+  };
+  /** A service's live weight is back at or above its `quorum`: served normally again. */
+  quorumRegained: { readonly service: string; readonly live: number; readonly required: number };
   /** A runtime API or reload change was accepted. */
   configChanged: {
     readonly added: readonly string[];

@@ -18,6 +18,7 @@ import { createHealthEngine } from './health/engine.js';
 import type { Destination, Service } from './model.js';
 import { effectiveWeight, type Planned, planFull, replan } from './plan.js';
 import type { ProbeFactory } from './probe.js';
+import { quorumOf, quorumTransitions } from './quorum.js';
 import { createReconciler, type RetryOptions } from './reconciler.js';
 import { checkServiceSet } from './service-set.js';
 
@@ -139,6 +140,12 @@ export function createBalancer(options: BalancerOptions): Balancer {
     ...(options.retry ? { retry: options.retry } : {}),
     onApplied: (report, state) => {
       emitEmptiness(state);
+      for (const t of quorumTransitions(lastApplied, state)) {
+        const sorry = services.get(t.service)?.sorry?.name;
+        const { met, ...payload } = t;
+        if (met) emitter.emit('quorumRegained', payload);
+        else emitter.emit('quorumLost', { ...payload, ...(sorry ? { sorry } : {}) });
+      }
       lastApplied = state;
       emitter.emit('applied', { report, desired: state });
     },
@@ -271,6 +278,10 @@ export function createBalancer(options: BalancerOptions): Balancer {
   };
 
   const view = (service: Service): ServiceView => {
+    const quorum = quorumOf(service, (_s, d) => {
+      const found = service.destinations.find((x) => x.name === d);
+      return found ? statusOf(service, found) : undefined;
+    });
     const destinations: DestinationView[] = service.destinations.map((d) => {
       const status = statusOf(service, d);
       const check = engine.status(checkKeyOf(service, d));
@@ -285,10 +296,16 @@ export function createBalancer(options: BalancerOptions): Balancer {
         successes: check?.successes ?? 0,
         failures: check?.failures ?? 0,
         ...(check?.lastResult ? { lastResult: check.lastResult } : {}),
-        serving: weight !== undefined && weight > 0,
+        serving: weight !== undefined && weight > 0 && quorum?.met !== false,
       };
     });
-    return { service, destinations, empty: !destinations.some((d) => d.serving) };
+    const sorryServing = quorum?.met === false && service.sorry !== undefined;
+    return {
+      service,
+      destinations,
+      empty: !sorryServing && !destinations.some((d) => d.serving),
+      ...(quorum ? { quorumStatus: quorum } : {}),
+    };
   };
 
   /** One drift check (never two at once); repairs are the backend's, in one transaction. */
