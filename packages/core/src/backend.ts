@@ -1,5 +1,6 @@
 import type { ResultAsync } from 'neverthrow';
 import type { DesiredState, ObservedState } from './desired.js';
+import type { ServiceKey } from './model.js';
 
 /** Why a backend operation failed. */
 export type BackendErrorKind =
@@ -73,6 +74,14 @@ export interface DriftReport {
   readonly durationMs: number;
 }
 
+/** One destination of one service whose flows `Backend.countFlows` counts. */
+export interface FlowCountQuery {
+  readonly service: ServiceKey;
+  /** The destination's address (canonical text, as in the desired state). */
+  readonly address: string;
+  readonly port: number;
+}
+
 /** Options for `Backend.close()`. */
 export interface CloseOptions {
   /** Keep the kernel state (a restarting daemon must not cut traffic). Default false. */
@@ -96,6 +105,14 @@ export interface Backend {
    * every `driftCheckIntervalMs`; never concurrently with `apply`.
    */
   checkDrift?(): ResultAsync<DriftReport, BackendError>;
+  /**
+   * Optional: the flows each destination still carries, in `queries` order
+   * (what counts is the backend's: nftables counts conntrack entries, IPVS
+   * its connection counters — see their READMEs). The balancer's
+   * `drain(…, { until })` polls it; a backend without it can drain only to a
+   * deadline.
+   */
+  countFlows?(queries: readonly FlowCountQuery[]): ResultAsync<readonly number[], BackendError>;
   /** How often `checkDrift` should run (ms); 0 or absent = never. */
   readonly driftCheckIntervalMs?: number;
   close(options?: CloseOptions): ResultAsync<void, BackendError>;

@@ -3,6 +3,7 @@ import type { ApplyReport, BackendError, CloseOptions } from './backend.js';
 import type { DesiredState } from './desired.js';
 import type { CheckResult, HealthState } from './health/types.js';
 import type { Destination, Service } from './model.js';
+import type { QuorumStatus } from './quorum.js';
 
 /** Operator state of a destination, set through the runtime API. */
 export type AdminState = 'enabled' | 'drained' | 'disabled';
@@ -34,6 +35,8 @@ export interface ServiceView {
   readonly destinations: readonly DestinationView[];
   /** True when no destination takes new flows (the `whenEmpty` verdict applies). */
   readonly empty: boolean;
+  /** Where the service stands against its quorum, when it has one (or a sorry destination). */
+  readonly quorumStatus?: QuorumStatus;
 }
 
 /** Balancer events. Listeners are notified only; a throwing listener is ignored. */
@@ -80,12 +83,78 @@ export interface BalancerEvents {
   ready: Record<string, never>;
   /** No check has finished for `stalledMs` although checks are configured. */
   watchdog: { readonly stalledMs: number };
+  /** `drain(…, { until })` began watching a destination's flows (see `DrainOptions`). */
+  drainStarted: DrainEvent & {
+    /** The removal deadline in ms from now; absent = wait for idle only. */
+    readonly deadlineMs?: number;
+  };
+  /**
+   * A flow count of a watched destination: the first one, then each one that
+   * differs from the last (or a count that failed: `error`, counted again next poll).
+   */
+  drainProgress: DrainEvent & {
+    readonly flows?: number;
+    readonly elapsedMs: number;
+    readonly error?: BackendError;
+  };
+  /**
+   * A watched destination was removed from the desired state (admin state
+   * `disabled`; `enable` brings it back): its flows reached 0 (`idle`) or the
+   * deadline passed (`deadline`, with the flows left at the last count).
+   */
+  drained: DrainEvent & {
+    readonly reason: 'idle' | 'deadline';
+    readonly elapsedMs: number;
+    /** Flows at the last count (0 for `idle`; absent when never counted). */
+    readonly flows?: number;
+  };
+  /** A watch ended without removal: `enable`, `disable`, a plain `drain`, a new `drain` with options, the destination's removal, or `stop()`. */
+  drainCancelled: DrainEvent & {
+    readonly reason: 'enabled' | 'disabled' | 'redrained' | 'removed' | 'stopped';
+  };
+  /**
+   * A service's live weight fell below its `quorum`: new flows now go to its
+   * `sorry` destination (`sorry` names it) or get the `whenEmpty` verdict.
+   * Emitted once the change is applied.
+   */
+  quorumLost: {
+    readonly service: string;
+    readonly live: number;
+    readonly required: number;
+    readonly sorry?: string;
+  };
+  /** A service's live weight is back at or above its `quorum`: served normally again. */
+  quorumRegained: { readonly service: string; readonly live: number; readonly required: number };
   /** A runtime API or reload change was accepted. */
   configChanged: {
     readonly added: readonly string[];
     readonly removed: readonly string[];
     readonly updated: readonly string[];
   };
+}
+
+/** Which destination a drain event is about. */
+export interface DrainEvent {
+  readonly service: string;
+  readonly destination: string;
+}
+
+/**
+ * How `drain` ends (rolling maintenance): the destination gets no new flows
+ * at once, then it is removed from the kernel when its flows reach 0 or the
+ * deadline passes, whichever comes first.
+ * - `{ until: 'idle' }`: removed when idle, however long that takes (needs a
+ *   backend with `countFlows`); add `deadline` to cap the wait.
+ * - `{ until: 30_000 }`: removed when idle or after 30 s, whichever first
+ *   (the same as `{ until: 'idle', deadline: 30_000 }`); on a backend
+ *   without `countFlows` only the deadline removes it.
+ */
+export interface DrainOptions {
+  readonly until: 'idle' | number;
+  /** With `until: 'idle'`: the longest wait in ms. Not allowed with a numeric `until`. */
+  readonly deadline?: number;
+  /** Flow count poll interval in ms, bounded to [100, 60000]. Default 1000. */
+  readonly pollInterval?: number;
 }
 
 /** A runtime API error. */
@@ -141,8 +210,16 @@ export interface Balancer {
   removeService(name: string): Result<ConfigChange, BalancerError>;
   addDestination(service: string, destination: Destination): Result<ConfigChange, BalancerError>;
   removeDestination(service: string, destination: string): Result<ConfigChange, BalancerError>;
-  /** Weight 0: no new flows, existing connections continue. */
-  drain(service: string, destination: string): Result<void, BalancerError>;
+  /**
+   * Weight 0: no new flows, existing connections continue. With `options`
+   * the destination is also removed (admin state `disabled`) once its flows
+   * reach 0 or the deadline passes (`DrainOptions`), with `drainStarted`,
+   * `drainProgress`, `drained` events. `enable`, `disable`, another `drain`,
+   * removing the destination and `stop()` cancel the pending removal.
+   * Fails with `invalid` for bad options, or `until: 'idle'` without a
+   * deadline on a backend that cannot count flows.
+   */
+  drain(service: string, destination: string, options?: DrainOptions): Result<void, BalancerError>;
   /** Back to normal (undoes drain/disable). */
   enable(service: string, destination: string): Result<void, BalancerError>;
   /** Removed from the desired state regardless of health. */

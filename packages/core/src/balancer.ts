@@ -11,12 +11,14 @@ import type {
   ServiceView,
 } from './balancer-types.js';
 import type { DesiredService, DesiredState } from './desired.js';
+import { createDrainWatcher, resolveDrainOptions } from './drain-watch.js';
 import { TypedEmitter } from './events.js';
 import { checkFor, stableJson } from './health/check-key.js';
 import { createHealthEngine } from './health/engine.js';
 import type { Destination, Service } from './model.js';
 import { effectiveWeight, type Planned, planFull, replan } from './plan.js';
 import type { ProbeFactory } from './probe.js';
+import { quorumOf, quorumTransitions } from './quorum.js';
 import { createReconciler, type RetryOptions } from './reconciler.js';
 import { checkServiceSet } from './service-set.js';
 
@@ -138,6 +140,12 @@ export function createBalancer(options: BalancerOptions): Balancer {
     ...(options.retry ? { retry: options.retry } : {}),
     onApplied: (report, state) => {
       emitEmptiness(state);
+      for (const t of quorumTransitions(lastApplied, state)) {
+        const sorry = services.get(t.service)?.sorry?.name;
+        const { met, ...payload } = t;
+        if (met) emitter.emit('quorumRegained', payload);
+        else emitter.emit('quorumLost', { ...payload, ...(sorry ? { sorry } : {}) });
+      }
       lastApplied = state;
       emitter.emit('applied', { report, desired: state });
     },
@@ -187,6 +195,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
     syncChecks();
     // Operator states of destinations that are gone are forgotten.
     for (const key of admin.keys()) if (!checkKeys.has(key)) admin.delete(key);
+    drains.cancelGone((service, destination) => !checkKeys.has(refKey(service, destination)));
     if (started) reconciler.trigger();
     emitter.emit('configChanged', change);
     return ok(change);
@@ -212,6 +221,26 @@ export function createBalancer(options: BalancerOptions): Balancer {
     for (const [name, service] of after) services.set(name, service);
     return changed(change);
   };
+
+  /** Timed drains (`drain(…, { until })`): removal once idle or out of time. */
+  const drains = createDrainWatcher({
+    ...(options.backend.countFlows
+      ? { countFlows: (queries) => options.backend.countFlows!(queries) }
+      : {}),
+    target: (service, destination) => {
+      const s = services.get(service);
+      const d = s?.destinations.find((x) => x.name === destination);
+      return s && d ? { service: s.key, address: d.address, port: d.port } : undefined;
+    },
+    drainApplied: (service, destination) => {
+      const d = lastApplied?.services
+        .find((x) => x.name === service)
+        ?.destinations.find((x) => x.name === destination);
+      return d === undefined || d.weight === 0;
+    },
+    remove: (service, destination) => void setAdmin(service, destination, 'disabled'),
+    emit: (event, payload) => emitter.emit(event, payload),
+  });
 
   const findDestination = (service: string, destination: string): Result<void, BalancerError> => {
     const s = services.get(service);
@@ -249,6 +278,10 @@ export function createBalancer(options: BalancerOptions): Balancer {
   };
 
   const view = (service: Service): ServiceView => {
+    const quorum = quorumOf(service, (_s, d) => {
+      const found = service.destinations.find((x) => x.name === d);
+      return found ? statusOf(service, found) : undefined;
+    });
     const destinations: DestinationView[] = service.destinations.map((d) => {
       const status = statusOf(service, d);
       const check = engine.status(checkKeyOf(service, d));
@@ -263,10 +296,16 @@ export function createBalancer(options: BalancerOptions): Balancer {
         successes: check?.successes ?? 0,
         failures: check?.failures ?? 0,
         ...(check?.lastResult ? { lastResult: check.lastResult } : {}),
-        serving: weight !== undefined && weight > 0,
+        serving: weight !== undefined && weight > 0 && quorum?.met !== false,
       };
     });
-    return { service, destinations, empty: !destinations.some((d) => d.serving) };
+    const sorryServing = quorum?.met === false && service.sorry !== undefined;
+    return {
+      service,
+      destinations,
+      empty: !sorryServing && !destinations.some((d) => d.serving),
+      ...(quorum ? { quorumStatus: quorum } : {}),
+    };
   };
 
   /** One drift check (never two at once); repairs are the backend's, in one transaction. */
@@ -360,13 +399,31 @@ export function createBalancer(options: BalancerOptions): Balancer {
         ),
       );
     },
-    drain: (service, destination) => setAdmin(service, destination, 'drained'),
-    enable: (service, destination) => setAdmin(service, destination, 'enabled'),
-    disable: (service, destination) => setAdmin(service, destination, 'disabled'),
+    drain(service, destination, drainOptions) {
+      if (stopped && drainOptions) return err({ kind: 'stopped', message: 'balancer is stopped' });
+      const resolved = drainOptions
+        ? resolveDrainOptions(drainOptions, options.backend.countFlows !== undefined)
+        : undefined;
+      if (resolved?.isErr()) return err({ kind: 'invalid', message: resolved.error });
+      return setAdmin(service, destination, 'drained').map((): undefined => {
+        if (resolved?.isOk()) drains.start(service, destination, resolved.value);
+        else drains.cancel(service, destination, 'redrained');
+        return undefined;
+      });
+    },
+    enable: (service, destination) =>
+      setAdmin(service, destination, 'enabled').map(() =>
+        drains.cancel(service, destination, 'enabled'),
+      ),
+    disable: (service, destination) =>
+      setAdmin(service, destination, 'disabled').map(() =>
+        drains.cancel(service, destination, 'disabled'),
+      ),
     reload: (next) => replace(next),
     stop(closeOptions = {}): ResultAsync<void, BackendError> {
       if (stopped) return okAsync(undefined);
       stopped = true;
+      drains.stopAll();
       engine.stop();
       clearInterval(driftTimer);
       return ResultAsync.fromSafePromise(

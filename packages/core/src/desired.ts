@@ -1,5 +1,6 @@
 import type { ParsedAddress } from './address.js';
 import type { Scheduler, ServiceKey, WhenEmpty } from './model.js';
+import type { QuorumStatus } from './quorum.js';
 
 /** A destination that may take traffic. `weight` 0 = drained: kept, but no new flows. */
 export interface DesiredDestination {
@@ -23,6 +24,8 @@ export interface DesiredService {
   readonly persistence: number;
   /** Sorted by name. Empty, or all weight 0, means the `whenEmpty` verdict applies. */
   readonly destinations: readonly DesiredDestination[];
+  /** Present when the service has a quorum (or a sorry destination); backends ignore it. */
+  readonly quorumStatus?: QuorumStatus;
 }
 
 /** The whole desired state: what `plan()` returns and what `Backend.apply()` converges to. */

@@ -30,6 +30,7 @@ export type * from './health/types.js';
 export * from './model.js';
 export { type Planned, plan, planFull, replan, type StatusLookup } from './plan.js';
 export * from './probe.js';
+export type { QuorumStatus } from './quorum.js';
 export * from './reconciler.js';
 export { formatServiceKey } from './service-key.js';
 export * from './validate/index.js';

@@ -167,6 +167,14 @@ export interface Service {
   readonly downAction: DownAction;
   /** IPVS persistence timeout in seconds (0 = none). nftables ignores it. */
   readonly persistence: number;
+  /**
+   * Least total weight of live destinations (health up, admin enabled) to
+   * serve normally (keepalived `quorum`); below it only `sorry` serves, or
+   * the `whenEmpty` verdict applies. Absent = no quorum (1 when `sorry` is set).
+   */
+  readonly quorum?: number;
+  /** The sorry/backup destination used only below the quorum (keepalived `sorry_server`); not probed. */
+  readonly sorry?: Destination;
 }
 
 /** Defaults used by the validators when a field is not given. */

@@ -20,7 +20,14 @@ const destination = (name: string, weight: number): Destination => ({
   weight,
 });
 
-const service = (name: string, dests: readonly Destination[], drain: boolean): Service => ({
+const SORRY: Destination = { name: 'sorry', address: '198.51.100.99', port: 80, weight: 1 };
+
+const service = (
+  name: string,
+  dests: readonly Destination[],
+  drain: boolean,
+  quorum?: { readonly quorum?: number; readonly sorry: boolean },
+): Service => ({
   name,
   key: { vip: `192.0.2.${NAMES.indexOf(name) + 1}`, port: 80, protocol: 'tcp' },
   scheduler: 'rr',
@@ -30,12 +37,21 @@ const service = (name: string, dests: readonly Destination[], drain: boolean): S
   whenEmpty: 'reject',
   downAction: drain ? 'drain' : 'remove',
   persistence: 0,
+  ...(quorum?.quorum !== undefined ? { quorum: quorum.quorum } : {}),
+  ...(quorum?.sorry ? { sorry: SORRY } : {}),
 });
 
 type Change =
   | { kind: 'health'; service: string; dest: string; to: HealthState }
   | { kind: 'admin'; service: string; dest: string; to: AdminState }
-  | { kind: 'update'; service: string; dests: string[]; weight: number; drain: boolean }
+  | {
+      kind: 'update';
+      service: string;
+      dests: string[];
+      weight: number;
+      drain: boolean;
+      quorum?: { quorum?: number; sorry: boolean } | null;
+    }
   | { kind: 'remove'; service: string };
 
 const name = fc.constantFrom(...NAMES);
@@ -59,6 +75,13 @@ const change: fc.Arbitrary<Change> = fc.oneof(
     dests: fc.uniqueArray(dest, { maxLength: 4 }),
     weight: fc.integer({ min: 0, max: 5 }),
     drain: fc.boolean(),
+    // Quorum and sorry destination (quorum.ts) ride the same dirty contract.
+    quorum: fc.option(
+      fc.record(
+        { quorum: fc.integer({ min: 1, max: 8 }), sorry: fc.boolean() },
+        { requiredKeys: ['sorry'] },
+      ),
+    ),
   }),
   fc.record({ kind: fc.constant('remove' as const), service: name }),
 );
@@ -73,7 +96,7 @@ function world() {
     if (c.kind === 'remove') services.delete(c.service);
     else if (c.kind === 'update') {
       const dests = c.dests.map((d) => destination(d, c.weight));
-      services.set(c.service, service(c.service, dests, c.drain));
+      services.set(c.service, service(c.service, dests, c.drain, c.quorum ?? undefined));
     } else {
       const before = status.get(ref(c.service, c.dest)) ?? { health: 'unknown', admin: 'enabled' };
       status.set(

@@ -2,6 +2,7 @@ import { withParsedAddress } from './address.js';
 import type { DestinationStatus } from './balancer-types.js';
 import type { DesiredDestination, DesiredService, DesiredState } from './desired.js';
 import type { Destination, Service } from './model.js';
+import { applyQuorum } from './quorum.js';
 
 /** Looks up the status of a destination; `undefined` = not known (treated as unknown/enabled). */
 export type StatusLookup = (service: string, destination: string) => DestinationStatus | undefined;
@@ -44,6 +45,8 @@ function planService(service: Service, lookup: StatusLookup): DesiredService {
       ),
     );
   }
+  // Quorum hook (quorum.ts): below it, only the sorry destination takes new flows.
+  const q = applyQuorum(service, destinations, lookup);
   return withParsedAddress(
     {
       name: service.name,
@@ -51,7 +54,8 @@ function planService(service: Service, lookup: StatusLookup): DesiredService {
       scheduler: service.scheduler,
       whenEmpty: service.whenEmpty,
       persistence: service.persistence,
-      destinations: destinations.sort(byName),
+      destinations: [...q.destinations].sort(byName),
+      ...(q.quorum ? { quorumStatus: q.quorum } : {}),
     },
     'parsedVip',
     service.parsedVip,

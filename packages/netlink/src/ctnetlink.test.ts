@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { err, ok } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
-import { attrNest, decodeAttributes, encodeAttributes } from './attributes.js';
+import { attrNest, attrU8, decodeAttributes, encodeAttributes } from './attributes.js';
 import { createNetlinkConnection } from './connection.js';
 import {
   type CtEntry,
+  carriesTraffic,
+  countFlows,
   decodeCtEntry,
   deleteFlows,
   encodeCtDelete,
@@ -62,8 +64,31 @@ const query = (server: Uint8Array) => ({
   replySrcPort: 5353,
 });
 
+/** A dumped TCP entry's payload with its CTA_PROTOINFO (TCP state). */
+function dumpedTcp(e: CtEntry, state: number): Uint8Array {
+  const tcp = {
+    ...e,
+    orig: { ...e.orig, protocol: 6 },
+    reply: { ...e.reply, protocol: 6 },
+  };
+  const base = dumped(tcp);
+  const info = encodeAttributes([
+    attrNest(CTNL.CTA_PROTOINFO, [
+      attrNest(CTNL.CTA_PROTOINFO_TCP, [attrU8(CTNL.CTA_PROTOINFO_TCP_STATE, state)]),
+    ]),
+  ]);
+  const out = new Uint8Array(base.length + info.length);
+  out.set(base);
+  out.set(info, base.length);
+  return out;
+}
+
 /** An in-memory ctnetlink: answers dumps from `table`, deletes by exact encoding. */
-function fakeKernel(table: CtEntry[], deleteErrno = 0) {
+function fakeKernel(
+  table: CtEntry[],
+  deleteErrno = 0,
+  encode: (e: CtEntry) => Uint8Array = dumped,
+) {
   const replies: Uint8Array[] = [];
   const deleted: CtEntry[] = [];
   const reply = (type: number, seq: number, payload: Uint8Array) =>
@@ -74,7 +99,7 @@ function fakeKernel(table: CtEntry[], deleteErrno = 0) {
       for (const m of decodeMessages(datagram)._unsafeUnwrap()) {
         if ((m.type & 0xff) === CTNL.MSG_CT_GET) {
           expect(m.flags & NLM.F_DUMP).toBe(NLM.F_DUMP);
-          for (const e of table) reply(m.type, m.seq, dumped(e));
+          for (const e of table) reply(m.type, m.seq, encode(e));
           reply(NLM.DONE, m.seq, new Uint8Array(4));
         } else {
           const same = (e: CtEntry) => encodeCtDelete(e).every((b, i) => b === m.payload[i]);
@@ -138,5 +163,45 @@ describe('deleteFlows', () => {
   it('fails with the kernel error of a refused delete', () => {
     const k = fakeKernel([entry(S1)], ERRNO.EPERM);
     expect(deleteFlows(k.connection, [query(S1)])._unsafeUnwrapErr().errno).toBe(ERRNO.EPERM);
+  });
+});
+
+describe('countFlows', () => {
+  it('decodes the TCP state of a dumped entry', () => {
+    const e = decodeCtEntry(dumpedTcp(entry(S1), 3))!;
+    expect(e.tcpState).toBe(3);
+    expect(carriesTraffic(e)).toBe(true);
+    expect(carriesTraffic(decodeCtEntry(dumpedTcp(entry(S1), 7))!)).toBe(false);
+    expect(carriesTraffic(decodeCtEntry(dumpedTcp(entry(S1), 8))!)).toBe(false);
+    expect(carriesTraffic(entry(S1))).toBe(true); // UDP: present = a flow
+  });
+
+  it('counts per destination from one dump, leaving TIME_WAIT and CLOSE out', () => {
+    const states = new Map([
+      [40001, 3],
+      [40002, 7],
+      [40003, 5],
+      [40004, 3],
+      [40005, 8],
+    ]);
+    const table = [
+      entry(S1, 40001),
+      entry(S1, 40002),
+      entry(S1, 40003),
+      entry(S2, 40004),
+      entry(S2, 40005),
+    ];
+    const k = fakeKernel(table, 0, (e) => dumpedTcp(e, states.get(e.orig.srcPort)!));
+    const tcp = (server: Uint8Array) => ({ ...query(server), protocol: 6 });
+    const unknown = ip(198, 51, 100, 9);
+    expect(countFlows(k.connection, [tcp(S1), tcp(S2), tcp(unknown)])._unsafeUnwrap()).toEqual([
+      2, 1, 0,
+    ]);
+    expect(k.deleted).toEqual([]);
+  });
+
+  it('counts UDP entries present', () => {
+    const k = fakeKernel([entry(S1, 40001), entry(S2, 40002), entry(S1, 40003)]);
+    expect(countFlows(k.connection, [query(S1), query(S2)])._unsafeUnwrap()).toEqual([2, 1]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Conntrack over netlink (ctnetlink, `NETLINK_NETFILTER` subsystem 1): dump
- * the entries towards one service and delete those a given destination
+ * the entries towards one service, count or delete those a given destination
  * answered, without a `conntrack` process. Codecs are pure; `deleteFlows`
  * talks to the kernel through a `NetlinkConnection`.
  * @module
@@ -40,6 +40,8 @@ export interface CtEntry {
   readonly reply: CtTuple;
   /** Conntrack zone, 0 = the default. */
   readonly zone: number;
+  /** TCP only: the conntrack state (`enum tcp_conntrack`, 3 = ESTABLISHED, 7 = TIME_WAIT). */
+  readonly tcpState?: number;
 }
 
 /**
@@ -163,7 +165,15 @@ export function decodeCtEntry(payload: Uint8Array): CtEntry | undefined {
   const reply = decodeTuple(index.get(CTNL.CTA_TUPLE_REPLY));
   if (!orig || !reply) return undefined;
   const zone = index.get(CTNL.CTA_ZONE);
-  return { orig, reply, zone: zone ? (readBe16(zone) ?? 0) : 0 };
+  const tcp = nested(nested(index.get(CTNL.CTA_PROTOINFO))?.get(CTNL.CTA_PROTOINFO_TCP));
+  const state = tcp?.get(CTNL.CTA_PROTOINFO_TCP_STATE);
+  const tcpState = state ? readU8(state) : undefined;
+  return {
+    orig,
+    reply,
+    zone: zone ? (readBe16(zone) ?? 0) : 0,
+    ...(tcpState === undefined ? {} : { tcpState }),
+  };
 }
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
@@ -176,6 +186,16 @@ export const matchesFlow = (entry: CtEntry, query: CtFlowQuery): boolean =>
   sameBytes(entry.orig.dst, query.dst) &&
   entry.reply.srcPort === query.replySrcPort &&
   sameBytes(entry.reply.src, query.replySrc);
+
+/**
+ * True when an entry still stands for a flow that carries traffic: every UDP
+ * (or other non-TCP) entry present, a TCP entry in any state but TIME_WAIT
+ * and CLOSE (both ends are done; the entry only lingers for its timeout). A
+ * TCP entry without its state (not dumped) counts.
+ */
+export const carriesTraffic = (entry: CtEntry): boolean =>
+  entry.orig.protocol !== CTNL.IPPROTO_TCP ||
+  (entry.tcpState !== CTNL.TCP_CONNTRACK_TIME_WAIT && entry.tcpState !== CTNL.TCP_CONNTRACK_CLOSE);
 
 /** The entries towards one service, filtered by the kernel where it can (else by us after). */
 function dumpService(
@@ -200,6 +220,43 @@ function dumpService(
   return ok(entries);
 }
 
+/** Groups queries by service (protocol, address, port): one dump serves each group. */
+function byService<Q extends CtFlowQuery>(queries: readonly Q[]): Map<string, Q[]> {
+  const groups = new Map<string, Q[]>();
+  for (const q of queries) {
+    const key = `${q.protocol}/${q.dst.join('.')}/${q.dstPort}`;
+    const list = groups.get(key) ?? [];
+    list.push(q);
+    groups.set(key, list);
+  }
+  return groups;
+}
+
+/**
+ * Counts, per query, the conntrack entries of the flows it names that still
+ * carry traffic (`carriesTraffic`): one dump per distinct service (kernel
+ * filter on the original destination, Linux 5.8+; older kernels dump the
+ * family and are matched here), reply source matched here, so one dump serves
+ * every destination of a service. Returns the counts in `queries` order.
+ * Needs CAP_NET_ADMIN in the connection's namespace and `nf_conntrack_netlink`.
+ */
+export function countFlows(
+  connection: NetlinkConnection,
+  queries: readonly CtFlowQuery[],
+): Result<number[], NetlinkError> {
+  const counts = queries.map(() => 0);
+  const indexed = queries.map((q, i) => ({ ...q, i }));
+  for (const group of byService(indexed).values()) {
+    const entries = dumpService(connection, group[0]!);
+    if (entries.isErr()) return err(entries.error);
+    for (const entry of entries.value) {
+      if (!carriesTraffic(entry)) continue;
+      for (const q of group) if (matchesFlow(entry, q)) counts[q.i]!++;
+    }
+  }
+  return ok(counts);
+}
+
 /**
  * Deletes the conntrack entries of the flows `queries` name: one filtered
  * dump per distinct service (protocol, address, port), then one
@@ -211,15 +268,8 @@ export function deleteFlows(
   connection: NetlinkConnection,
   queries: readonly CtFlowQuery[],
 ): Result<number, NetlinkError> {
-  const byService = new Map<string, CtFlowQuery[]>();
-  for (const q of queries) {
-    const key = `${q.protocol}/${q.dst.join('.')}/${q.dstPort}`;
-    const list = byService.get(key) ?? [];
-    list.push(q);
-    byService.set(key, list);
-  }
   let deleted = 0;
-  for (const group of byService.values()) {
+  for (const group of byService(queries).values()) {
     const entries = dumpService(connection, group[0]!);
     if (entries.isErr()) return err(entries.error);
     for (const entry of entries.value) {

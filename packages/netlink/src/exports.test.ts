@@ -29,6 +29,8 @@ describe('@lbkit/netlink exports', () => {
       'attrU32',
       'attrU64',
       'attrU8',
+      'carriesTraffic',
+      'countFlows',
       'createNetlinkConnection',
       'decodeAck',
       'decodeAttributes',

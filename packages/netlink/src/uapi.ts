@@ -104,8 +104,15 @@ export const CTNL = {
   GENMSG_LEN: 4,
   CTA_TUPLE_ORIG: 1,
   CTA_TUPLE_REPLY: 2,
+  CTA_PROTOINFO: 4,
   CTA_ZONE: 18,
   CTA_FILTER: 25,
+  /** Inside CTA_PROTOINFO (`enum ctattr_protoinfo`). */
+  CTA_PROTOINFO_TCP: 1,
+  /** Inside CTA_PROTOINFO_TCP: u8, `enum tcp_conntrack` (`<linux/netfilter/nf_conntrack_tcp.h>`). */
+  CTA_PROTOINFO_TCP_STATE: 1,
+  TCP_CONNTRACK_TIME_WAIT: 7,
+  TCP_CONNTRACK_CLOSE: 8,
   CTA_TUPLE_IP: 1,
   CTA_TUPLE_PROTO: 2,
   CTA_IP_V4_SRC: 1,

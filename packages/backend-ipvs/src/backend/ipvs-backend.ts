@@ -34,6 +34,7 @@ import {
   type ServiceState,
   sameServiceConfig,
 } from './diff.js';
+import { countIpvsFlows } from './flow-count.js';
 import { IPVS_SCHEDULERS, type MappingOptions, toIpvsSnapshot } from './map-desired.js';
 import {
   createFileOwnershipStore,
@@ -506,6 +507,14 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
     apply: (desired) => serial(() => applyNow(desired)),
     read,
     checkDrift: () => serial(checkNow),
+    countFlows: (queries) =>
+      closed
+        ? errAsync(backendError('closed', 'IPVS backend is closed'))
+        : getClient().andThen((c) =>
+            new ResultAsync(countIpvsFlows(c, queries)).mapErr((e) =>
+              e.kind === 'invalid' ? backendError('rejected', e.message) : fromIpvs(e),
+            ),
+          ),
     close: (closeOptions) => serial(() => closeNow(closeOptions)),
   };
 }

@@ -1,4 +1,11 @@
-import type { ApplyReport, Backend, BackendError, DriftReport, ServiceKey } from '@lbkit/core';
+import type {
+  ApplyReport,
+  Backend,
+  BackendError,
+  DriftReport,
+  FlowCountQuery,
+  ServiceKey,
+} from '@lbkit/core';
 import type { ResultAsync } from 'neverthrow';
 import type { NftablesRenderOptions } from '../render/options.js';
 import type { NftTransport } from '../transport/transport.js';
@@ -43,6 +50,13 @@ export interface NftablesBackendOptions extends NftablesRenderOptions {
    * modified or deleted, and applying to it fails with `rejected`.
    */
   readonly adoptTable?: boolean;
+  /**
+   * How `countFlows` counts (for `drain(…, { until })`). Default: conntrack
+   * entries over ctnetlink in `netns` (`createConntrackFlowCounter`).
+   */
+  readonly flowCounter?: (
+    queries: readonly FlowCountQuery[],
+  ) => ResultAsync<readonly number[], BackendError>;
 }
 
 /** What an nftables apply did, beyond core's `ApplyReport`. */
@@ -104,4 +118,11 @@ export interface NftablesBackend extends Backend {
    * the table became someone else's (another comment): it is left alone.
    */
   checkDrift(): ResultAsync<DriftReport, BackendError>;
+  /**
+   * The flows each destination still carries: conntrack entries in the
+   * backend's namespace whose reply source is the destination's
+   * address:port, TCP not in TIME_WAIT/CLOSE, UDP while present (see
+   * `createConntrackFlowCounter`).
+   */
+  countFlows(queries: readonly FlowCountQuery[]): ResultAsync<readonly number[], BackendError>;
 }

@@ -14,6 +14,7 @@ import { changeCommands } from '../render/changes.js';
 import type { NftCommand } from '../render/commands.js';
 import { resolveRenderOptions } from '../render/options.js';
 import { rulesetCommands } from '../render/ruleset.js';
+import { createConntrackFlowCounter } from '../transport/conntrack-count.js';
 import { createDefaultTransport } from '../transport/default-transport.js';
 import type { NftTransport, TableProbe, WriteReport } from '../transport/transport.js';
 import type {
@@ -113,6 +114,9 @@ export function createNftablesBackend(
     transport = made.value;
   }
   const ownTransport = options.transport === undefined;
+  const flowCounter =
+    options.flowCounter ??
+    createConntrackFlowCounter(options.netns === undefined ? {} : { netns: options.netns });
   const renderOptions = { ...options, table };
 
   /** Last state committed by this instance; undefined = unknown (next apply is full). */
@@ -372,6 +376,8 @@ export function createNftablesBackend(
     read: () => guard(async () => transport.read()),
     stats: () => guard(async () => transport.read()).map(statsOf),
     checkDrift: () => serial(checkNow),
+    countFlows: (queries) =>
+      closed ? new ResultAsync(Promise.resolve(closedError())) : flowCounter(queries),
     close: (closeOptions: CloseOptions = {}) => serial(() => closeNow(closeOptions.keep ?? false)),
   });
 }

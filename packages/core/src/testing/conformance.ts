@@ -194,6 +194,19 @@ export function runBackendConformance(options: ConformanceOptions): void {
       expect(describeObserved(await readBack(), caps)).toEqual(describeDesired(state(web), caps));
     });
 
+    it('counts no flows where no traffic went (countFlows, when offered)', async (ctx) => {
+      if (!backend.countFlows) ctx.skip();
+      await converge(state(web, mail));
+      const queries = [dest(1), dest(2, 25), dest(9)].map((d, i) => ({
+        service: (i === 1 ? mail : web).key,
+        address: d.address,
+        port: d.port,
+      }));
+      const counted = await backend.countFlows!(queries);
+      if (counted.isErr()) throw new Error(`countFlows failed: ${JSON.stringify(counted.error)}`);
+      expect(counted.value).toEqual([0, 0, 0]);
+    });
+
     it('survives a restart: keep, adopt, converge, remove', async () => {
       await converge(state(web, mail));
       expect((await backend.close({ keep: true })).isOk()).toBe(true);

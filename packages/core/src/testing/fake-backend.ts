@@ -6,6 +6,7 @@ import {
   type BackendError,
   backendError,
   type CloseOptions,
+  type FlowCountQuery,
 } from '../backend.js';
 import type { DesiredService, DesiredState, ObservedState } from '../desired.js';
 import { formatServiceKey } from '../service-key.js';
@@ -21,6 +22,8 @@ export interface FakeBackendOptions {
   readonly kernel?: FakeKernel;
   /** Called before each apply; return an error to make that apply fail (nothing applied). */
   readonly failNext?: (desired: DesiredState, applyCount: number) => BackendError | undefined;
+  /** Offer `countFlows` (answered from `setFlows`). Default true. */
+  readonly countsFlows?: boolean;
 }
 
 /** An in-memory backend with call counters, for unit tests of everything above backends. */
@@ -31,7 +34,14 @@ export interface FakeBackend extends Backend {
   /** Number of successful applies. */
   readonly successes: number;
   readonly closed: boolean;
+  /** Sets the flows `countFlows` reports for one destination (default 0). */
+  setFlows(query: FlowCountQuery, flows: number): void;
+  /** Number of `countFlows` calls. */
+  readonly flowCounts: number;
 }
+
+const flowKey = (q: FlowCountQuery): string =>
+  `${formatServiceKey(q.service)} ${q.address} ${q.port}`;
 
 const FAKE_CAPABILITIES: BackendCapabilities = {
   weights: true,
@@ -53,6 +63,16 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
   const applied: DesiredState[] = [];
   let successes = 0;
   let closed = false;
+  const flows = new Map<string, number>();
+  let flowCounts = 0;
+
+  const countFlows = (
+    queries: readonly FlowCountQuery[],
+  ): ResultAsync<readonly number[], BackendError> => {
+    if (closed) return errAsync(backendError('closed', 'fake backend is closed'));
+    flowCounts++;
+    return okAsync(queries.map((q) => flows.get(flowKey(q)) ?? 0));
+  };
 
   const apply = (desired: DesiredState): ResultAsync<ApplyReport, BackendError> => {
     if (closed) return errAsync(backendError('closed', 'fake backend is closed'));
@@ -109,6 +129,11 @@ export function createFakeBackend(options: FakeBackendOptions = {}): FakeBackend
     get closed() {
       return closed;
     },
+    get flowCounts() {
+      return flowCounts;
+    },
+    setFlows: (query, count) => void flows.set(flowKey(query), count),
+    ...(options.countsFlows === false ? {} : { countFlows }),
     apply,
     read,
     close,

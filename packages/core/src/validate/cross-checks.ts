@@ -10,6 +10,7 @@ import { formatServiceKey } from '../service-key.js';
 import { configIssue, type SourceMap, type SourcePath } from './issue.js';
 import type { IssueList } from './issue-list.js';
 import { isValidName } from './names.js';
+import { checkSorry } from './sorry-checks.js';
 import { messageAt } from './zod-issues.js';
 
 type Raw = Record<string, unknown>;
@@ -137,6 +138,7 @@ export function crossCheckServices(
     const service = asObject(item);
     if (!service) continue;
     checkService(root, i, service, sources, out);
+    checkSorry(root, i, service, sources, out);
     const name = peekName(service['name']);
     const vip = peekAddress(service['vip']);
     if (name !== undefined) {

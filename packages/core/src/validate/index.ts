@@ -2,7 +2,13 @@
  * Validation: loose input -> the readonly model, every problem at once.
  * @module
  */
-export type { DestinationInput, HealthInput, ServiceDefaults, ServiceInput } from './input.js';
+export type {
+  DestinationInput,
+  HealthInput,
+  ServiceDefaults,
+  ServiceInput,
+  SorryInput,
+} from './input.js';
 export {
   type ConfigIssue,
   type ConfigIssueKind,

@@ -46,6 +46,13 @@ export interface ServiceDefaults {
   readonly health?: HealthInput;
 }
 
+/** The sorry destination as written. Defaults: `name` `sorry`, `port` = the service port. */
+export interface SorryInput {
+  readonly name?: string;
+  readonly address: string;
+  readonly port?: number;
+}
+
 /** A service as written: identity and destinations, plus optional settings. */
 export interface ServiceInput extends ServiceDefaults {
   readonly name: string;
@@ -53,4 +60,8 @@ export interface ServiceInput extends ServiceDefaults {
   readonly port: number;
   /** Default none (a service with no destinations gets its `whenEmpty` verdict). */
   readonly destinations?: readonly DestinationInput[];
+  /** Least total weight of live destinations (keepalived `quorum`); default none. */
+  readonly quorum?: number;
+  /** Used only below the quorum (keepalived `sorry_server`); default none. */
+  readonly sorry?: SorryInput;
 }

@@ -204,6 +204,19 @@ export const destinationSchema = z.strictObject(
   { error: mustBe('an object') },
 );
 
+/** Upper bound of `quorum` (a total weight). */
+export const MAX_QUORUM = 16_777_215;
+
+/** The sorry destination as written: like a destination, name optional (default `sorry`). */
+export const sorrySchema = z.strictObject(
+  {
+    name: nameSchema.optional(),
+    address: addressSchema,
+    port: portSchema.optional(),
+  },
+  { error: mustBe('an object') },
+);
+
 const schedulers = SCHEDULERS as unknown as readonly [string, ...string[]];
 
 /** Everything `defaults` may hold. */
@@ -228,6 +241,8 @@ export const serviceSchema = z.strictObject(
     port: portSchema,
     ...defaultsShape,
     destinations: z.array(destinationSchema, { error: mustBe('a list') }).optional(),
+    quorum: int(1, MAX_QUORUM).optional(),
+    sorry: sorrySchema.optional(),
   },
   { error: mustBe('an object') },
 );

@@ -77,6 +77,22 @@ export function defaultScheduler(destinations: readonly { readonly weight: numbe
   return 'rr';
 }
 
+/** The sorry destination of the model: name `sorry`, the service port and weight 1 by default. */
+function buildSorry(parsed: ParsedService): Destination | undefined {
+  if (!parsed.sorry) return undefined;
+  const ip = parseAddress(parsed.sorry.address);
+  return withParsedAddress(
+    {
+      name: parsed.sorry.name ?? 'sorry',
+      address: ip?.canonical ?? parsed.sorry.address,
+      port: parsed.sorry.port ?? parsed.port,
+      weight: 1,
+    },
+    'parsed',
+    ip,
+  );
+}
+
 function buildService(parsed: ParsedService): Service {
   // The model carries each parsed address (hidden, see withParsedAddress): parsed once.
   const destinations: Destination[] = (parsed.destinations ?? []).map((d) => {
@@ -95,6 +111,7 @@ function buildService(parsed: ParsedService): Service {
     );
   });
   const vip = parseAddress(parsed.vip);
+  const sorry = buildSorry(parsed);
   return withParsedAddress(
     {
       name: parsed.name,
@@ -110,6 +127,8 @@ function buildService(parsed: ParsedService): Service {
       whenEmpty: parsed.whenEmpty ?? 'reject',
       downAction: parsed.downAction ?? 'remove',
       persistence: parsed.persistence ?? 0,
+      ...(parsed.quorum !== undefined ? { quorum: parsed.quorum } : {}),
+      ...(sorry ? { sorry } : {}),
     },
     'parsedVip',
     vip,
@@ -197,5 +216,15 @@ export function serviceToInput(service: Service): ServiceInput {
     probe: service.probe,
     health: service.health,
     destinations: service.destinations,
+    ...(service.quorum !== undefined ? { quorum: service.quorum } : {}),
+    ...(service.sorry
+      ? {
+          sorry: {
+            name: service.sorry.name,
+            address: service.sorry.address,
+            port: service.sorry.port,
+          },
+        }
+      : {}),
   };
 }
