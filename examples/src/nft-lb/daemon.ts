@@ -4,7 +4,12 @@
  * Signals are trapped by the entry point before anything else: a SIGHUP while
  * starting is applied once running, a SIGTERM while starting stops it then.
  */
-import { createBalancer, reloadShrinkProblem, type Service } from '@lbkit/core';
+import {
+  createBalancer,
+  createBalancerMetrics,
+  reloadShrinkProblem,
+  type Service,
+} from '@lbkit/core';
 import { renderHaMetrics } from '@lbkit/ha';
 import { createProbe } from '@lbkit/probes';
 import { attachEventLog } from '../common/event-log.js';
@@ -14,7 +19,7 @@ import { nftablesOptionsOf } from './backend-options.js';
 import type { NftLbOptions } from './cli-args.js';
 import { createNftBackend } from './create-backend.js';
 import { holdBackend } from './hold-backend.js';
-import { countEvents, renderMetrics, serveMetrics } from './metrics.js';
+import { serveMetrics } from './metrics.js';
 import { failureLines } from './render-mode.js';
 import { ignoredWeights, loadRules } from './rules.js';
 import { notifySystemd } from './sd-notify.js';
@@ -65,7 +70,12 @@ export async function runDaemon(
   const backend = holdBackend(backendResult.value, takeover);
   const balancer = createBalancer({ services: loaded.value, backend, probes: createProbe });
   attachEventLog(balancer, io);
-  const counters = countEvents(balancer);
+  // Counting starts before the first apply; a pair node adds its HA metrics once it runs.
+  let haMetrics = (): string => '';
+  const metrics = createBalancerMetrics(balancer, {
+    kernel: () => backend.read(),
+    sources: [() => haMetrics()],
+  });
 
   const started = await balancer.start();
   if (started.isErr()) {
@@ -91,21 +101,14 @@ export async function runDaemon(
     return 1;
   }
   const ha = pair?.isOk() ? pair.value : undefined;
+  if (ha) haMetrics = () => renderHaMetrics(ha.status());
   ha?.on('role', (e) => notifySystemd(`STATUS=balancing ${count(loaded.value)}; VRRP ${e.role}`));
   notifySystemd('READY=1', `STATUS=balancing ${count(loaded.value)}`);
 
   if (options.metrics) {
     const { host, port } = options.metrics;
     try {
-      await serveMetrics(host, port, async () => {
-        const observed = await backend.read();
-        const text = renderMetrics(
-          balancer,
-          counters,
-          observed.isOk() ? observed.value : undefined,
-        );
-        return ha ? `${text}${renderHaMetrics(ha.status(), 'nftlb_ha')}` : text;
-      });
+      await serveMetrics(host, port, metrics.handler);
       io.info(`metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`);
     } catch (error) {
       io.warn(`metrics: cannot listen on ${host}:${port}: ${(error as Error).message}`);

@@ -71,7 +71,7 @@ describe('@lbkit/core exports', () => {
     ]);
   });
 
-  it('@lbkit/core/testing: 13 runtime exports', async () => {
+  it('@lbkit/core/testing: 14 runtime exports', async () => {
     const api = await import('./testing/index.js');
     expect(Object.keys(api).sort()).toEqual([
       'LAB',
@@ -86,6 +86,7 @@ describe('@lbkit/core exports', () => {
       'describeObserved',
       'dnsmasqNameServerArgv',
       'expectGolden',
+      'parseExposition',
       'runBackendConformance',
     ]);
   });

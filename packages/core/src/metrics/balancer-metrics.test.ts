@@ -10,9 +10,9 @@ import { TypedEmitter } from '../events.js';
 import { DEFAULT_HEALTH, type Service } from '../model.js';
 import type { Probe, ProbeFactory } from '../probe.js';
 import { createFakeBackend } from '../testing/fake-backend.js';
+import { type ParsedFamily, parseExposition } from '../testing/parse-exposition.js';
 import { createBalancerMetrics } from './balancer-metrics.js';
 import { escapeLabelValue } from './exposition.js';
-import { type ParsedFamily, parseExposition } from './parse-exposition.js';
 
 const health = {
   ...DEFAULT_HEALTH,

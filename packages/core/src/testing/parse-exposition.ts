@@ -3,8 +3,8 @@
  * throws on anything a scraper could reject or misread — a sample before its
  * family's HELP/TYPE, a family split in two, a bad name, label or escape, a
  * duplicate series, a counter without `_total`, a histogram whose buckets are
- * not cumulative or whose `+Inf` differs from `_count`. Not exported from the
- * package.
+ * not cumulative or whose `+Inf` differs from `_count`. Use it to test a
+ * daemon's `/metrics` (`@lbkit/core/testing`).
  * @module
  */
 
