@@ -103,7 +103,7 @@ with nftables, probing every destination over TCP.
   --snat ADDRESS        SNAT balanced traffic to this fixed address (a floating one on
                         a pair: the inner VIP); once per family; excludes --masquerade
   --socket PATH         control socket for nft-lb ctl (default /run/nft-lb/TABLE.sock,
-                        in a network namespace /run/nft-lb/TABLE.netns-INODE.sock)
+                        in a named network namespace /run/nft-lb/TABLE.netns-NAME.sock)
   --no-socket           no control socket
   --render-keepalived   print the keepalived.conf the --ha file gives and exit
   --render-conntrackd   print the conntrackd.conf of the --ha file's conntrackd section and exit

@@ -46,17 +46,11 @@ describe('nft-lb ctl arguments', () => {
       expect(parseCtlArgs(argv)._unsafeUnwrapErr(), argv.join(' ')).toMatch(message);
   });
 
-  it('derives the default socket from the table and the network namespace', () => {
-    const links = (self: string, init: string) => (path: string) =>
-      path === '/proc/self/ns/net' ? self : path === '/proc/1/ns/net' ? init : undefined;
-    expect(defaultSocketPath('nft_lb', links('net:[4026531840]', 'net:[4026531840]'))).toBe(
-      '/run/nft-lb/nft_lb.sock',
-    );
-    expect(defaultSocketPath('nft_lb', links('net:[4026532999]', 'net:[4026531840]'))).toBe(
-      '/run/nft-lb/nft_lb.netns-4026532999.sock',
-    );
-    // pid 1's namespace unreadable (not root): the host path.
-    expect(defaultSocketPath('t', () => undefined)).toBe('/run/nft-lb/t.sock');
+  it('derives the default socket from the table and the named network namespace', () => {
+    expect(defaultSocketPath('nft_lb', () => undefined)).toBe('/run/nft-lb/nft_lb.sock');
+    expect(defaultSocketPath('nft_lb', () => 'lb1')).toBe('/run/nft-lb/nft_lb.netns-lb1.sock');
+    // A namespace name that cannot be part of a file name: the host path.
+    expect(defaultSocketPath('t', () => '-x y')).toBe('/run/nft-lb/t.sock');
     expect(defaultSocketPath('../etc/x')).toBeUndefined();
     expect(defaultSocketPath('a/b')).toBeUndefined();
   });

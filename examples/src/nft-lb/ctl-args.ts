@@ -35,7 +35,7 @@ Commands:
                            outcome: applied, or every problem with its file:line
 
   --socket PATH            the daemon's socket (default /run/nft-lb/TABLE.sock; in a
-                           network namespace /run/nft-lb/TABLE.netns-INODE.sock)
+                           named network namespace /run/nft-lb/TABLE.netns-NAME.sock)
   --table NAME             the daemon's --table, for the default socket (default nft_lb)
   --json                   print the daemon's JSON answer (one line) instead of text
   -h, --help               this text
