@@ -20,6 +20,7 @@ import {
   tally,
   traceFrom,
 } from '../test-support/daemon.js';
+import { requestOnce } from './ctl-client.js';
 
 const rules = (line: readonly number[]): string =>
   [
@@ -96,9 +97,19 @@ describe.skipIf(!canUseNetns())('nft-lb ctl against the daemon in a network name
     expect(drained.code).toBe(0);
     expect(await lineTally(20)).toEqual({ s2: 10, s3: 10 });
     expect((await ctl('status')).stdout).toMatch(/^ {2}s1 .*: up, drained, not serving/m);
+    // The socket itself (no CLI start-up): request to "applied" answer, kernel updated.
+    const started = performance.now();
+    const raw = await requestOnce(socket, {
+      command: 'enable',
+      service: 'line',
+      destination: 's1',
+    });
+    const ms = performance.now() - started;
+    expect(JSON.parse(raw.line!).result).toMatchObject({ admin: 'enabled', applied: true });
+    console.log(`ctl enable over the socket, answered once applied: ${ms.toFixed(1)} ms`);
+    expect(await lineTally()).toEqual({ s1: 5, s2: 5, s3: 5 });
     const enabled = await ctl('enable', 'line/s1');
     expect(enabled.code).toBe(0);
-    expect(await lineTally()).toEqual({ s1: 5, s2: 5, s3: 5 });
   });
 
   it('unknown names and bad commands are refused (exit 1 / 2) and change nothing', async () => {
