@@ -65,6 +65,11 @@ export interface NftLbOptions {
   readonly ha?: string;
   /** SNAT balanced traffic to these fixed (floating) addresses, one per family. Default off. */
   readonly snat?: { readonly ipv4?: string; readonly ipv6?: string };
+  /**
+   * The control socket (`nft-lb ctl`): a path (`--socket`), `false` (`--no-socket`),
+   * or undefined for the default, `/run/nft-lb/TABLE.sock` (see `defaultSocketPath`).
+   */
+  readonly socket?: string | false;
 }
 
 /** Usage text. */
@@ -97,6 +102,9 @@ with nftables, probing every destination over TCP.
                         HA options file (YAML/JSON); --check validates it too
   --snat ADDRESS        SNAT balanced traffic to this fixed address (a floating one on
                         a pair: the inner VIP); once per family; excludes --masquerade
+  --socket PATH         control socket for nft-lb ctl (default /run/nft-lb/TABLE.sock,
+                        in a named network namespace /run/nft-lb/TABLE.netns-NAME.sock)
+  --no-socket           no control socket
   --render-keepalived   print the keepalived.conf the --ha file gives and exit
   --render-conntrackd   print the conntrackd.conf of the --ha file's conntrackd section and exit
   -h, --help            this text
@@ -104,7 +112,11 @@ with nftables, probing every destination over TCP.
 
 Signals: SIGHUP re-reads the rules file and applies only the difference
 (a bad, empty, cut-short or mostly-removing file is reported and the running
-configuration kept); SIGTERM/SIGINT stop.`;
+configuration kept); SIGTERM/SIGINT stop.
+
+Control: nft-lb ctl status | drain SERVICE/DEST | disable SERVICE/DEST |
+enable SERVICE/DEST | reload talks to the running daemon over its control
+socket (root only: directory 0700, socket 0600); nft-lb ctl --help for more.`;
 
 const positiveInt = (text: string, flag: string, max: number): Result<number, string> =>
   /^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= max
@@ -147,6 +159,8 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
         reload: { type: 'string' },
         ha: { type: 'string' },
         snat: { type: 'string', multiple: true },
+        socket: { type: 'string' },
+        'no-socket': { type: 'boolean', default: false },
         'render-keepalived': { type: 'boolean', default: false },
         'render-conntrackd': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -218,6 +232,8 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
     }
     metrics = { host: match[1] ?? match[2] ?? '127.0.0.1', port };
   }
+  const socket = socketOf(values['socket'] as string | undefined, flag('no-socket'));
+  if (socket.isErr()) return err(socket.error);
   const rules = text('rules');
   if (rules === '') return err('--rules needs a path');
   if (values['ha'] !== undefined && text('ha') === '') return err('--ha needs a path');
@@ -252,7 +268,29 @@ export function parseNftLbArgs(argv: readonly string[]): Result<NftLbOptions, st
     ...(reloadPid !== undefined && { reloadPid }),
     ...(values['ha'] !== undefined && { ha: text('ha') }),
     ...(snat.value !== undefined && { snat: snat.value }),
+    ...(socket.value !== undefined && { socket: socket.value }),
   }));
+}
+
+/** `--socket PATH` / `--no-socket`: an absolute path that fits a unix socket address. */
+function socketOf(
+  path: string | undefined,
+  none: boolean,
+): Result<string | false | undefined, string> {
+  if (none && path !== undefined) return err('--socket and --no-socket exclude each other');
+  if (none) return ok(false);
+  if (path === undefined) return ok(undefined);
+  if (
+    !path.startsWith('/') ||
+    path.endsWith('/') ||
+    Buffer.byteLength(path) > 107 ||
+    path.includes('\0')
+  ) {
+    return err(
+      `--socket must be an absolute file path of at most 107 bytes, got ${JSON.stringify(path)}`,
+    );
+  }
+  return ok(path);
 }
 
 /** `--snat` values: one IPv4 and/or one IPv6 address. */

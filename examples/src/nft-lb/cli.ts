@@ -2,12 +2,14 @@
  * `nft-lb`'s modes behind the entry point (`main.ts` traps signals first and
  * then loads this): help, version, `--check`, `--render`, `--render-keepalived`,
  * `--render-conntrackd`,
- * `--reload PID`, and the daemon. Log lines are escaped, capped and survive a closed stdout.
+ * `--reload PID`, `ctl` (the control socket's client), and the daemon. Log lines are escaped, capped and survive a closed stdout.
  */
 import { createLogOutput } from '../common/log-output.js';
 import type { TrappedSignals } from '../common/signals.js';
 import { checkPairFile, renderPairConntrackd, renderPairFile } from '../ha/pair-node.js';
 import { parseNftLbArgs, USAGE } from './cli-args.js';
+import { CTL_USAGE, parseCtlArgs } from './ctl-args.js';
+import { runCtl } from './ctl-client.js';
 import { runDaemon } from './daemon.js';
 import { reloadWhenHandled } from './reload-pid.js';
 import {
@@ -21,6 +23,15 @@ import { ignoredWeights, loadRules } from './rules.js';
 /** Runs `nft-lb` with `argv` (without node and the script); resolves with the exit code. */
 export async function main(argv: readonly string[], signals: TrappedSignals): Promise<number> {
   const log = createLogOutput();
+  if (argv[0] === 'ctl') {
+    const ctl = parseCtlArgs(argv.slice(1));
+    if (ctl.isErr()) {
+      log.warn(`nft-lb ctl: ${ctl.error}`);
+      log.print(`\n${CTL_USAGE}\n`, 'stderr');
+      return 2;
+    }
+    return runCtl(ctl.value, log);
+  }
   const parsed = parseNftLbArgs(argv);
   if (parsed.isErr()) {
     log.warn(`nft-lb: ${parsed.error}`);

@@ -1,48 +1,39 @@
-import { createBalancer, type ObservedState, type Service } from '@lbkit/core';
+import type { AddressInfo } from 'node:net';
+import { createBalancer, createBalancerMetrics, type ObservedState } from '@lbkit/core';
 import { createFakeBackend, createScriptedProbes } from '@lbkit/core/testing';
+import { okAsync } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
 import { scaleServices } from '../test-support/scale-services.js';
-import { countEvents, renderMetrics } from './metrics.js';
+import { serveMetrics } from './metrics.js';
 
-const services = (n: number): Service[] => scaleServices(n);
-
-/** The kernel's view with packet counters: `packets` = the service's index. */
-const observed = (list: Service[]): ObservedState => ({
-  services: list.map((s, i) => ({
-    key: s.key,
-    destinations: s.destinations.map((d) => ({
-      address: d.address,
-      port: d.port,
-      weight: 1,
-      packets: i,
-    })),
-  })),
-});
-
-const scrape = (n: number) => {
-  const list = services(n);
-  const balancer = createBalancer({
-    services: list,
-    backend: createFakeBackend(),
-    probes: createScriptedProbes().factory,
-  });
-  const state = observed(list);
-  const counters = countEvents(balancer);
-  // CPU time, not wall time: the cost of the scrape, not how busy the machine is.
-  const started = process.cpuUsage();
-  const text = renderMetrics(balancer, counters, state);
-  const used = process.cpuUsage(started);
-  return { text, cpuMs: (used.user + used.system) / 1000 };
-};
-
-describe('renderMetrics', () => {
-  it('scrapes 10,000 services x 3 (30,000 destinations) in well under a second of CPU, counters matched', () => {
-    scrape(100);
-    const { text, cpuMs } = scrape(10_000);
-    expect(cpuMs).toBeLessThan(1000);
-    expect(text).toContain(
-      'nftlb_destination_flows_total{service="s9999",destination="d2",address="2001:db8:1::7530",port="10999"} 9999',
-    );
-    expect(text.match(/^nftlb_destination_flows_total/gm)).toHaveLength(30_000);
+describe('serveMetrics', () => {
+  it('serves the library exporter on /metrics with the kernel counters, 404 elsewhere', async () => {
+    const list = scaleServices(3);
+    const balancer = createBalancer({
+      services: list,
+      backend: createFakeBackend(),
+      probes: createScriptedProbes().factory,
+    });
+    const observed: ObservedState = {
+      services: list.map((s, i) => ({
+        key: s.key,
+        destinations: s.destinations.map((d) => ({ ...d, weight: 1, packets: i })),
+      })),
+    };
+    const metrics = createBalancerMetrics(balancer, { kernel: () => okAsync(observed) });
+    const server = await serveMetrics('127.0.0.1', 0, metrics.handler);
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const got = await fetch(`${base}/metrics?x=1`);
+      expect(got.status).toBe(200);
+      expect(got.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const text = await got.text();
+      expect(text).toMatch(/^lbkit_destination_packets_total\{service="s2",destination="d2"\} 2$/m);
+      expect(text).toMatch(/^lbkit_kernel_read_ok 1$/m);
+      expect((await fetch(`${base}/`)).status).toBe(404);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      metrics.close();
+    }
   });
 });

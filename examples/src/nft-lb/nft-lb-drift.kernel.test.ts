@@ -104,9 +104,11 @@ describe.skipIf(!canUseNetns())('nft-lb repairs, owns and locks its table', () =
     const get =
       "fetch('http://127.0.0.1:9334/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))";
     const text = (await built.lab.exec('lb', ['node', '-e', get])).stdout;
-    expect(text).toMatch(/^nftlb_drift_repairs_total 3$/m);
-    expect(text).toMatch(/^nftlb_kernel_read_ok 1$/m);
-    expect(text).toMatch(/^nftlb_destination_serving\{service="line",destination="s1",[^}]*\} 1$/m);
+    expect(text).toMatch(/^lbkit_drift_repairs_total 3$/m);
+    expect(text).toMatch(/^lbkit_kernel_read_ok 1$/m);
+    expect(text).toMatch(
+      /^lbkit_destination_kernel_serving\{service="line",destination="s1"\} 1$/m,
+    );
   });
 
   it('a second daemon on the same table refuses to start; after a kill -9 the lock is free', async () => {

@@ -65,10 +65,10 @@ describe.skipIf(!canUseNetns() || !keepalived)('nft-lb --ha on a balancer pair',
     );
     const fetch = `fetch('http://127.0.0.1:9333/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))`;
     const metrics = (await pair.lab.exec('b1', [process.execPath, '-e', fetch])).stdout;
-    expect(metrics).toMatch(/^nftlb_ha_role\{role="master"\} 1$/m);
-    expect(metrics).toMatch(/^nftlb_ha_healthy 1$/m);
-    expect(metrics).toMatch(/^nftlb_ha_keepalived_up 1$/m);
-    expect(metrics).toMatch(/^nftlb_destination_up\{/m);
+    expect(metrics).toMatch(/^lbkit_ha_role\{role="master"\} 1$/m);
+    expect(metrics).toMatch(/^lbkit_ha_healthy 1$/m);
+    expect(metrics).toMatch(/^lbkit_ha_keepalived_up 1$/m);
+    expect(metrics).toMatch(/^lbkit_destination_health\{/m);
     const answers = tally(await traceFrom(pair.lab, 'client', PAIR.vip, 'tcp:7000', 6));
     expect(Object.keys(answers).sort()).toEqual(['s1', 's2', 's3']);
   });

@@ -9,7 +9,13 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BalancerLab, canUseNetns, createBalancerLab, LAB } from '@lbkit/core/testing';
+import {
+  type BalancerLab,
+  canUseNetns,
+  createBalancerLab,
+  LAB,
+  parseExposition,
+} from '@lbkit/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type RunningProgram,
@@ -102,25 +108,40 @@ describe.skipIf(!canUseNetns())('nft-lb in a network namespace lab', () => {
     const get =
       "fetch('http://127.0.0.1:9333/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))";
     const text = (await built.lab.exec('lb', ['node', '-e', get])).stdout;
-    const value = (metric: string, destination: string, service = 'line'): number => {
-      const row = text
-        .split('\n')
-        .find((l) => l.startsWith(`${metric}{service="${service}",destination="${destination}",`));
-      return Number(row?.split(' ').at(-1));
-    };
-    expect(text).toContain('# TYPE nftlb_destination_up gauge');
-    expect(value('nftlb_destination_up', 's1')).toBe(1);
-    expect(value('nftlb_destination_serving', 's1')).toBe(1);
-    expect(value('nftlb_probe_latency_seconds', 's1')).toBeGreaterThan(0);
-    // s3 was killed and came back: its failed checks were counted.
-    expect(text).toMatch(
-      /nftlb_probe_checks_total\{service="line",destination="s3",[^}]*result="failed"\} [1-9]/,
+    // The whole scrape is valid exposition text (the library's strict test reader).
+    const families = parseExposition(text);
+    const value = (metric: string, labels: Record<string, string>): number | undefined =>
+      families
+        .get(metric)
+        ?.samples.find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    const s1 = { service: 'line', destination: 's1' };
+    expect(families.get('lbkit_destination_health')?.type).toBe('gauge');
+    expect(value('lbkit_destination_health', { ...s1, state: 'up' })).toBe(1);
+    expect(value('lbkit_destination_admin', { ...s1, state: 'enabled' })).toBe(1);
+    expect(value('lbkit_destination_kernel_serving', s1)).toBe(1);
+    expect(value('lbkit_destination_last_check_duration_seconds', s1)).toBeGreaterThan(0);
+    expect(value('lbkit_destination_info', { ...s1, address: LAB.server(1), port: '7000' })).toBe(
+      1,
     );
-    expect(text).toMatch(/^nftlb_applies_total [1-9]/m);
-    expect(text).toMatch(/^nftlb_service_empty\{service="web"\} 0$/m);
+    // s3 was killed and came back: its failed checks were counted.
+    expect(
+      value('lbkit_destination_checks_total', {
+        service: 'line',
+        destination: 's3',
+        result: 'failed',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value('lbkit_check_duration_seconds', { service: 'line', le: '+Inf' }),
+    ).toBeGreaterThanOrEqual(10);
+    expect(value('lbkit_applies_total', { result: 'changed' })).toBeGreaterThanOrEqual(1);
+    expect(value('lbkit_service_empty', { service: 'web' })).toBe(0);
+    expect(value('lbkit_kernel_read_ok', {})).toBe(1);
     // 30 + 20 traced connections went through the kernel: its counters show them.
-    expect(value('nftlb_destination_flows_total', 's1')).toBeGreaterThanOrEqual(10);
-    expect(value('nftlb_destination_flows_total', 's1', 'web')).toBeGreaterThanOrEqual(10);
+    expect(value('lbkit_destination_packets_total', s1)).toBeGreaterThanOrEqual(10);
+    expect(
+      value('lbkit_destination_packets_total', { service: 'web', destination: 's1' }),
+    ).toBeGreaterThanOrEqual(10);
   });
 
   it('SIGHUP applies only the difference and drops no traffic', async () => {

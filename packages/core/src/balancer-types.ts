@@ -73,6 +73,11 @@ export interface BalancerEvents {
     readonly durationMs: number;
     readonly error?: BackendError;
   };
+  /**
+   * Every finished drift check, also the ones that find nothing (for
+   * counters; `drift` says what was found). `failed`: the check itself failed.
+   */
+  driftChecked: { readonly outcome: 'clean' | 'drift' | 'failed'; readonly durationMs: number };
   /** An apply failed; it is retried after `retryInMs`. */
   applyFailed: {
     readonly error: BackendError;

@@ -291,12 +291,15 @@ describe('balancer drift checks', () => {
     const balancer = createBalancer({ services: [web], backend, probes: probes.factory });
     const drift: unknown[] = [];
     balancer.on('drift', (e) => drift.push(e.error ? `error ${e.error.message}` : e.found));
+    const outcomes: string[] = [];
+    balancer.on('driftChecked', (e) => outcomes.push(e.outcome));
     await balancer.start();
     await vi.advanceTimersByTimeAsync(999);
     expect(checks).toBe(0);
     await vi.advanceTimersByTimeAsync(5000);
     expect(checks).toBe(5);
     expect(drift).toEqual([['table inet lbkit is missing'], 'error netlink socket: EPERM']);
+    expect(outcomes).toEqual(['clean', 'drift', 'failed', 'failed', 'clean']);
     await balancer.stop();
     await vi.advanceTimersByTimeAsync(5000);
     expect(checks).toBe(5);

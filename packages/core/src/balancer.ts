@@ -317,9 +317,11 @@ export function createBalancer(options: BalancerOptions): Balancer {
       if (result.isOk()) {
         lastDriftError = undefined;
         const { found, repaired, durationMs } = result.value;
+        emitter.emit('driftChecked', { outcome: found.length > 0 ? 'drift' : 'clean', durationMs });
         if (found.length > 0) emitter.emit('drift', { found, repaired, durationMs });
         return;
       }
+      emitter.emit('driftChecked', { outcome: 'failed', durationMs: 0 });
       // The backend forgets what it applied when a repair fails: let the reconciler converge.
       if (started && !stopped) reconciler.trigger();
       if (result.error.message === lastDriftError) return;

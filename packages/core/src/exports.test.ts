@@ -6,10 +6,11 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/core exports', () => {
-  it('@lbkit/core: 54 runtime exports', async () => {
+  it('@lbkit/core: 57 runtime exports', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'CONFIG_KEYS',
+      'DEFAULT_DURATION_BUCKETS',
       'DEFAULT_HEALTH',
       'DEFAULT_MAX_CONFIG_BYTES',
       'DEFAULT_MAX_REMOVED_SHARE',
@@ -24,6 +25,7 @@ describe('@lbkit/core exports', () => {
       'NAME_PATTERN',
       'PROBE_ERROR_KINDS',
       'PROBE_KINDS',
+      'PROMETHEUS_CONTENT_TYPE',
       'RULES_FIELDS',
       'SCHEDULERS',
       'TypedEmitter',
@@ -33,6 +35,7 @@ describe('@lbkit/core exports', () => {
       'configIssue',
       'countConfigIssues',
       'createBalancer',
+      'createBalancerMetrics',
       'createReconciler',
       'defaultScheduler',
       'formatConfigIssue',
@@ -68,7 +71,7 @@ describe('@lbkit/core exports', () => {
     ]);
   });
 
-  it('@lbkit/core/testing: 13 runtime exports', async () => {
+  it('@lbkit/core/testing: 14 runtime exports', async () => {
     const api = await import('./testing/index.js');
     expect(Object.keys(api).sort()).toEqual([
       'LAB',
@@ -83,6 +86,7 @@ describe('@lbkit/core exports', () => {
       'describeObserved',
       'dnsmasqNameServerArgv',
       'expectGolden',
+      'parseExposition',
       'runBackendConformance',
     ]);
   });

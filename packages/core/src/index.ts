@@ -27,6 +27,14 @@ export { type EventMap, type Listener, TypedEmitter } from './events.js';
 export type { HealthEngineEvents } from './health/engine.js';
 export { MAX_IDENTITY_CHARS, MAX_MESSAGE_CHARS, safeText } from './health/safe-text.js';
 export type * from './health/types.js';
+export {
+  type BalancerMetrics,
+  type BalancerMetricsOptions,
+  createBalancerMetrics,
+  DEFAULT_DURATION_BUCKETS,
+  type FlowCounts,
+  PROMETHEUS_CONTENT_TYPE,
+} from './metrics/index.js';
 export * from './model.js';
 export { type Planned, plan, planFull, replan, type StatusLookup } from './plan.js';
 export * from './probe.js';

@@ -8,4 +8,9 @@ export * from './fake-backend.js';
 export { expectGolden, UPDATING } from './golden-file.js';
 export * from './name-server.js';
 export * from './netns.js';
+export {
+  type ParsedFamily,
+  type ParsedSample,
+  parseExposition,
+} from './parse-exposition.js';
 export * from './scripted-probe.js';
