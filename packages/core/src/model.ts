@@ -149,7 +149,11 @@ export interface AgentProbeSpec {
  */
 export interface ExecProbeSpec {
   readonly kind: 'exec';
-  /** Absolute program path, then its arguments. The target is NOT appended: name it here. */
+  /**
+   * Absolute program path, then its arguments (no shell). `{address}` and
+   * `{port}` in an argument become the probe target's; the program also gets
+   * them as `LBKIT_ADDRESS` and `LBKIT_PORT`.
+   */
   readonly argv: readonly string[];
   /** keepalived's `misc_dynamic`: exit 2..255 sets the weight to `code - 2`. */
   readonly dynamic?: boolean;
