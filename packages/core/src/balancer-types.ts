@@ -1,6 +1,7 @@
 import type { Result, ResultAsync } from 'neverthrow';
 import type { ApplyReport, BackendError, CloseOptions } from './backend.js';
 import type { DesiredState } from './desired.js';
+import type { AgentState } from './health/agent-state.js';
 import type { CheckResult, HealthState } from './health/types.js';
 import type { Destination, Service } from './model.js';
 import type { QuorumStatus } from './quorum.js';
@@ -12,6 +13,10 @@ export type AdminState = 'enabled' | 'drained' | 'disabled';
 export interface DestinationStatus {
   readonly health: HealthState;
   readonly admin: AdminState;
+  /** What its agent said last (agent and dynamic exec probes); absent = nothing. */
+  readonly agent?: AgentState;
+  /** Slow-start factor in (0, 1) while a ramp is under way; absent = full weight. */
+  readonly ramp?: number;
 }
 
 /** Status of one destination as shown to operators. */

@@ -15,12 +15,14 @@ import { createDrainWatcher, resolveDrainOptions } from './drain-watch.js';
 import { TypedEmitter } from './events.js';
 import { checkFor, stableJson } from './health/check-key.js';
 import { createHealthEngine } from './health/engine.js';
+import type { CheckStatus } from './health/types.js';
 import type { Destination, Service } from './model.js';
 import { effectiveWeight, type Planned, planFull, replan } from './plan.js';
 import type { ProbeFactory } from './probe.js';
 import { quorumOf, quorumTransitions } from './quorum.js';
 import { createReconciler, type RetryOptions } from './reconciler.js';
 import { checkServiceSet } from './service-set.js';
+import { createSlowStart, standingOf } from './slow-start.js';
 
 /** Options for `createBalancer`. */
 export interface BalancerOptions {
@@ -80,10 +82,49 @@ export function createBalancer(options: BalancerOptions): Balancer {
   const checkKeyOf = (service: Service, destination: Destination): string =>
     checkKeys.get(refKey(service.name, destination.name)) ?? checkFor(service, destination).key;
 
-  const statusOf = (service: Service, destination: Destination): DestinationStatus => ({
-    health: engine.status(checkKeyOf(service, destination))?.state ?? service.health.initial,
-    admin: admin.get(refKey(service.name, destination.name)) ?? 'enabled',
+  const statusOf = (service: Service, destination: Destination): DestinationStatus =>
+    withDynamic(
+      service.name,
+      destination.name,
+      engine.status(checkKeyOf(service, destination)),
+      admin.get(refKey(service.name, destination.name)) ?? 'enabled',
+      service.health.initial,
+    );
+
+  /** Each step of a slow-start ramp re-plans its service: one transaction. */
+  const slowStart = createSlowStart({
+    onStep: (service) => {
+      dirty.add(service);
+      if (started && !stopped) reconciler.trigger();
+    },
   });
+
+  /** A status with what the agent said and the slow-start factor (dynamic-weight.ts). */
+  const withDynamic = (
+    service: string,
+    destination: string,
+    check: CheckStatus | undefined,
+    adminState: AdminState,
+    initial: Service['health']['initial'],
+  ): DestinationStatus => {
+    const ramp = slowStart.factor(service, destination);
+    return {
+      health: check?.state ?? initial,
+      admin: adminState,
+      ...(check?.agent ? { agent: check.agent } : {}),
+      ...(ramp < 1 ? { ramp } : {}),
+    };
+  };
+
+  /** Tells slow start where each destination of a changed service stands now. */
+  const observeRamps = (name: string): void => {
+    const service = services.get(name);
+    if (service === undefined) return;
+    for (const d of service.destinations) {
+      const standing = standingOf(service, d, lookup(name, d.name));
+      slowStart.observe(name, d.name, standing, service.slowStart ?? 0);
+    }
+  };
 
   /** O(1): `checkKeys` (kept by `syncChecks`) holds exactly the configured destinations. */
   const lookup = (serviceName: string, destinationName: string): DestinationStatus | undefined => {
@@ -91,14 +132,18 @@ export function createBalancer(options: BalancerOptions): Balancer {
     const ref = refKey(serviceName, destinationName);
     const key = checkKeys.get(ref);
     if (service === undefined || key === undefined) return undefined;
-    return {
-      health: engine.status(key)?.state ?? service.health.initial,
-      admin: admin.get(ref) ?? 'enabled',
-    };
+    return withDynamic(
+      serviceName,
+      destinationName,
+      engine.status(key),
+      admin.get(ref) ?? 'enabled',
+      service.health.initial,
+    );
   };
 
   /** O(changed): re-plans the dirty services only, reusing every other desired service object. */
   const desired = (): DesiredState => {
+    if (started) for (const name of dirty) observeRamps(name);
     planned =
       planned === undefined
         ? planFull(services.values(), lookup)
@@ -188,6 +233,10 @@ export function createBalancer(options: BalancerOptions): Balancer {
   engine.on('result', ({ key, result }) => {
     for (const ref of users.get(key) ?? []) emitter.emit('check', { ...ref, result });
   });
+  engine.on('agent', ({ key }) => {
+    for (const ref of users.get(key) ?? []) dirty.add(ref.service);
+    reconciler.trigger();
+  });
   engine.on('ready', () => emitter.emit('ready', {}));
   engine.on('watchdog', (w) => emitter.emit('watchdog', w));
 
@@ -219,6 +268,8 @@ export function createBalancer(options: BalancerOptions): Balancer {
     };
     services.clear();
     for (const [name, service] of after) services.set(name, service);
+    // A ramp ends with its service: removed or updated destinations get their full weight.
+    for (const name of [...change.removed, ...change.updated]) slowStart.forget(name);
     return changed(change);
   };
 
@@ -427,6 +478,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
       stopped = true;
       drains.stopAll();
       engine.stop();
+      slowStart.stop();
       clearInterval(driftTimer);
       return ResultAsync.fromSafePromise(
         Promise.all([reconciler.stop(), driftCheck]).then(() => undefined),

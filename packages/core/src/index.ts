@@ -24,6 +24,7 @@ export * from './balancer-types.js';
 export * from './config/index.js';
 export * from './desired.js';
 export { type EventMap, type Listener, TypedEmitter } from './events.js';
+export type { AgentState } from './health/agent-state.js';
 export type { HealthEngineEvents } from './health/engine.js';
 export { MAX_IDENTITY_CHARS, MAX_MESSAGE_CHARS, safeText } from './health/safe-text.js';
 export type * from './health/types.js';

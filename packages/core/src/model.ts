@@ -129,8 +129,44 @@ export interface NoProbeSpec {
   readonly kind: 'none';
 }
 
+/**
+ * HAProxy's agent check: a TCP connect to the agent, an optional `send` line,
+ * and one reply line of words (`up`, `down`, `drain`, `maint`, `ready`, `N%`)
+ * that sets the destination's health, administrative state and weight percent.
+ */
+export interface AgentProbeSpec {
+  readonly kind: 'agent';
+  /** The agent's port (HAProxy `agent-port`); default the probe target's port. */
+  readonly port?: number;
+  /** Text written after connect (HAProxy `agent-send`), e.g. `"web/s1\n"`. */
+  readonly send?: string;
+}
+
+/**
+ * An external check (keepalived `MISC_CHECK`): runs `argv` without a shell,
+ * with a minimal environment and a hard timeout; exit 0 = up, other = down.
+ * With `dynamic` (keepalived `misc_dynamic`), exit 2..255 = up with weight `code - 2`.
+ */
+export interface ExecProbeSpec {
+  readonly kind: 'exec';
+  /**
+   * Absolute program path, then its arguments (no shell). `{address}` and
+   * `{port}` in an argument become the probe target's; the program also gets
+   * them as `LBKIT_ADDRESS` and `LBKIT_PORT`.
+   */
+  readonly argv: readonly string[];
+  /** keepalived's `misc_dynamic`: exit 2..255 sets the weight to `code - 2`. */
+  readonly dynamic?: boolean;
+}
+
 /** A probe specification: data, built into a `Probe` by a `ProbeFactory`. */
-export type ProbeSpec = TcpProbeSpec | DnsProbeSpec | HttpProbeSpec | NoProbeSpec;
+export type ProbeSpec =
+  | TcpProbeSpec
+  | DnsProbeSpec
+  | HttpProbeSpec
+  | NoProbeSpec
+  | AgentProbeSpec
+  | ExecProbeSpec;
 
 /** Health-check timing and thresholds. All durations in milliseconds. */
 export interface HealthSettings {
@@ -175,6 +211,12 @@ export interface Service {
   readonly quorum?: number;
   /** The sorry/backup destination used only below the quorum (keepalived `sorry_server`); not probed. */
   readonly sorry?: Destination;
+  /**
+   * HAProxy's `slowstart` in ms (absent or 0 = off): a destination that
+   * recovers gets its weight ramped from a small share to full over this time
+   * (see `slow-start.ts`). Needs a weighted scheduler.
+   */
+  readonly slowStart?: number;
 }
 
 /** Defaults used by the validators when a field is not given. */

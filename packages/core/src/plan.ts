@@ -1,6 +1,7 @@
 import { withParsedAddress } from './address.js';
 import type { DestinationStatus } from './balancer-types.js';
-import type { DesiredDestination, DesiredService, DesiredState } from './desired.js';
+import type { DesiredService, DesiredState } from './desired.js';
+import { agentBaseWeight, scaleWeights, weightFactor } from './dynamic-weight.js';
 import type { Destination, Service } from './model.js';
 import { applyQuorum } from './quorum.js';
 
@@ -14,7 +15,8 @@ const UNKNOWN: DestinationStatus = { health: 'unknown', admin: 'enabled' };
  * must not be there at all.
  * - disabled by the operator: absent;
  * - drained by the operator: weight 0 (kept, no new flows);
- * - health up: its configured weight;
+ * - health up: its configured weight (its agent's: `dynamic-weight.ts`);
+ * - agent says `maint`: absent; `drain`: weight 0;
  * - health down or unknown: absent, or weight 0 when the service's
  *   `downAction` is `drain` (existing connections continue).
  */
@@ -23,28 +25,37 @@ export function effectiveWeight(
   destination: Destination,
   status: DestinationStatus,
 ): number | undefined {
-  if (status.admin === 'disabled') return undefined;
+  if (status.admin === 'disabled' || status.agent?.admin === 'maint') return undefined;
   if (status.health !== 'up') return service.downAction === 'drain' ? 0 : undefined;
   if (status.admin === 'drained') return 0;
-  return destination.weight;
+  return agentBaseWeight(destination.weight, status);
 }
 
 const byName = <T extends { readonly name: string }>(a: T, b: T): number =>
   a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 
 function planService(service: Service, lookup: StatusLookup): DesiredService {
-  const destinations: DesiredDestination[] = [];
+  const kept: { readonly d: Destination; readonly weight: number }[] = [];
+  const factors: number[] = [];
   for (const d of service.destinations) {
-    const weight = effectiveWeight(service, d, lookup(service.name, d.name) ?? UNKNOWN);
+    const status = lookup(service.name, d.name) ?? UNKNOWN;
+    const weight = effectiveWeight(service, d, status);
     if (weight === undefined) continue;
-    destinations.push(
-      withParsedAddress(
-        { name: d.name, address: d.address, port: d.port, weight },
-        'parsed',
-        d.parsed,
-      ),
-    );
+    kept.push({ d, weight });
+    factors.push(weightFactor(status));
   }
+  // Agent percent and slow start (dynamic-weight.ts); unchanged when every factor is 1.
+  const weights = scaleWeights(
+    kept.map((k) => k.weight),
+    factors,
+  );
+  const destinations = kept.map(({ d }, i) =>
+    withParsedAddress(
+      { name: d.name, address: d.address, port: d.port, weight: weights[i]! },
+      'parsed',
+      d.parsed,
+    ),
+  );
   // Quorum hook (quorum.ts): below it, only the sorry destination takes new flows.
   const q = applyQuorum(service, destinations, lookup);
   return withParsedAddress(

@@ -24,6 +24,24 @@ export interface ProbeOk {
    * text: the health engine escapes and caps it (see `safeText`).
    */
   readonly identity?: string;
+  /**
+   * What an agent-style probe (agent, dynamic exec) said about the
+   * destination's weight and administrative state. Absent = nothing said.
+   */
+  readonly agent?: AgentReport;
+}
+
+/**
+ * An agent's words (HAProxy agent-check): each field is set only when the
+ * agent said it; what it did not say stays as it was (sticky, as in HAProxy).
+ */
+export interface AgentReport {
+  /** Weight as a percent of the configured weight, 0..256 (`75%`). */
+  readonly percent?: number;
+  /** An absolute weight 0..65535 (keepalived `misc_dynamic`: exit code - 2). */
+  readonly weight?: number;
+  /** `ready` cancels `drain` and `maint`; `drain` = weight 0; `maint` = out of service. */
+  readonly admin?: 'ready' | 'drain' | 'maint';
 }
 
 /** Every `ProbeErrorKind`. */

@@ -58,7 +58,9 @@ export function applyQuorum(
   const quorum = quorumOf(service, lookup);
   if (quorum === undefined) return { destinations: planned };
   if (quorum.met) return { destinations: planned, quorum };
-  const held = planned.map((d) => (d.weight === 0 ? d : { ...d, weight: 0 }));
+  const held = planned.map((d) =>
+    d.weight === 0 ? d : withParsedAddress({ ...d, weight: 0 }, 'parsed', d.parsed),
+  );
   const sorry = service.sorry;
   if (sorry === undefined) return { destinations: held, quorum };
   const backup = withParsedAddress(

@@ -1,4 +1,5 @@
 import {
+  type AgentReport,
   type CheckOptions,
   MAX_IDENTITY_CHARS,
   MAX_MESSAGE_CHARS,
@@ -85,16 +86,17 @@ export class CheckScope {
   /**
    * Settles the check as a success, with the observed identity if any. The
    * identity is peer text: it is escaped and capped (`safeText`, 256 characters).
+   * `agent`: what an agent-style probe parsed (weight percent, admin state).
    */
-  succeed(identity?: string): void {
+  succeed(identity?: string, agent?: AgentReport): void {
     if (this.#settled) return;
     const latencyMs = this.elapsed();
     this.#finish(
-      ok(
-        identity === undefined
-          ? { latencyMs }
-          : { latencyMs, identity: safeText(identity, MAX_IDENTITY_CHARS) },
-      ),
+      ok({
+        latencyMs,
+        ...(identity !== undefined ? { identity: safeText(identity, MAX_IDENTITY_CHARS) } : {}),
+        ...(agent !== undefined ? { agent } : {}),
+      }),
     );
   }
 

@@ -1,7 +1,9 @@
 import type { ProbeFactory, ProbeSpec } from '@lbkit/core';
+import { agentProbe } from './agent-probe.js';
 import type { ClosableProbe } from './closable-probe.js';
 import { invalidProbe } from './closable-probe.js';
 import { dnsProbe } from './dns-probe.js';
+import { execProbe } from './exec-probe.js';
 import { httpHeaderProbe } from './http-probe.js';
 import { noneProbe } from './none-probe.js';
 import { matcherFromText, parseExpectation } from './pattern.js';
@@ -10,7 +12,8 @@ import { tcpProbe } from './tcp-probe.js';
 /**
  * Builds the probe for a `ProbeSpec`: `tcp` -> {@link tcpProbe}, `dns` ->
  * {@link dnsProbe} (transport defaults to the service protocol), `http` ->
- * {@link httpHeaderProbe}, `none` -> always up. Text expectations written
+ * {@link httpHeaderProbe}, `agent` -> {@link agentProbe}, `exec` ->
+ * {@link execProbe}, `none` -> always up. Text expectations written
  * `/source/flags` become RegExps. Never throws: an invalid spec yields a probe
  * whose checks fail with kind `internal` and the reason.
  */
@@ -43,6 +46,16 @@ function build(spec: ProbeSpec, context: { readonly protocol: 'tcp' | 'udp' }): 
     }
     case 'none':
       return noneProbe();
+    case 'agent':
+      return agentProbe({
+        ...(spec.port !== undefined && { port: spec.port }),
+        ...(spec.send !== undefined && { send: spec.send }),
+      });
+    case 'exec':
+      return execProbe({
+        argv: spec.argv,
+        ...(spec.dynamic !== undefined && { dynamic: spec.dynamic }),
+      });
     default:
       return invalidProbe(
         'unknown',

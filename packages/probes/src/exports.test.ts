@@ -6,21 +6,27 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/probes exports', () => {
-  it('@lbkit/probes: 15 runtime exports', async () => {
+  it('@lbkit/probes: 21 runtime exports', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'CheckScope',
       'DNS_QUERY_TYPES',
+      'EXEC_PATH',
+      'MAX_AGENT_REPLY',
+      'MAX_EXEC_OUTPUT',
+      'agentProbe',
       'classifyError',
       'compileHeaderMatch',
       'compileMatcher',
       'createProbe',
       'dnsProbe',
+      'execProbe',
       'httpHeaderProbe',
       'invalidProbe',
       'judgeResponse',
       'matcherFromText',
       'noneProbe',
+      'parseAgentReply',
       'parseExpectation',
       'prepareQuery',
       'tcpProbe',

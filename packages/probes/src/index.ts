@@ -1,9 +1,11 @@
 /**
- * @lbkit/probes: TCP connect, DNS (TXT/A/AAAA/SOA over UDP or TCP) and HTTP
- * header health probes implementing `Probe` from `@lbkit/core`, plus
+ * @lbkit/probes: TCP connect, DNS (TXT/A/AAAA/SOA over UDP or TCP), HTTP
+ * header, HAProxy agent-check and external (exec) health probes implementing `Probe` from `@lbkit/core`, plus
  * `createProbe`, the `ProbeFactory` that builds one from a `ProbeSpec`.
  * @module @lbkit/probes
  */
+export { type AgentProbeOptions, agentProbe } from './agent-probe.js';
+export { type AgentReply, MAX_AGENT_REPLY, parseAgentReply } from './agent-words.js';
 export { CheckScope } from './check-scope.js';
 export { type ClosableProbe, invalidProbe } from './closable-probe.js';
 export { createProbe } from './create-probe.js';
@@ -16,6 +18,12 @@ export {
   prepareQuery,
 } from './dns-wire.js';
 export { type ClassifiedError, classifyError } from './errors.js';
+export {
+  EXEC_PATH,
+  type ExecProbeOptions,
+  execProbe,
+  MAX_EXEC_OUTPUT,
+} from './exec-probe.js';
 export {
   type CompiledHeaderMatch,
   compileHeaderMatch,

@@ -7,6 +7,7 @@ import {
   type ProbeErrorKind,
   type ProbeFactory,
 } from '../probe.js';
+import { mergeAgentReport } from './agent-state.js';
 import { stableJson } from './check-key.js';
 import { MAX_IDENTITY_CHARS, MAX_MESSAGE_CHARS, safeText } from './safe-text.js';
 import { initialStatus, nextDelay, step } from './state-machine.js';
@@ -19,6 +20,8 @@ export interface HealthEngineEvents {
   transition: CheckTransition;
   /** A check finished (every run). */
   result: { readonly key: string; readonly result: CheckResult };
+  /** An agent changed its check's weight or administrative state (`status(key).agent`). */
+  agent: { readonly key: string };
   /** Every check has had its first result. */
   ready: Record<string, never>;
   /** No check finished for `stalledMs` although checks are configured. */
@@ -154,12 +157,13 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
       const latencyMs = performance.now() - started;
       if ('kind' in outcome) return { ok: false, at: now(), latencyMs, error: outcome };
       if (outcome.isOk()) {
-        const identity = outcome.value.identity;
+        const { identity, agent } = outcome.value;
         return {
           ok: true,
           at: now(),
           latencyMs: outcome.value.latencyMs,
           ...(identity ? { identity: safeText(identity, MAX_IDENTITY_CHARS) } : {}),
+          ...(agent ? { agent } : {}),
         };
       }
       return { ok: false, at: now(), latencyMs, error: safeError(outcome.error, latencyMs) };
@@ -178,8 +182,12 @@ export function createHealthEngine(options: HealthEngineOptions): HealthEngine {
     lastActivity = now();
     const { status, changed } = step(entry.status, result, entry.def.settings);
     if (entry.status.runs === 0) awaitingFirst--;
-    entry.status = status;
+    // Agent words are sticky: the state outlives results that say nothing (and failures).
+    const agent = mergeAgentReport(entry.status.agent, result.ok ? result.agent : undefined);
+    const agentChanged = agent !== entry.status.agent;
+    entry.status = agent ? { ...status, agent } : status;
     emitter.emit('result', { key: entry.def.key, result });
+    if (agentChanged) emitter.emit('agent', { key: entry.def.key });
     if (changed) emitter.emit('transition', { key: entry.def.key, ...changed, result });
     checkReady();
     schedule(entry, nextDelay(status, entry.def.settings));

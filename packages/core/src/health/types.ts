@@ -1,5 +1,6 @@
 import type { HealthSettings, ProbeSpec, Protocol } from '../model.js';
-import type { ProbeError, ProbeTarget } from '../probe.js';
+import type { AgentReport, ProbeError, ProbeTarget } from '../probe.js';
+import type { AgentState } from './agent-state.js';
 
 /** Health of one checked target. `unknown` = no verdict yet (not served). */
 export type HealthState = 'up' | 'down' | 'unknown';
@@ -25,6 +26,8 @@ export interface CheckResult {
   readonly identity?: string;
   /** Why it failed. */
   readonly error?: ProbeError;
+  /** What an agent-style probe said (see `AgentReport`). */
+  readonly agent?: AgentReport;
 }
 
 /** Observable status of one check. */
@@ -41,6 +44,8 @@ export interface CheckStatus {
   readonly runs: number;
   readonly totalOk: number;
   readonly totalFailed: number;
+  /** The agent's sticky state (agent and dynamic exec probes), once it said something. */
+  readonly agent?: AgentState;
 }
 
 /** A health transition of one check. */

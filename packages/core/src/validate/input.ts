@@ -40,6 +40,8 @@ export interface ServiceDefaults {
   readonly downAction?: DownAction;
   /** IPVS persistence in seconds, default 0 (none). */
   readonly persistence?: number;
+  /** Slow start in ms (HAProxy `slowstart`), default 0 (off). Needs a weighted scheduler. */
+  readonly slowStart?: number;
   /** Default `{ kind: 'tcp' }`. Replaces the default probe as a whole. */
   readonly probe?: ProbeSpec;
   /** Merged field by field over the defaults. */

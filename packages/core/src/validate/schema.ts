@@ -173,8 +173,36 @@ const httpProbeSchema = z.strictObject({
   header: headerSchema.optional(),
 });
 
+const agentProbeSchema = z.strictObject({
+  kind: z.literal('agent'),
+  port: portSchema.optional(),
+  send: text(MAX_PROBE_TEXT).optional(),
+});
+
+/** Most arguments of an `exec` probe, and the longest one. */
+export const MAX_EXEC_ARGS = 64;
+const MAX_EXEC_ARG = 4096;
+
+const execArg = checked(text(MAX_EXEC_ARG), (arg) =>
+  arg.includes('\u0000') ? `${showValue(arg)} contains a NUL character` : undefined,
+);
+
+const execProbeSchema = z.strictObject({
+  kind: z.literal('exec'),
+  argv: checked(
+    z.array(execArg, { error: mustBe('a list of texts') }).max(MAX_EXEC_ARGS),
+    (argv) =>
+      argv.length === 0
+        ? 'must name a program'
+        : argv[0]!.startsWith('/')
+          ? undefined
+          : `program ${showValue(argv[0])} must be an absolute path (no shell, no PATH search)`,
+  ),
+  dynamic: bool.optional(),
+});
+
 /** Probe kinds, for messages and docs. */
-export const PROBE_KINDS = ['tcp', 'dns', 'http', 'none'] as const;
+export const PROBE_KINDS = ['tcp', 'dns', 'http', 'none', 'agent', 'exec'] as const;
 
 const kindOf = (input: unknown): unknown =>
   typeof input === 'object' && input !== null ? (input as { kind?: unknown }).kind : undefined;
@@ -182,7 +210,14 @@ const kindOf = (input: unknown): unknown =>
 /** Probe spec, chosen by `kind`. */
 export const probeSchema = z.discriminatedUnion(
   'kind',
-  [tcpProbeSchema, dnsProbeSchema, httpProbeSchema, z.strictObject({ kind: z.literal('none') })],
+  [
+    tcpProbeSchema,
+    dnsProbeSchema,
+    httpProbeSchema,
+    z.strictObject({ kind: z.literal('none') }),
+    agentProbeSchema,
+    execProbeSchema,
+  ],
   {
     error: (issue) =>
       issue.code === 'invalid_union'
@@ -226,6 +261,7 @@ export const defaultsShape = {
   whenEmpty: oneOf(['reject', 'drop']).optional(),
   downAction: oneOf(['remove', 'drain']).optional(),
   persistence: int(0, MAX_PERSISTENCE_S).optional(),
+  slowStart: int(0, MAX_DURATION_MS).optional(),
   probe: probeSchema.optional(),
   health: healthSchema.optional(),
 };

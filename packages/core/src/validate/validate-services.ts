@@ -18,6 +18,7 @@ import type { ServiceDefaults, ServiceInput } from './input.js';
 import { type ConfigIssue, configIssue, type SourceMap } from './issue.js';
 import { IssueList } from './issue-list.js';
 import { defaultsSchema, serviceSchema } from './schema.js';
+import { checkWeightSettings } from './weight-checks.js';
 import { addZodIssues } from './zod-issues.js';
 
 type ParsedService = z.output<typeof serviceSchema>;
@@ -46,6 +47,7 @@ function buildProbe(probe: ParsedProbe | undefined): ProbeSpec {
       header: probe.header ? compact(probe.header) : undefined,
     });
   }
+  if (probe.kind === 'exec') return compact({ ...probe, argv: [...probe.argv] });
   return compact(probe);
 }
 
@@ -65,9 +67,15 @@ function buildHealth(health: ParsedService['health']): HealthSettings {
 
 /**
  * The scheduler of a service that names none: `rr`, or `wrr` when its
- * destinations have different weights (other than 0), which `rr` would ignore.
+ * destinations have different weights (other than 0), which `rr` would ignore,
+ * or when `dynamicWeights` (slow start, an agent or dynamic exec probe: weights
+ * that change at run time; `wrr` with equal weights spreads like `rr`).
  */
-export function defaultScheduler(destinations: readonly { readonly weight: number }[]): Scheduler {
+export function defaultScheduler(
+  destinations: readonly { readonly weight: number }[],
+  dynamicWeights = false,
+): Scheduler {
+  if (dynamicWeights) return 'wrr';
   let first: number | undefined;
   for (const { weight } of destinations) {
     if (weight === 0) continue;
@@ -92,6 +100,12 @@ function buildSorry(parsed: ParsedService): Destination | undefined {
     ip,
   );
 }
+
+/** Slow start, or a probe that sets weights (agent, dynamic exec). */
+const hasDynamicWeights = (parsed: ParsedService): boolean =>
+  (parsed.slowStart ?? 0) > 0 ||
+  parsed.probe?.kind === 'agent' ||
+  (parsed.probe?.kind === 'exec' && parsed.probe.dynamic === true);
 
 function buildService(parsed: ParsedService): Service {
   // The model carries each parsed address (hidden, see withParsedAddress): parsed once.
@@ -120,7 +134,8 @@ function buildService(parsed: ParsedService): Service {
         port: parsed.port,
         protocol: parsed.protocol ?? 'tcp',
       },
-      scheduler: (parsed.scheduler ?? defaultScheduler(destinations)) as Scheduler,
+      scheduler: (parsed.scheduler ??
+        defaultScheduler(destinations, hasDynamicWeights(parsed))) as Scheduler,
       destinations,
       probe: buildProbe(parsed.probe),
       health: buildHealth(parsed.health),
@@ -129,6 +144,7 @@ function buildService(parsed: ParsedService): Service {
       persistence: parsed.persistence ?? 0,
       ...(parsed.quorum !== undefined ? { quorum: parsed.quorum } : {}),
       ...(sorry ? { sorry } : {}),
+      ...(parsed.slowStart ? { slowStart: parsed.slowStart } : {}),
     },
     'parsedVip',
     vip,
@@ -140,7 +156,8 @@ function buildService(parsed: ParsedService): Service {
  * destinations have different weights), protocol `tcp`,
  * weight 1, destination port = service port, probe `{ kind: 'tcp' }`,
  * `DEFAULT_HEALTH` (with `downInterval` and `jitter` = `interval`),
- * whenEmpty `reject`, downAction `remove`, persistence 0. Addresses are
+ * whenEmpty `reject`, downAction `remove`, persistence 0, slowStart off
+ * (refused > 0 with `rr`/`lc`, which ignore weights). Addresses are
  * stored canonical.
  *
  * Every problem is reported at once (at most `MAX_CONFIG_ISSUES`, then one
@@ -165,6 +182,7 @@ export function validateServices(
     else addZodIssues(issues, parsed.error.issues, root, ['services', i], sources);
   }
   crossCheckServices(issues, root, raw, sources);
+  checkWeightSettings(issues, root, raw, sources);
   return issues.count > 0 ? err(issues.toArray()) : ok(services);
 }
 
@@ -213,6 +231,7 @@ export function serviceToInput(service: Service): ServiceInput {
     whenEmpty: service.whenEmpty,
     downAction: service.downAction,
     persistence: service.persistence,
+    ...(service.slowStart ? { slowStart: service.slowStart } : {}),
     probe: service.probe,
     health: service.health,
     destinations: service.destinations,

@@ -181,7 +181,7 @@ const rejected: Case[] = [
     'probe kind',
     web({ probe: { kind: 'icmp' } }),
     'services[0].probe.kind',
-    'probe.kind: must be one of tcp, dns, http, none, got "icmp"',
+    'probe.kind: must be one of tcp, dns, http, none, agent, exec, got "icmp"',
   ],
   [
     'probe not an object',
