@@ -190,6 +190,8 @@ export const NFTA = {
   DYNSET_SET_ID: 2,
   DYNSET_OP: 3,
   DYNSET_SREG_KEY: 4,
+  DYNSET_TIMEOUT: 6,
+  DYNSET_FLAGS: 9,
   /** `enum nft_ng_attributes`. */
   NG_DREG: 1,
   NG_MODULUS: 2,
