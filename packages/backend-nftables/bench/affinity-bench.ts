@@ -153,7 +153,7 @@ export async function affinityTables(lab: TrafficLab): Promise<BenchTable[]> {
       note:
         `Same run, same lab, default (netlink) transport; backend.apply() wall time, ${FLIPS} flips. ` +
         'With persistence a flip deletes (or adds) the destination chain and affinity set and rewrites the service chain (counter, one sticky rule per live destination, the pick), in one transaction; without, it is elements only. ' +
-        "With persistence the table holds 4 sets per service (3 affinity sets and the pick map) and the cost grows faster than N: the kernel finds a set by name in a list of the table's sets.",
+        'With persistence the table holds 4 sets per service (3 affinity sets and the pick map) and the cost grows faster than N: sets cost the kernel more than linearly in their number (see the README).',
     },
   ];
   if (existsSync('/usr/sbin/hping3')) {
