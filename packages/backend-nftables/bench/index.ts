@@ -8,6 +8,7 @@
 import { canUseNetns } from '@lbkit/core/testing';
 import type { BenchTable } from '../../../scripts/bench-table.js';
 import { createTrafficLab } from '../src/lab/traffic-lab.js';
+import { affinityTables } from './affinity-bench.js';
 import { applyTables } from './apply-bench.js';
 import { balancerTable } from './balancer-bench.js';
 import { conntrackTable } from './conntrack-bench.js';
@@ -30,6 +31,7 @@ export async function* bench(): AsyncIterable<BenchTable> {
   try {
     const servers = await lab.startNameServers([80]);
     for (const table of await applyTables(lab.lbNs)) yield table;
+    for (const table of await affinityTables(lab)) yield table;
     yield await balancerTable(lab.lbNs);
     yield await eventLoopTable(lab.lbNs);
     yield await driftTable(lab.lbNs);

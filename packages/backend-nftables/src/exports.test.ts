@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/backend-nftables exports', () => {
-  it('@lbkit/backend-nftables: 15 runtime exports (at most 30)', async () => {
+  it('@lbkit/backend-nftables: 16 runtime exports (at most 30)', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'DEFAULT_DRIFT_CHECK_INTERVAL',
@@ -18,6 +18,7 @@ describe('@lbkit/backend-nftables exports', () => {
       'createNftCliTransport',
       'createNftablesBackend',
       'printCommands',
+      'rememberClient',
       'renderChanges',
       'renderRuleset',
       'renderTakeoverGuard',

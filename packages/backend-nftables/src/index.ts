@@ -41,6 +41,7 @@ export {
   type TakeoverGuardOptions,
   type TakeoverGuardScripts,
 } from './render/takeover-guard.js';
+export { rememberClient } from './trace/state.js';
 export { type TracePacket, type TraceResult, trace, traceState } from './trace/tracer.js';
 export {
   createDefaultTransport,

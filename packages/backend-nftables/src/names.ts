@@ -125,3 +125,19 @@ export function serviceFromChain(chain: string): string | undefined {
   const name = chain.slice(SERVICE_PREFIX.length);
   return isValidName(name) ? name : undefined;
 }
+
+/**
+ * Affinity set AND chain of one destination of a service with persistence:
+ * `aff<length of service>_<service>_<destination>` (`aff3_web_A`). The length
+ * makes the name unambiguous (`a_b` + `c` and `a` + `b_c` differ: `aff3_a_b_c`,
+ * `aff1_a_b_c`); sets and chains have separate name spaces in nf_tables. Both
+ * names validated by the caller.
+ */
+export const affinityName = (service: string, destination: string): string =>
+  `aff${service.length}_${service}_${destination}`;
+
+/** True for an affinity set/chain name (`aff3_web_A`). */
+export const isAffinityName = (name: string): boolean => /^aff\d+_/.test(name);
+
+/** Pick map of a service with persistence: `pick_<service>` (slot -> `goto` affinity chain). */
+export const pickMapName = (service: string): string => `pick_${service}`;

@@ -20,7 +20,7 @@ export interface DesiredService {
   readonly parsedVip?: ParsedAddress;
   readonly scheduler: Scheduler;
   readonly whenEmpty: WhenEmpty;
-  /** IPVS persistence timeout in seconds, 0 = none. */
+  /** Client affinity timeout in seconds, 0 = none (IPVS persistence; nftables affinity sets). */
   readonly persistence: number;
   /** Sorted by name. Empty, or all weight 0, means the `whenEmpty` verdict applies. */
   readonly destinations: readonly DesiredDestination[];

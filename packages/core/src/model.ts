@@ -201,7 +201,13 @@ export interface Service {
   readonly health: HealthSettings;
   readonly whenEmpty: WhenEmpty;
   readonly downAction: DownAction;
-  /** IPVS persistence timeout in seconds (0 = none). nftables ignores it. */
+  /**
+   * Client affinity timeout in seconds (0 = none): a client's new flows go to
+   * the destination it was given until it has made no new flow for this long.
+   * IPVS: the service's persistence timeout (its template also lasts while a
+   * connection it placed is open). nftables: a dynamic set of client
+   * addresses per destination (backend-nftables README, "Persistence").
+   */
   readonly persistence: number;
   /**
    * Least total weight of live destinations (health up, admin enabled) to

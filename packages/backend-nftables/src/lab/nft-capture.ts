@@ -75,8 +75,9 @@ export function captureNftBatch(netns: string, script: string): Uint8Array {
 /**
  * nft also numbers sets that already exist in the kernel (from its cache) and
  * sends those ids with their elements; the kernel finds such a set by name and
- * ignores the id. Drops `NFTA_SET_ELEM_LIST_SET_ID` from element messages of
- * sets not declared in the same batch (a `describeBatch` listing).
+ * ignores the id. Drops `NFTA_SET_ELEM_LIST_SET_ID` from element messages, and
+ * `NFTA_LOOKUP_SET_ID` from rule lookups, of sets not declared in the same
+ * batch (a `describeBatch` listing).
  */
 export function withoutCacheSetIds(listing: string): string {
   const declared = new Set<string>();
@@ -87,6 +88,12 @@ export function withoutCacheSetIds(listing: string): string {
       if (m.startsWith('NEWSET ') && name) declared.add(name);
       if (m.startsWith('NEWSETELEM ') && name && !declared.has(name)) {
         return m.replace(/\n {2}4 [0-9a-f]{8}(?=\n)/, '');
+      }
+      if (m.startsWith('NEWRULE ')) {
+        // A lookup's NFTA_LOOKUP_SET_ID (4) right after its set name (1).
+        return m.replace(/(\n +1 "([^"]*)")\n +4 [0-9a-f]{8}(?=\n)/g, (all, head, set) =>
+          declared.has(`"${set}"`) ? all : head,
+        );
       }
       return m;
     })

@@ -42,6 +42,8 @@ export interface NftMap {
   readonly data?: string;
   /** Elements as printed: `[key, value]` pairs for maps. */
   readonly elem: readonly unknown[];
+  /** `flags dynamic` or `timeout`: the kernel adds (or expires) elements itself (an affinity set). */
+  readonly dynamic?: boolean;
 }
 
 /** One rule: its statements/expressions in order. */
@@ -93,6 +95,10 @@ export function indexTable(doc: unknown, family: string, table: string): NftTabl
         type: strings(body.type),
         ...(typeof body.map === 'string' ? { data: body.map } : {}),
         elem: Array.isArray(body.elem) ? body.elem : [],
+        // nft 1.0.6's JSON lists `flags dynamic,timeout` as ["timeout"] only.
+        ...(strings(body.flags).some((f) => f === 'dynamic' || f === 'timeout')
+          ? { dynamic: true }
+          : {}),
       });
     } else if (kind === 'counter' && mine(body) && typeof body.name === 'string') {
       const value = counterValue(body);

@@ -21,6 +21,7 @@ import {
   unwrapElem,
 } from './nft-json.js';
 import { destinationCounters, readDnat } from './parse-dnat.js';
+import { isStickyRule, readPick } from './parse-pick.js';
 
 /** Options for `parseObservedState`. */
 export interface ParseObservedOptions {
@@ -215,6 +216,7 @@ function walkChain(
   if (!rules || depth > MAX_DEPTH) return undefined;
   let counter: CounterValue | undefined;
   for (const rule of rules) {
+    if (isStickyRule(index, rule)) continue;
     for (const stmt of rule) {
       const kind = soleKey(stmt);
       if (!kind || !isObject(stmt)) continue;
@@ -225,6 +227,17 @@ function walkChain(
         const found = readDnat(index, body, key);
         // A map without this service's slots misses: the rule ends, the next rule decides.
         if (found && (found.destinations.length > 0 || found.scheduler === 'single')) {
+          return { ...found, ...(counter ? { counter } : {}), decided: true };
+        }
+      } else if (kind === 'vmap') {
+        const walk = (target: string) => {
+          const inner = walkChain(index, target, key, depth + 1);
+          return inner?.decided && inner.destinations.length === 1
+            ? inner.destinations[0]
+            : undefined;
+        };
+        const found = readPick(index, body, walk);
+        if (found && found.destinations.length > 0) {
           return { ...found, ...(counter ? { counter } : {}), decided: true };
         }
       } else if (kind === 'reject' || kind === 'drop') {

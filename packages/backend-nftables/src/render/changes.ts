@@ -1,6 +1,12 @@
 import type { BackendError, DesiredState } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
-import { groupElements, type NftCommand, type RenderedElement, type RuleSpec } from './commands.js';
+import {
+  groupElements,
+  type NftCommand,
+  type RenderedElement,
+  type RuleSpec,
+  type SetDecl,
+} from './commands.js';
 import { type NftablesRenderOptions, resolveRenderOptions } from './options.js';
 import { elementValueText, partsText, printCommands, ruleText } from './print.js';
 import { renderServices } from './ruleset.js';
@@ -19,12 +25,6 @@ const sameRules = (a: readonly RuleSpec[], b: readonly RuleSpec[]): boolean =>
 
 const sameElement = (a: RenderedElement, b: RenderedElement): boolean =>
   elementId(a) === elementId(b) && elementValueText(a) === elementValueText(b);
-
-const sameService = (a: RenderedService, b: RenderedService): boolean =>
-  a.chain === b.chain &&
-  sameRules(a.rules, b.rules) &&
-  a.elements.length === b.elements.length &&
-  a.elements.every((e, i) => sameElement(e, b.elements[i]!));
 
 /** Elements of `prev` that go or change value (deleted first: a map key holds one value). */
 function staleElements(prev: RenderedService, next: RenderedService): RenderedElement[] {
@@ -89,57 +89,144 @@ export function changeCommands(
   return ok(commandsBetween(before.value, after.value));
 }
 
+/** Comparable text of a service's own affinity objects (`''` without persistence). */
+const affinityText = (svc: RenderedService): string =>
+  svc.affinity === undefined
+    ? ''
+    : JSON.stringify([
+        svc.affinity.sets,
+        svc.affinity.chains.map((c) => [c.name, c.rules.map(ruleText)]),
+      ]);
+
+const sameService = (a: RenderedService, b: RenderedService): boolean =>
+  a.chain === b.chain &&
+  sameRules(a.rules, b.rules) &&
+  a.elements.length === b.elements.length &&
+  a.elements.every((e, i) => sameElement(e, b.elements[i]!)) &&
+  affinityText(a) === affinityText(b);
+
+const deleteSet = (set: SetDecl): NftCommand => ({
+  verb: 'delete',
+  object: 'set',
+  name: set.name,
+  map: set.kind !== 'affinity' && set.kind !== 'flows',
+});
+
+/** The commands of one transaction, grouped in the order they must run. */
+class ChangeBuilder {
+  readonly stale: RenderedElement[] = [];
+  readonly fresh: RenderedElement[] = [];
+  readonly chainsGone: NftCommand[] = [];
+  readonly flushes: NftCommand[] = [];
+  /** Affinity chains, then affinity sets and pick maps, that go (after the flushes). */
+  readonly ownChainsGone: NftCommand[] = [];
+  readonly ownSetsGone: NftCommand[] = [];
+  readonly maps = new Map<string, NftCommand>();
+  readonly chainsNew: NftCommand[] = [];
+  readonly rules: NftCommand[] = [];
+
+  needMap(svc: RenderedService): void {
+    if (svc.slotMap && !this.maps.has(svc.slotMap.name)) {
+      this.maps.set(svc.slotMap.name, { verb: 'add', object: 'set', set: svc.slotMap });
+    }
+  }
+
+  addRules(chain: string, rules: readonly RuleSpec[]): void {
+    for (const rule of rules) this.rules.push({ verb: 'add', object: 'rule', chain, rule });
+  }
+
+  /**
+   * Moves the service's own affinity objects from `old` to `svc` (either may
+   * be absent): a set whose declaration changes (the timeout) is deleted and
+   * added again (its clients lose their affinity), its chain flushed and
+   * refilled around it; a chain whose rules change is flushed and refilled; the
+   * sets of destinations that stay are not touched (their clients keep their
+   * affinity).
+   */
+  affinity(old: RenderedService | undefined, svc: RenderedService | undefined): void {
+    const before = new Map((old?.affinity?.sets ?? []).map((x) => [x.name, x]));
+    const after = new Map((svc?.affinity?.sets ?? []).map((x) => [x.name, x]));
+    const renewed = new Set<string>();
+    for (const [name, set] of before) {
+      const next = after.get(name);
+      if (next === undefined || JSON.stringify(next) !== JSON.stringify(set)) {
+        this.ownSetsGone.push(deleteSet(set));
+        if (next !== undefined) renewed.add(name);
+      }
+    }
+    for (const [name, set] of after) {
+      if (!before.has(name) || renewed.has(name)) {
+        this.maps.set(name, { verb: 'add', object: 'set', set });
+      }
+    }
+    const oldChains = new Map((old?.affinity?.chains ?? []).map((c) => [c.name, c]));
+    const newChains = new Set((svc?.affinity?.chains ?? []).map((c) => c.name));
+    for (const name of oldChains.keys()) {
+      if (!newChains.has(name)) this.ownChainsGone.push({ verb: 'delete', object: 'chain', name });
+    }
+    for (const chain of svc?.affinity?.chains ?? []) {
+      const was = oldChains.get(chain.name);
+      if (was === undefined) {
+        this.chainsNew.push({ verb: 'add', object: 'chain', chain: { name: chain.name } });
+        this.addRules(chain.name, chain.rules);
+      } else if (renewed.has(chain.name) || !sameRules(was.rules, chain.rules)) {
+        // A renewed set: its chain stays (pick elements name it), its rules go before the set.
+        this.flushes.push({ verb: 'flush', object: 'chain', name: chain.name });
+        this.addRules(chain.name, chain.rules);
+      }
+    }
+  }
+
+  /**
+   * Deletions first, so keys can move between services; dispatch and pick
+   * elements before the chains they name; rules (which reference affinity
+   * sets and chains) flushed before those go.
+   */
+  commands(): NftCommand[] {
+    return [
+      ...groupElements('delete', this.stale.sort(byDeleteOrder)),
+      ...this.chainsGone,
+      ...this.flushes,
+      ...this.ownChainsGone,
+      ...this.ownSetsGone,
+      ...this.maps.values(),
+      ...this.chainsNew,
+      ...this.rules,
+      ...groupElements('add', this.fresh),
+    ];
+  }
+}
+
 function commandsBetween(
   before: ReadonlyMap<string, RenderedService>,
   after: ReadonlyMap<string, RenderedService>,
 ): NftCommand[] {
-  const stale: RenderedElement[] = [];
-  const fresh: RenderedElement[] = [];
-  const chainsGone: NftCommand[] = [];
-  const chainsNew: NftCommand[] = [];
-  const maps = new Map<string, NftCommand>();
-  const needMap = (svc: RenderedService): void => {
-    if (!maps.has(svc.slotMap.name)) {
-      maps.set(svc.slotMap.name, { verb: 'add', object: 'set', set: svc.slotMap });
-    }
-  };
-  const rules: NftCommand[] = [];
-  const addRules = (svc: RenderedService): void => {
-    for (const rule of svc.rules)
-      rules.push({ verb: 'add', object: 'rule', chain: svc.chain, rule });
-  };
+  const b = new ChangeBuilder();
   for (const [name, svc] of before) {
     if (!after.has(name)) {
-      for (const e of svc.elements) stale.push(e);
-      chainsGone.push({ verb: 'delete', object: 'chain', name: svc.chain });
+      for (const e of svc.elements) b.stale.push(e);
+      b.chainsGone.push({ verb: 'delete', object: 'chain', name: svc.chain });
+      b.affinity(svc, undefined);
     }
   }
   for (const [name, svc] of after) {
     const old = before.get(name);
     if (old === undefined) {
-      needMap(svc);
-      chainsNew.push({ verb: 'add', object: 'chain', chain: { name: svc.chain } });
-      addRules(svc);
-      for (const e of svc.elements) fresh.push(e);
+      b.needMap(svc);
+      b.affinity(undefined, svc);
+      b.chainsNew.push({ verb: 'add', object: 'chain', chain: { name: svc.chain } });
+      b.addRules(svc.chain, svc.rules);
+      for (const e of svc.elements) b.fresh.push(e);
     } else if (!sameService(old, svc)) {
-      for (const e of staleElements(old, svc)) stale.push(e);
-      if (!sameRules(old.rules, svc.rules)) {
-        needMap(svc);
-        rules.push({ verb: 'flush', object: 'chain', name: svc.chain });
-        addRules(svc);
+      for (const e of staleElements(old, svc)) b.stale.push(e);
+      b.affinity(old, svc);
+      if (!sameRules(old.rules, svc.rules) || affinityText(old) !== affinityText(svc)) {
+        b.needMap(svc);
+        b.flushes.push({ verb: 'flush', object: 'chain', name: svc.chain });
+        b.addRules(svc.chain, svc.rules);
       }
-      for (const e of freshElements(old, svc)) fresh.push(e);
+      for (const e of freshElements(old, svc)) b.fresh.push(e);
     }
   }
-  // Deletions first, so keys can move between services; dispatch elements
-  // before the chains they name.
-  const commands: NftCommand[] = [
-    ...groupElements('delete', stale.sort(byDeleteOrder)),
-    ...chainsGone,
-    ...maps.values(),
-    ...chainsNew,
-    ...rules,
-    ...groupElements('add', fresh),
-  ];
-  return commands;
+  return b.commands();
 }

@@ -58,7 +58,25 @@ export type SetDecl =
       readonly name: string;
       readonly family: IpFamily;
       readonly protocol: Protocol;
-    };
+    }
+  /**
+   * `aff<n>_<service>_<destination>` (persistence): the clients stuck to one
+   * destination, `type <addr> ; flags dynamic,timeout ; timeout <s>s`. The
+   * kernel adds and refreshes its elements (`update @set { <ip> saddr }`);
+   * lbkit never writes one, and drift checks do not compare them.
+   */
+  | {
+      readonly kind: 'affinity';
+      readonly name: string;
+      readonly family: IpFamily;
+      /** Seconds (the service's `persistence`, > 0). */
+      readonly timeout: number;
+    }
+  /**
+   * `pick_<service>` (persistence): the scheduler's slot -> `goto` the chosen
+   * destination's affinity chain, `typeof numgen inc mod 2 : verdict`.
+   */
+  | { readonly kind: 'pick'; readonly name: string };
 
 /** The hook of a base chain (policy is always `accept`). */
 export interface ChainHook {
@@ -122,7 +140,34 @@ export type RuleSpec =
       readonly selector: Selector;
       readonly map: string;
     }
-  | { readonly kind: 'empty'; readonly protocol: Protocol };
+  | { readonly kind: 'empty'; readonly protocol: Protocol }
+  // The rules of a service with persistence (see `render/affinity.ts`):
+  /** `counter`: the service's new flows, sticky ones included. */
+  | { readonly kind: 'count' }
+  /** `<ip> saddr @<set> goto <chain>`: a client stuck to a destination goes to it. */
+  | {
+      readonly kind: 'sticky';
+      readonly family: IpFamily;
+      readonly set: string;
+      readonly chain: string;
+    }
+  /** `<selector> vmap @<map>`: the scheduler picks a slot, the slot names a destination chain. */
+  | {
+      readonly kind: 'pick';
+      readonly family: IpFamily;
+      readonly selector: Selector;
+      readonly map: string;
+    }
+  /** `update @<set> { <ip> saddr }`: records (or refreshes) the client's affinity. */
+  | { readonly kind: 'remember'; readonly family: IpFamily; readonly set: string }
+  /** `meta l4proto <p> dnat <ip> to <address>:<port>` (IPv6: `[<address>]:<port>`). */
+  | {
+      readonly kind: 'dnatTo';
+      readonly family: IpFamily;
+      readonly protocol: Protocol;
+      readonly address: ParsedAddress;
+      readonly port: number;
+    };
 
 /** `add|delete element` on one set or map: one command, many elements. */
 export interface ElementOp {
@@ -139,6 +184,13 @@ export type NftCommand =
   | { readonly verb: 'add'; readonly object: 'table'; readonly comment?: string }
   | { readonly verb: 'delete'; readonly object: 'table' }
   | { readonly verb: 'add'; readonly object: 'set'; readonly set: SetDecl }
+  /** `delete set` / `delete map` (`map`): a service's own affinity set or pick map. */
+  | {
+      readonly verb: 'delete';
+      readonly object: 'set';
+      readonly name: string;
+      readonly map: boolean;
+    }
   | { readonly verb: 'add'; readonly object: 'chain'; readonly chain: ChainDecl }
   | { readonly verb: 'delete' | 'flush'; readonly object: 'chain'; readonly name: string }
   | {

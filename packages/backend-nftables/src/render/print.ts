@@ -66,11 +66,27 @@ export function ruleText(rule: RuleSpec): string {
       return rule.protocol === 'tcp'
         ? 'meta l4proto tcp reject with tcp reset'
         : 'reject with icmpx port-unreachable';
+    case 'count':
+      return 'counter';
+    case 'sticky':
+      return `${familyKeyword(rule.family)} saddr @${rule.set} goto ${rule.chain}`;
+    case 'pick':
+      return `${selectorText(rule.selector, rule.family)} vmap @${rule.map}`;
+    case 'remember':
+      return `update @${rule.set} { ${familyKeyword(rule.family)} saddr }`;
+    case 'dnatTo': {
+      const ipk = familyKeyword(rule.family);
+      const to =
+        rule.family === 4
+          ? `${rule.address.canonical}:${rule.port}`
+          : `[${rule.address.canonical}]:${rule.port}`;
+      return `meta l4proto ${rule.protocol} dnat ${ipk} to ${to}`;
+    }
   }
 }
 
 function setText(set: SetDecl, t: string): string {
-  const addr = addrType(set.family);
+  const addr = set.kind === 'pick' ? '' : addrType(set.family);
   switch (set.kind) {
     case 'dispatch': {
       const counter = set.counter ? ' counter ;' : '';
@@ -85,6 +101,10 @@ function setText(set: SetDecl, t: string): string {
       const p = set.protocol;
       return `add map ${t} ${set.name} { typeof ${ipk} daddr . ${p} dport . numgen inc mod 2 : ${ipk} daddr . ${p} dport ; }`;
     }
+    case 'affinity':
+      return `add set ${t} ${set.name} { type ${addr} ; flags dynamic,timeout ; timeout ${set.timeout}s ; }`;
+    case 'pick':
+      return `add map ${t} ${set.name} { typeof numgen inc mod 2 : verdict ; }`;
   }
 }
 
@@ -129,7 +149,9 @@ export function commandText(command: NftCommand, table: string): string {
         ? `add table ${t} { comment ${JSON.stringify(command.comment)} ; }`
         : `${command.verb} table ${t}`;
     case 'set':
-      return setText(command.set, t);
+      return command.verb === 'add'
+        ? setText(command.set, t)
+        : `delete ${command.map ? 'map' : 'set'} ${t} ${command.name}`;
     case 'chain':
       return command.verb === 'add'
         ? `add chain ${t} ${chainText(command.chain)}`

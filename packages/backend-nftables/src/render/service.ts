@@ -4,6 +4,7 @@ import {
   type DesiredDestination,
   type DesiredService,
   type IpFamily,
+  MAX_PERSISTENCE_S,
   type ParsedAddress,
   type Protocol,
   parseAddress,
@@ -18,6 +19,7 @@ import {
   serviceSlotMap,
   validateName,
 } from '../names.js';
+import { type AffinityParts, affinityParts } from './affinity.js';
 import type { RenderedElement, RuleSpec, Selector, SetDecl, Verdict } from './commands.js';
 import { maglevTable } from './maglev.js';
 import type { ResolvedRenderOptions } from './options.js';
@@ -31,9 +33,11 @@ export interface RenderedService {
   readonly chain: string;
   /** The VIP in canonical form (the kernel's view of the service key). */
   readonly vip: string;
-  /** The slot map shard holding this service's slots (`slots4_tcp_17`). */
-  readonly slotMap: SetDecl;
-  /** Rules of the service chain: the one dnat rule. */
+  /** The slot map shard holding this service's slots (`slots4_tcp_17`); none with persistence. */
+  readonly slotMap?: SetDecl;
+  /** With persistence: its own sets and destination chains (`affinity.ts`). */
+  readonly affinity?: AffinityParts;
+  /** Rules of the service chain: the one dnat rule (with persistence: counter, sticky rules, pick). */
   readonly rules: readonly RuleSpec[];
   /** Elements in shared maps and sets (backend slots, flows, dispatch, empty verdict), in emit order. */
   readonly elements: readonly RenderedElement[];
@@ -162,19 +166,12 @@ export function renderService(
   const chain = serviceChainName(service.name);
   const elements: RenderedElement[] = [];
   const live = dests.filter((x) => x.d.weight > 0);
-  const map = serviceSlotMap(service.name, family, protocol, options.slotMapShards);
-  // One value per live destination, shared by all its slots (they are read-only).
-  const targets = live.map((x) => [x.address, x.d.port] as const);
-  const addSlots = (slots: readonly number[]): void => {
-    for (let slot = 0; slot < slots.length; slot++) {
-      elements.push({ map, key: [vip, port, slot], value: targets[slots[slot]!]! });
-    }
-  };
   let selector: Selector;
+  let slots: readonly number[];
   if (service.scheduler === 'mh') {
     const weights = live.map((x) => ({ name: x.d.name, weight: x.d.weight }));
     selector = { kind: 'jhash', modulus: options.mhTableSize, seed: JHASH_SEED };
-    addSlots(maglevTable(weights, options.mhTableSize));
+    slots = maglevTable(weights, options.mhTableSize);
   } else {
     const plan = slotPlan(
       live.map((x) => x.d.weight),
@@ -188,13 +185,42 @@ export function renderService(
             mode: service.scheduler === 'random' ? 'random' : 'inc',
             modulus: plan.modulus,
           };
-    addSlots(plan.slots);
+    slots = plan.slots;
   }
-  // The rule never depends on which destinations are live: a map miss (no
-  // slot: the service is empty) ends it, the chain returns to the dispatch
-  // chain, and the service's element in empty<f> gives the empty verdict.
   const counter = options.counters;
-  const rules: RuleSpec[] = [{ kind: 'dnat', family, protocol, counter, selector, map }];
+  const persistence = service.persistence ?? 0;
+  if (!Number.isInteger(persistence) || persistence < 0 || persistence > MAX_PERSISTENCE_S) {
+    return err(
+      backendError(
+        'rejected',
+        `service ${service.name}: persistence ${persistence} is not an integer 0..${MAX_PERSISTENCE_S}`,
+      ),
+    );
+  }
+  let rules: RuleSpec[];
+  let slotMap: SetDecl | undefined;
+  let affinity: AffinityParts | undefined;
+  if (persistence > 0) {
+    const targets = live.map((x) => ({ name: x.d.name, address: x.address, port: x.d.port }));
+    affinity = affinityParts(
+      { name: service.name, family, protocol, persistence, counter, selector, slots },
+      targets,
+    );
+    rules = [...affinity.rules];
+    for (const e of affinity.elements) elements.push(e);
+  } else {
+    const map = serviceSlotMap(service.name, family, protocol, options.slotMapShards);
+    // One value per live destination, shared by all its slots (they are read-only).
+    const targets = live.map((x) => [x.address, x.d.port] as const);
+    for (let slot = 0; slot < slots.length; slot++) {
+      elements.push({ map, key: [vip, port, slot], value: targets[slots[slot]!]! });
+    }
+    // The rule never depends on which destinations are live: a map miss (no
+    // slot: the service is empty) ends it, the chain returns to the dispatch
+    // chain, and the service's element in empty<f> gives the empty verdict.
+    rules = [{ kind: 'dnat', family, protocol, counter, selector, map }];
+    slotMap = { kind: 'slots', name: map, family, protocol };
+  }
   // Every configured (vip, destination) pair, drained ones included: the
   // per-destination counters, masquerade and forwardMark match on it.
   for (const x of dests) {
@@ -209,7 +235,8 @@ export function renderService(
     protocol,
     chain,
     vip: vip.canonical,
-    slotMap: { kind: 'slots', name: map, family, protocol },
+    ...(slotMap ? { slotMap } : {}),
+    ...(affinity ? { affinity } : {}),
     rules,
     elements,
   });

@@ -120,7 +120,13 @@ export function servicesAddCommands(services: Iterable<RenderedService>): NftCom
   const rules: NftCommand[] = [];
   const elements = new ElementGrouper();
   for (const svc of services) {
-    if (!maps.has(svc.slotMap.name)) maps.set(svc.slotMap.name, addSet(svc.slotMap));
+    if (svc.slotMap && !maps.has(svc.slotMap.name)) maps.set(svc.slotMap.name, addSet(svc.slotMap));
+    for (const set of svc.affinity?.sets ?? []) maps.set(set.name, addSet(set));
+    for (const own of svc.affinity?.chains ?? []) {
+      chains.push(addChain({ name: own.name }));
+      for (const rule of own.rules)
+        rules.push({ verb: 'add', object: 'rule', chain: own.name, rule });
+    }
     chains.push(addChain({ name: svc.chain }));
     for (const rule of svc.rules)
       rules.push({ verb: 'add', object: 'rule', chain: svc.chain, rule });

@@ -66,6 +66,8 @@ describe('FakeNft', () => {
       'add set': 'add set inet x s { type ipv4_addr ; }',
       'add element': 'add element inet x s { 192.0.2.1 }',
       'delete element': 'delete element inet x s { 192.0.2.1 }',
+      'delete map': 'delete map inet x m',
+      'delete set': 'delete set inet x s',
     };
     const order = [
       'add table',
@@ -76,6 +78,8 @@ describe('FakeNft', () => {
       'add set',
       'add element',
       'delete element',
+      'delete map',
+      'delete set',
       'delete chain',
       'delete table',
     ];
@@ -99,6 +103,11 @@ describe('FakeNft', () => {
       renderChanges(
         state(web(), svc('m', '192.0.2.25', 25, [A])),
         state(web([A, dest('B', '192.0.2.12', 80, 0)])),
+      )._unsafeUnwrap(),
+      renderRuleset(state(web([A, B], { persistence: 2 })))._unsafeUnwrap(),
+      renderChanges(
+        state(web([A, B], { persistence: 2 }), svc('m', '192.0.2.25', 25, [A], { persistence: 9 })),
+        state(web([A], { persistence: 3 })),
       )._unsafeUnwrap(),
     ];
     const known = new Set(DIALECT_PAIRS.map(([v, o]) => `${v} ${o}`));

@@ -39,10 +39,14 @@ function snapshotOf(t: NftTableState | undefined): TableSnapshot {
   if (!t) return MISSING_TABLE;
   const sets = new Map<string, SetSnapshot>();
   for (const m of t.maps.values()) {
-    const decl = `${m.kind} ${m.key}${m.data === undefined ? '' : ` : ${m.data}`}${m.interval ? ' interval' : ''}${m.counter ? ' counter' : ''}`;
+    const decl = `${m.kind} ${m.key}${m.data === undefined ? '' : ` : ${m.data}`}${m.interval ? ' interval' : ''}${m.counter ? ' counter' : ''}${m.timeout === undefined ? '' : ` timeout ${m.timeout}`}`;
     sets.set(m.name, {
       decl,
-      elements: new Map([...m.elements].map(([k, v]) => [k, v ?? ''])),
+      // An affinity set's elements are the data path's, never compared (like the kernel's).
+      elements:
+        m.timeout === undefined
+          ? new Map([...m.elements].map(([k, v]) => [k, v ?? '']))
+          : new Map(),
     });
   }
   const chains = new Map(

@@ -12,13 +12,13 @@ export const dest = (name: string, address: string, port = 80, weight = 1): Desi
   return withParsedAddress({ name, address, port, weight }, 'parsed', parseAddress(address));
 };
 
-/** Builds a desired service with defaults: tcp, rr, reject. */
+/** Builds a desired service with defaults: tcp, rr, reject, no persistence. */
 export function svc(
   name: string,
   vip: string,
   port: number,
   destinations: readonly DesiredDestination[],
-  extra: Partial<Pick<DesiredService, 'scheduler' | 'whenEmpty'>> & {
+  extra: Partial<Pick<DesiredService, 'scheduler' | 'whenEmpty' | 'persistence'>> & {
     protocol?: 'tcp' | 'udp';
   } = {},
 ): DesiredService {
@@ -27,7 +27,7 @@ export function svc(
     key: { vip, port, protocol: extra.protocol ?? 'tcp' },
     scheduler: extra.scheduler ?? ('rr' as Scheduler),
     whenEmpty: extra.whenEmpty ?? 'reject',
-    persistence: 0,
+    persistence: extra.persistence ?? 0,
     destinations,
   };
   return withParsedAddress(service, 'parsedVip', parseAddress(vip));

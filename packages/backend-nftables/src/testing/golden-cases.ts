@@ -5,7 +5,7 @@
  * (`lab/netlink-wire.kernel.test.ts`), so both cover the same ground.
  * @module
  */
-import type { DesiredState } from '@lbkit/core';
+import type { DesiredService, DesiredState } from '@lbkit/core';
 import type { NftablesRenderOptions } from '../render/options.js';
 import { A, B, C, dest, state, svc, web } from './fixtures.js';
 
@@ -63,6 +63,17 @@ const weighted = [
   dest('C', '192.0.2.13', 80, 2),
 ];
 
+/** Persistence 2 s, IPv4 TCP rr over A, B, C; and IPv6 UDP sh, 300 s. */
+const sticky = (destinations = [A, B, C], persistence = 2): DesiredService =>
+  web(destinations, { persistence });
+const sticky6 = svc(
+  'dns6',
+  '2001:db8::53',
+  53,
+  [dest('A', '2001:db8::11', 53), dest('B', '2001:db8::12', 5353)],
+  { protocol: 'udp', scheduler: 'sh', persistence: 300 },
+);
+
 export const FULL: readonly FullCase[] = [
   { name: 'rr', desired: state(web()) },
   { name: 'wrr', desired: state(web(weighted, { scheduler: 'wrr' })) },
@@ -108,6 +119,13 @@ export const FULL: readonly FullCase[] = [
   { name: 'no-counters', desired: state(web()), options: { counters: false, masquerade: true } },
   { name: 'mixed', desired: state(dns, other, web(), v6), options: { table: 'lb-test' } },
   { name: 'cold-20', desired: twenty },
+  { name: 'affinity', desired: state(sticky()) },
+  { name: 'affinity-ipv6-udp', desired: state(sticky6) },
+  {
+    name: 'affinity-mixed',
+    desired: state(dns, sticky(), { ...sticky6, key: { ...sticky6.key, protocol: 'tcp' } }),
+    options: { counters: false, masquerade: true },
+  },
 ];
 
 export const CHANGES: readonly ChangeCase[] = [
@@ -134,5 +152,19 @@ export const CHANGES: readonly ChangeCase[] = [
     name: 'change-flip-sh',
     previous: state(web([A, B, C], { scheduler: 'sh' })),
     next: state(web([A, C], { scheduler: 'sh' })),
+  },
+  {
+    name: 'change-affinity-flip',
+    previous: state(dns, sticky()),
+    next: state(dns, sticky([A, C])),
+  },
+  { name: 'change-affinity-return', previous: state(sticky([A, C])), next: state(sticky()) },
+  { name: 'change-affinity-timeout', previous: state(sticky()), next: state(sticky([A, B, C], 5)) },
+  { name: 'change-affinity-on', previous: state(web()), next: state(sticky()) },
+  { name: 'change-affinity-off', previous: state(sticky()), next: state(web()) },
+  {
+    name: 'change-affinity-remove',
+    previous: state(sticky(), sticky6),
+    next: state(sticky()),
   },
 ];

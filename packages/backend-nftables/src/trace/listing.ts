@@ -17,8 +17,10 @@ export function listRuleset(state: NftState): string {
     lines.push(decl.length === 0 ? `add table ${ref}` : `add table ${ref} { ${decl.join(' ')} }`);
     for (const m of byName(t.maps)) {
       const decl = m.data === undefined ? m.key : `${m.key} : ${m.data}`;
+      const timeout =
+        m.timeout === undefined ? '' : ` flags dynamic,timeout ; timeout ${m.timeout}s ;`;
       lines.push(
-        `add ${m.kind} ${ref} ${m.name} { ${decl} ;${m.interval ? ' flags interval ;' : ''}${m.counter ? ' counter ;' : ''} }`,
+        `add ${m.kind} ${ref} ${m.name} { ${decl} ;${timeout}${m.interval ? ' flags interval ;' : ''}${m.counter ? ' counter ;' : ''} }`,
       );
     }
     for (const c of byName(t.chains)) {

@@ -10,7 +10,7 @@
 import type { ObservedDestination, ObservedService, ObservedState, WhenEmpty } from '@lbkit/core';
 import { CHAIN, MAP, serviceFromChain } from '../names.js';
 import type { NftTableState } from './state.js';
-import { DNAT_RULE } from './tracer.js';
+import { DNAT_RULE, DNAT_TO_RULE, PICK_RULE } from './tracer.js';
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
@@ -45,6 +45,37 @@ function destinationsOf(
       return { address, port: Number(dport), weight: n / g };
     });
     const scheduler = m[5]!.startsWith('jhash') ? 'jhash' : m[5]!.split(' mod ')[0]!;
+    return { destinations, scheduler };
+  }
+  return pickedDestinations(table, chain?.rules ?? []);
+}
+
+/** A persistence service: its pick rule's slots, each `goto` a chain that DNATs to one destination. */
+function pickedDestinations(
+  table: NftTableState,
+  rules: readonly string[],
+): { destinations: ObservedDestination[]; scheduler?: string } {
+  for (const rule of rules) {
+    const m = PICK_RULE.exec(rule);
+    if (!m) continue;
+    const modulus = Number(m[1] ?? m[3]);
+    const map = table.maps.get(m[5]!);
+    const slots = new Map<string, number>();
+    for (let s = 0; s < modulus; s++) {
+      const chain = /^goto (\S+)$/.exec(map?.elements.get(String(s)) ?? '')?.[1];
+      const dnat = (table.chains.get(chain ?? '')?.rules ?? [])
+        .map((r) => DNAT_TO_RULE.exec(r))
+        .find((x) => x !== null);
+      if (!dnat) continue;
+      const value = `${dnat[3] ?? dnat[4]} . ${dnat[5]}`;
+      slots.set(value, (slots.get(value) ?? 0) + 1);
+    }
+    const g = [...slots.values()].reduce(gcd, 0) || 1;
+    const destinations = [...slots].map(([value, n]) => {
+      const [address, dport] = value.split(' . ') as [string, string];
+      return { address, port: Number(dport), weight: n / g };
+    });
+    const scheduler = m[1] === undefined ? 'jhash' : rule.split(' mod ')[0]!;
     return { destinations, scheduler };
   }
   return { destinations: [] };

@@ -1,7 +1,7 @@
 /**
  * A parser for the nft dialect lbkit EMITS (flat commands, one per line), not
  * for all of nft: `add|delete table`, `add|delete|flush chain`, `add rule`,
- * `add map|set`, `add|delete element`. Anything else is a
+ * `add|delete map|set`, `add|delete element`. Anything else is a
  * `parse` error, so the fake and the tracer never guess.
  * @module
  */
@@ -23,6 +23,8 @@ export const DIALECT_PAIRS: readonly (readonly [NftVerb, NftObject])[] = [
   ['add', 'rule'],
   ['add', 'map'],
   ['add', 'set'],
+  ['delete', 'map'],
+  ['delete', 'set'],
   ['add', 'element'],
   ['delete', 'element'],
 ];
@@ -94,6 +96,15 @@ export type ParsedCommand =
       readonly interval: boolean;
       /** Declared with `counter`: every element counts the packets that match it. */
       readonly counter: boolean;
+      /** `flags dynamic,timeout ; timeout <n>s`: the data path adds elements (affinity); seconds. */
+      readonly timeout?: number;
+      readonly line: number;
+    }
+  | {
+      readonly verb: 'delete';
+      readonly object: 'map' | 'set';
+      readonly table: string;
+      readonly name: string;
       readonly line: number;
     }
   | {
@@ -114,6 +125,7 @@ const P = {
   chainOp: re(`(delete|flush) chain ${TABLE} (${IDENT})`),
   rule: re(`add rule ${TABLE} (${IDENT}) (.+)`),
   map: re(`add (map|set) ${TABLE} (${IDENT}) \\{ (.*) \\}`),
+  mapDelete: re(`delete (map|set) ${TABLE} (${IDENT})`),
   element: re(`(add|delete) element ${TABLE} (${IDENT}) \\{ (.*) \\}`),
   hook: /^type (filter|nat) hook (prerouting|output|postrouting|forward|input) priority (\S+) ; policy (accept|drop) ;$/,
 };
@@ -125,20 +137,32 @@ const MAP_FLAGS = new Set(['flags interval', 'counter']);
 
 function parseMapBody(
   body: string,
-): { key: string; data?: string; interval: boolean; counter: boolean } | undefined {
+):
+  | { key: string; data?: string; interval: boolean; counter: boolean; timeout?: number }
+  | undefined {
   const parts = body
     .split(';')
     .map((s) => s.trim())
     .filter((s) => s !== '');
   const decl = parts[0];
   if (!decl || !/^(type|typeof) /.test(decl)) return undefined;
-  const flags = parts.slice(1);
+  let flags = parts.slice(1);
+  // An affinity set: `flags dynamic,timeout ; timeout <n>s` (both, or neither).
+  let timeout: number | undefined;
+  const dynamic = flags.indexOf('flags dynamic,timeout');
+  const seconds = flags.map((f) => /^timeout (\d{1,7})s$/.exec(f)).findIndex((m) => m !== null);
+  if (dynamic < 0 !== seconds < 0) return undefined;
+  if (dynamic >= 0) {
+    timeout = Number(/^timeout (\d+)s$/.exec(flags[seconds]!)![1]);
+    flags = flags.filter((_, i) => i !== dynamic && i !== seconds);
+  }
   if (flags.some((p) => !MAP_FLAGS.has(p))) return undefined;
   const interval = flags.includes('flags interval');
   const counter = flags.includes('counter');
   const colon = decl.lastIndexOf(' : ');
-  if (colon < 0) return { key: decl, interval, counter };
-  return { key: decl.slice(0, colon), data: decl.slice(colon + 3), interval, counter };
+  const t = timeout === undefined ? {} : { timeout };
+  if (colon < 0) return { key: decl, interval, counter, ...t };
+  return { key: decl.slice(0, colon), data: decl.slice(colon + 3), interval, counter, ...t };
 }
 
 /** `comment "..." ; flags dormant ;` of a table declaration. */
@@ -228,6 +252,11 @@ export function parseLine(
     if (!decl || (object === 'map') !== (decl.data !== undefined))
       return err(fail(line, s, 'bad map/set declaration'));
     return ok({ verb: 'add', object, table: `${m[2]} ${m[3]}`, name: m[4]!, ...decl, line });
+  }
+  m = P.mapDelete.exec(s);
+  if (m) {
+    const object = m[1] as 'map' | 'set';
+    return ok({ verb: 'delete', object, table: `${m[2]} ${m[3]}`, name: m[4]!, line });
   }
   m = P.element.exec(s);
   if (m) {

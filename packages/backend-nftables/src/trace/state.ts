@@ -25,6 +25,12 @@ export interface NftMapState {
   readonly interval: boolean;
   /** Declared with `counter` (per-element counters). */
   readonly counter: boolean;
+  /**
+   * `flags dynamic,timeout ; timeout <n>s` (seconds): an affinity set, whose
+   * elements the data path adds (`rememberClient`). The model has no clock:
+   * its elements never expire (a test forgets a client explicitly).
+   */
+  readonly timeout?: number;
   readonly elements: ReadonlyMap<string, string | undefined>;
 }
 
@@ -159,9 +165,20 @@ function applyOne(tables: Map<string, MutTable>, cmd: ParsedCommand): BackendErr
       chain.rules.push(r.body);
       return undefined;
     }
+    case 'delete map':
+    case 'delete set': {
+      const m = cmd as Extract<ParsedCommand, { object: 'map' | 'set'; verb: 'delete' }>;
+      const old = t.maps.get(m.name);
+      if (!old || old.kind !== m.object)
+        return rejected(cmd, `No such file or directory: ${m.object} ${m.name}`);
+      if (referenced(t, 'map', m.name))
+        return rejected(cmd, `Device or resource busy: ${m.object} ${m.name}`);
+      t.maps.delete(m.name);
+      return undefined;
+    }
     case 'add map':
     case 'add set': {
-      const m = cmd as Extract<ParsedCommand, { object: 'map' | 'set' }>;
+      const m = cmd as Extract<ParsedCommand, { object: 'map' | 'set'; verb: 'add' }>;
       const old = t.maps.get(m.name);
       if (old) {
         if (
@@ -169,7 +186,8 @@ function applyOne(tables: Map<string, MutTable>, cmd: ParsedCommand): BackendErr
           old.key !== m.key ||
           old.data !== m.data ||
           old.interval !== m.interval ||
-          old.counter !== m.counter
+          old.counter !== m.counter ||
+          old.timeout !== m.timeout
         ) {
           return rejected(cmd, `File exists: ${m.name} with another declaration`);
         }
@@ -181,6 +199,7 @@ function applyOne(tables: Map<string, MutTable>, cmd: ParsedCommand): BackendErr
         key: m.key,
         interval: m.interval,
         counter: m.counter,
+        ...(m.timeout === undefined ? {} : { timeout: m.timeout }),
         elements: new Map(),
       };
       t.maps.set(m.name, m.data === undefined ? base : { ...base, data: m.data });
@@ -225,4 +244,27 @@ export function applyCommands(
     if (e) return err(e);
   }
   return ok({ tables });
+}
+
+/**
+ * What the kernel's `update @<set> { <ip> saddr }` does: `saddr` becomes an
+ * element of the dynamic set `set` of table `table` (`inet lbkit` by
+ * default). A copy of `state`; unchanged when there is no such dynamic set.
+ */
+export function rememberClient(
+  state: NftState,
+  set: string,
+  saddr: string,
+  table = 'inet lbkit',
+): NftState {
+  const t = state.tables.get(table);
+  const map = t?.maps.get(set);
+  if (!t || !map || map.timeout === undefined) return state;
+  const elements = new Map(map.elements);
+  elements.set(saddr, undefined);
+  const maps = new Map(t.maps);
+  maps.set(set, { ...map, elements });
+  const tables = new Map(state.tables);
+  tables.set(table, { ...t, maps });
+  return { tables };
 }

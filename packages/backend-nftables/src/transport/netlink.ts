@@ -31,6 +31,7 @@ import { encodeBatch } from '../wire/nft-batch-encode.js';
 import {
   type DecodedTable,
   decodeTableMessages,
+  isDynamicSet,
   observeDecoded,
   snapshotOf,
 } from '../wire/nft-dump-decode.js';
@@ -197,7 +198,9 @@ export async function dumpTable(
         await pause();
       }
       let failed: BackendError | undefined;
-      for (const set of decoded.sets.keys()) {
+      for (const [set, declared] of decoded.sets) {
+        // A dynamic set's elements are the kernel's own (affinity): not read.
+        if (isDynamicSet(declared)) continue;
         const elements = dump(
           NFT.MSG_GETSETELEM,
           [attrString(NFT.SET_ELEM_LIST_TABLE, table), attrString(NFT.SET_ELEM_LIST_SET, set)],

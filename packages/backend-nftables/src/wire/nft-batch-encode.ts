@@ -116,7 +116,12 @@ export function encodeBatch(
   // text names everything it refers to; plus the set id it carries) once.
   const encodedRules = new Map<string, Uint8Array>();
   const expressions = (rule: RuleSpec): Uint8Array => {
-    const map = rule.kind === 'flow' ? rule.set : rule.kind === 'empty' ? '' : rule.map;
+    const map =
+      rule.kind === 'flow' || rule.kind === 'sticky' || rule.kind === 'remember'
+        ? rule.set
+        : rule.kind === 'empty' || rule.kind === 'count' || rule.kind === 'dnatTo'
+          ? ''
+          : rule.map;
     const key = `${setIds.get(map) ?? 0} ${ruleText(rule)}`;
     let bytes = encodedRules.get(key);
     if (!bytes) {
@@ -150,6 +155,13 @@ export function encodeBatch(
         });
         break;
       case 'set': {
+        if (c.verb === 'delete') {
+          message(NFT.MSG_DELSET, NLM.F_REQUEST, () => {
+            w.str(NFTA.SET_TABLE, table);
+            w.str(NFTA.SET_NAME, c.name);
+          });
+          break;
+        }
         const id = setIds.get(c.set.name) ?? setIds.size + 1;
         setIds.set(c.set.name, id);
         message(NFT.MSG_NEWSET, CREATE, () => encodeSetAttributes(w, table, c.set, id));

@@ -20,6 +20,7 @@ import type { NetlinkMessage } from '@lbkit/netlink';
 import { decodeAttributes, type NlAttr, readBe32, readString } from '@lbkit/netlink';
 import { CHAIN, MAP, serviceFromChain } from '../names.js';
 import type { SetSnapshot, TableSnapshot } from '../read/table-snapshot.js';
+import { readPickOf } from './observe-affinity.js';
 import { HOST_LITTLE_ENDIAN, IPPROTO, NFNL, NFT, NFT_VALUE, NFTA } from './uapi.js';
 
 /** One expression of a rule: its name and its attributes (type -> attribute). */
@@ -292,6 +293,7 @@ const IGNORED: Readonly<Record<string, readonly number[]>> = {
   counter: [NFTA.COUNTER_BYTES, NFTA.COUNTER_PACKETS, 3],
   // The set id names a set declared in the same batch; dumps name sets only.
   lookup: [NFTA.LOOKUP_SET_ID],
+  dynset: [NFTA.DYNSET_SET_ID],
 };
 
 /**
@@ -321,6 +323,21 @@ export function exprText(e: Omit<DecodedExpr, 'text'>): string {
   const a = e.attrs;
   if (e.name === 'lookup' && zero(a.get(5))) skip.push(5); // NFTA_LOOKUP_FLAGS
   if (e.name === 'hash' && zero(a.get(NFTA.HASH_OFFSET))) skip.push(NFTA.HASH_OFFSET);
+  if (e.name === 'dynset') {
+    // The kernel dumps a zero timeout (the set's own) and zero flags.
+    for (const t of [NFTA.DYNSET_TIMEOUT, NFTA.DYNSET_FLAGS]) if (zero(a.get(t))) skip.push(t);
+  }
+  if (e.name === 'immediate') {
+    // A verdict's nest: nft sets NLA_F_NESTED on it, a dump does not.
+    const data = a.get(NFTA.IMMEDIATE_DATA)?.value;
+    if (data && data.length >= 4 && data[2] === NFT.DATA_VERDICT && data[3] === 0x80) {
+      const flat = Uint8Array.from(data);
+      flat[3] = 0;
+      const attrs = new Map(a);
+      attrs.set(NFTA.IMMEDIATE_DATA, { type: NFTA.IMMEDIATE_DATA, value: flat });
+      return `${e.name}(${attrsText(attrs, skip)})`;
+    }
+  }
   if (e.name === 'nat') {
     const same = (x: number, y: number) =>
       hex(a.get(x)?.value ?? new Uint8Array()) === hex(a.get(y)?.value ?? new Uint8Array());
@@ -348,6 +365,7 @@ const SET_DECL = [
   NFTA.SET_DATA_TYPE,
   NFTA.SET_DATA_LEN,
   NFTA.SET_USERDATA,
+  NFTA.SET_TIMEOUT,
 ];
 
 /**
@@ -362,6 +380,12 @@ function setDefaults(s: DecodedSet): number[] {
   if (type !== undefined && readBe32(type) === NFT_VALUE.DATA_VERDICT) skip.push(NFTA.SET_DATA_LEN);
   return skip;
 }
+
+/** `flags dynamic` (`NFT_SET_EVAL`): elements added by the data path (`update @set`). */
+export const isDynamicSet = (s: DecodedSet): boolean => {
+  const flags = s.attrs.get(NFTA.SET_FLAGS);
+  return flags !== undefined && ((readBe32(flags) ?? 0) & NFT_VALUE.SET_EVAL) !== 0;
+};
 
 const only = (attrs: ReadonlyMap<number, NlAttr>, types: readonly number[]): Map<number, NlAttr> =>
   new Map([...attrs].filter(([type]) => types.includes(type)));
@@ -394,7 +418,8 @@ export function snapshotOf(
       name,
       {
         decl: `${attrsText(only(s.attrs, SET_DECL), setDefaults(s))}${s.expr === undefined ? '' : ` expr=${s.expr}`}`,
-        elements: new Map(s.elements.map(elementText)),
+        // A dynamic set's elements are the kernel's (affinity: clients seen), never lbkit's.
+        elements: isDynamicSet(s) ? new Map() : new Map(s.elements.map(elementText)),
       },
     ]),
   );
@@ -506,7 +531,9 @@ export function observeDecoded(decoded: DecodedTable): ObservedState {
       const protocol = PROTOCOLS[e.key[width]!];
       const port = be16(e.key, width + 4);
       if (!protocol) continue;
-      const dnat = dnatOf(decoded.chains.get(chainName));
+      const chain = decoded.chains.get(chainName);
+      const dnat = dnatOf(chain);
+      const pick = dnat ? undefined : readPickOf(decoded, chain, family);
       const slots = new Map<
         string,
         { address: string; port: number; n: number; first: number; raw: Uint8Array }
@@ -527,6 +554,7 @@ export function observeDecoded(decoded: DecodedTable): ObservedState {
         entry.first = Math.min(entry.first, slot);
         slots.set(id, entry);
       }
+      for (const d of pick?.destinations ?? []) slots.set(`${d.address}|${d.port}`, d);
       const g = [...slots.values()].reduce((acc, d) => gcd(acc, d.n), 0) || 1;
       // In slot order, as nft lists them.
       const ordered = [...slots.values()].sort((a, b) => a.first - b.first);
@@ -541,9 +569,10 @@ export function observeDecoded(decoded: DecodedTable): ObservedState {
         key: { vip, port, protocol },
         ...(name === undefined ? {} : { name }),
         ...(dnat && destinations.length > 0 ? { scheduler: dnat.scheduler } : {}),
+        ...(pick && destinations.length > 0 ? { scheduler: pick.scheduler } : {}),
         ...(whenEmpty === undefined ? {} : { whenEmpty }),
         destinations,
-        ...(dnat?.counter ?? {}),
+        ...(dnat?.counter ?? pick?.counter ?? {}),
       });
     }
   }

@@ -29,6 +29,7 @@ export interface ElementLayout {
 
 /** The layout of a map we render, from its name; `undefined` for any other name. */
 export function elementLayout(map: string): ElementLayout | undefined {
+  if (map.startsWith('pick_')) return { key: ['slot'], data: 'verdict' };
   const m = /^(services|empty|flows|slots)([46])(_(?:tcp|udp)_\d+)?$/.exec(map);
   if (!m) return undefined;
   const addr: ElementField = m[2] === '4' ? 'ipv4_addr' : 'ipv6_addr';

@@ -128,6 +128,17 @@ export function dnat(w: NlWriter, nfproto: number, addrReg: number, protoReg: nu
   });
 }
 
+/** `[ nat dnat <family> addr_min reg <addr> proto_min reg <proto> flags 0x2 ]` (a fixed address and port). */
+export function dnatFixed(w: NlWriter, nfproto: number, addrReg: number, protoReg: number): void {
+  expression(w, 'nat', () => {
+    w.be32(NFTA.NAT_TYPE, NFT_VALUE.NAT_DNAT);
+    w.be32(NFTA.NAT_FAMILY, nfproto);
+    w.be32(NFTA.NAT_REG_ADDR_MIN, addrReg);
+    w.be32(NFTA.NAT_REG_PROTO_MIN, protoReg);
+    w.be32(NFTA.NAT_FLAGS, NFT_VALUE.NAT_RANGE_PROTO_SPECIFIED);
+  });
+}
+
 /** `[ nat snat <family> addr_min reg <addr> ]` (a fixed address, no port). */
 export function snat(w: NlWriter, nfproto: number, addrReg: number): void {
   expression(w, 'nat', () => {
@@ -172,6 +183,34 @@ export function immediateBytes(w: NlWriter, dreg: number, bytes: Uint8Array): vo
     w.be32(NFTA.IMMEDIATE_DREG, dreg);
     const data = w.open(NFTA.IMMEDIATE_DATA);
     w.bytes(NFT.DATA_VALUE, bytes);
+    w.close(data);
+  });
+}
+
+/** `[ dynset update reg_key <sreg> set <set> ]` (`update @set { <key> }`, the set's own timeout). */
+export function dynsetUpdate(
+  w: NlWriter,
+  sreg: number,
+  set: string,
+  setId: number | undefined,
+): void {
+  expression(w, 'dynset', () => {
+    w.be32(NFTA.DYNSET_SREG_KEY, sreg);
+    w.be32(NFTA.DYNSET_OP, NFT_VALUE.DYNSET_OP_UPDATE);
+    w.str(NFTA.DYNSET_SET_NAME, set);
+    if (setId !== undefined) w.be32(NFTA.DYNSET_SET_ID, setId);
+  });
+}
+
+/** `[ immediate reg 0 goto -> <chain> ]`. */
+export function immediateGoto(w: NlWriter, chain: string): void {
+  expression(w, 'immediate', () => {
+    w.be32(NFTA.IMMEDIATE_DREG, NFT_VALUE.REG_VERDICT);
+    const data = w.open(NFTA.IMMEDIATE_DATA);
+    const verdict = w.open(NFT.DATA_VERDICT);
+    w.be32(NFT.VERDICT_CODE, NFT.GOTO);
+    w.str(NFT.VERDICT_CHAIN, chain);
+    w.close(verdict);
     w.close(data);
   });
 }

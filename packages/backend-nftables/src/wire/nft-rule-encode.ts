@@ -135,5 +135,48 @@ export function encodeRuleExpressions(w: NlWriter, rule: RuleSpec, setIds: SetId
         x.reject(w, V.REJECT_TCP_RST, 0);
       } else x.reject(w, V.REJECT_ICMPX_UNREACH, V.ICMPX_PORT_UNREACH);
       return;
+    case 'count':
+      x.counter(w);
+      return;
+    case 'sticky': {
+      // <ip> saddr @<set> goto <chain>
+      const f = FAMILY[rule.family];
+      matchNfproto(w, rule.family);
+      x.payload(w, 1, NET, f.saddr, f.len);
+      x.lookup(w, 1, undefined, rule.set, setIds.get(rule.set));
+      x.immediateGoto(w, rule.chain);
+      return;
+    }
+    case 'pick': {
+      // <selector> vmap @<map>
+      const s = rule.selector;
+      if (s.kind === 'numgen') {
+        x.numgen(w, 1, s.modulus, s.mode === 'inc' ? V.NG_INCREMENTAL : V.NG_RANDOM);
+      } else {
+        const f = FAMILY[rule.family];
+        matchNfproto(w, rule.family);
+        x.payload(w, 2, NET, f.saddr, f.len);
+        x.jhash(w, 2, 1, f.len, s.modulus, s.seed);
+      }
+      x.lookup(w, 1, V.REG_VERDICT, rule.map, setIds.get(rule.map));
+      return;
+    }
+    case 'remember': {
+      // update @<set> { <ip> saddr }
+      const f = FAMILY[rule.family];
+      matchNfproto(w, rule.family);
+      x.payload(w, 1, NET, f.saddr, f.len);
+      x.dynsetUpdate(w, 1, rule.set, setIds.get(rule.set));
+      return;
+    }
+    case 'dnatTo': {
+      // meta l4proto <p> dnat <ip> to <address>:<port>
+      const f = FAMILY[rule.family];
+      matchL4proto(w, rule.protocol);
+      x.immediateBytes(w, 1, rule.address.bytes);
+      x.immediateBytes(w, 2, Uint8Array.of(rule.port >> 8, rule.port & 0xff));
+      x.dnatFixed(w, f.nfproto, 1, 2);
+      return;
+    }
   }
 }

@@ -72,6 +72,8 @@ interface SetShape {
   readonly data?: { readonly type: number; readonly len: number };
   readonly udata: Uint8Array;
   readonly counter: boolean;
+  /** `NFTA_SET_TIMEOUT` (ms): the elements' default timeout. */
+  readonly timeoutMs?: number;
 }
 
 const byteOrders = (withData: boolean): Udata[] => [
@@ -81,9 +83,35 @@ const byteOrders = (withData: boolean): Udata[] => [
 const noInterval: Udata = [U.UDATA_SET_DATA_INTERVAL, u32(0)];
 
 function shapeOf(set: SetDecl): SetShape {
+  if (set.kind === 'pick') {
+    return {
+      flags: NFT_VALUE.SET_MAP,
+      keyType: U.TYPE_INTEGER,
+      keyLen: 4,
+      data: { type: NFT_VALUE.DATA_VERDICT, len: 0 },
+      // The slot is a host-order integer; the verdict's typeof is only its kind.
+      udata: udataBytes([
+        [U.UDATA_SET_KEYBYTEORDER, u32(U.BYTEORDER_HOST)],
+        [U.UDATA_SET_DATABYTEORDER, u32(0)],
+        [U.UDATA_SET_KEY_TYPEOF, numgenTypeof],
+        [U.UDATA_SET_DATA_TYPEOF, typeofExpr(U.EXPR_VERDICT, [])],
+        noInterval,
+      ]),
+      counter: false,
+    };
+  }
   const addr = addrType(set.family);
   const a = addrLen(set.family);
   switch (set.kind) {
+    case 'affinity':
+      return {
+        flags: NFT_VALUE.SET_TIMEOUT | NFT_VALUE.SET_EVAL,
+        keyType: addr,
+        keyLen: a,
+        timeoutMs: set.timeout * 1000,
+        udata: udataBytes([[U.UDATA_SET_KEYBYTEORDER, u32(U.BYTEORDER_BIG)]]),
+        counter: false,
+      };
     case 'dispatch':
       return {
         flags: NFT_VALUE.SET_MAP,
@@ -133,7 +161,10 @@ function shapeOf(set: SetDecl): SetShape {
 
 const shapes = new Map<string, SetShape>();
 const cachedShape = (set: SetDecl): SetShape => {
-  const key = `${set.kind}/${set.family}/${set.kind === 'slots' ? set.protocol : set.counter}`;
+  const key =
+    set.kind === 'pick'
+      ? 'pick'
+      : `${set.kind}/${set.family}/${set.kind === 'slots' ? set.protocol : set.kind === 'affinity' ? set.timeout : set.counter}`;
   let shape = shapes.get(key);
   if (!shape) {
     shape = shapeOf(set);
@@ -155,6 +186,7 @@ export function encodeSetAttributes(w: NlWriter, table: string, set: SetDecl, id
     w.be32(NFTA.SET_DATA_LEN, shape.data.len);
   }
   w.be32(NFTA.SET_ID, id);
+  if (shape.timeoutMs !== undefined) w.be64(NFTA.SET_TIMEOUT, shape.timeoutMs);
   w.bytes(NFTA.SET_USERDATA, shape.udata);
   if (shape.counter) {
     // NFTA_SET_EXPR: the per-element `counter` the kernel clones into every element.

@@ -119,6 +119,12 @@ export class NlWriter {
     this.view.setUint32(at, value >>> 0, false);
   }
 
+  /** A big-endian 64-bit attribute (`NLA_U64`: a set timeout in ms). */
+  be64(type: number, value: number): void {
+    const at = this.attr(type, 8);
+    this.view.setBigUint64(at, BigInt(value), false);
+  }
+
   /** A one-byte attribute. */
   u8(type: number, value: number): void {
     const at = this.attr(type, 1);

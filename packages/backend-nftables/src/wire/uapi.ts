@@ -129,6 +129,7 @@ export const NFTA = {
   SET_DATA_TYPE: 6,
   SET_DATA_LEN: 7,
   SET_ID: 10,
+  SET_TIMEOUT: 11,
   SET_USERDATA: 13,
   SET_EXPR: 17,
   /** `enum nft_set_elem_attributes`: `NFTA_SET_ELEM_EXPR`, `NFTA_SET_ELEM_EXPRESSIONS` (element counters). */
@@ -183,6 +184,14 @@ export const NFTA = {
   NAT_FAMILY: 2,
   NAT_REG_ADDR_MIN: 3,
   NAT_REG_PROTO_MIN: 5,
+  NAT_FLAGS: 7,
+  /** `enum nft_dynset_attributes`. */
+  DYNSET_SET_NAME: 1,
+  DYNSET_SET_ID: 2,
+  DYNSET_OP: 3,
+  DYNSET_SREG_KEY: 4,
+  DYNSET_TIMEOUT: 6,
+  DYNSET_FLAGS: 9,
   /** `enum nft_ng_attributes`. */
   NG_DREG: 1,
   NG_MODULUS: 2,
@@ -194,6 +203,13 @@ export const NFTA = {
 export const NFT_VALUE = {
   /** `NFT_SET_MAP` (`enum nft_set_flags`). */
   SET_MAP: 0x8,
+  /** `NFT_SET_TIMEOUT`, `NFT_SET_EVAL` (nft's `flags timeout`, `dynamic`). */
+  SET_TIMEOUT: 0x10,
+  SET_EVAL: 0x20,
+  /** `NFT_DYNSET_OP_UPDATE` (`enum nft_dynset_ops`). */
+  DYNSET_OP_UPDATE: 1,
+  /** `NFT_REG_VERDICT`. */
+  REG_VERDICT: 0,
   /** `NFT_DATA_VERDICT`: data type of a verdict map. */
   DATA_VERDICT: 0xffffff00,
   /** `NFT_CMP_EQ`. */
@@ -228,6 +244,8 @@ export const NFT_VALUE = {
   /** `enum nft_nat_types`: `NFT_NAT_SNAT`, `NFT_NAT_DNAT`. */
   NAT_SNAT: 0,
   NAT_DNAT: 1,
+  /** `NF_NAT_RANGE_PROTO_SPECIFIED` (`<linux/netfilter/nf_nat.h>`): a fixed port is given. */
+  NAT_RANGE_PROTO_SPECIFIED: 0x2,
   /** `NF_DROP`, `NF_ACCEPT` (`<linux/netfilter.h>`). */
   NF_DROP: 0,
   NF_ACCEPT: 1,
@@ -266,7 +284,11 @@ export const NFT_USER = {
   /** `NFTNL_UDATA_SET_TYPEOF_EXPR`, `NFTNL_UDATA_SET_TYPEOF_DATA`. */
   UDATA_TYPEOF_EXPR: 0,
   UDATA_TYPEOF_DATA: 1,
+  /** `enum byteorder`: `BYTEORDER_HOST_ENDIAN`, `BYTEORDER_BIG_ENDIAN`. */
+  BYTEORDER_HOST: 1,
+  BYTEORDER_BIG: 2,
   /** `enum expr_types`. */
+  EXPR_VERDICT: 1,
   EXPR_PAYLOAD: 7,
   EXPR_CONCAT: 13,
   EXPR_NUMGEN: 23,

@@ -38,7 +38,7 @@ export interface ServiceDefaults {
   readonly whenEmpty?: WhenEmpty;
   /** Default `remove`. */
   readonly downAction?: DownAction;
-  /** IPVS persistence in seconds, default 0 (none). */
+  /** Client affinity (persistence) in seconds, default 0 (none); IPVS and nftables. */
   readonly persistence?: number;
   /** Slow start in ms (HAProxy `slowstart`), default 0 (off). Needs a weighted scheduler. */
   readonly slowStart?: number;
