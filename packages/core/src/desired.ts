@@ -1,5 +1,5 @@
 import type { ParsedAddress } from './address.js';
-import type { Scheduler, ServiceKey, WhenEmpty } from './model.js';
+import type { Forwarding, Scheduler, ServiceKey, WhenEmpty } from './model.js';
 
 /** A destination that may take traffic. `weight` 0 = drained: kept, but no new flows. */
 export interface DesiredDestination {
@@ -21,6 +21,8 @@ export interface DesiredService {
   readonly whenEmpty: WhenEmpty;
   /** IPVS persistence timeout in seconds, 0 = none. */
   readonly persistence: number;
+  /** Forwarding method; absent = `nat` (see `Service.forward`). */
+  readonly forward?: Forwarding;
   /** Sorted by name. Empty, or all weight 0, means the `whenEmpty` verdict applies. */
   readonly destinations: readonly DesiredDestination[];
 }

@@ -51,6 +51,7 @@ function planService(service: Service, lookup: StatusLookup): DesiredService {
       scheduler: service.scheduler,
       whenEmpty: service.whenEmpty,
       persistence: service.persistence,
+      ...(service.forward !== undefined && { forward: service.forward }),
       destinations: destinations.sort(byName),
     },
     'parsedVip',

@@ -5,6 +5,7 @@
  */
 import type {
   DownAction,
+  Forwarding,
   HealthSettings,
   ProbeSpec,
   Protocol,
@@ -40,6 +41,8 @@ export interface ServiceDefaults {
   readonly downAction?: DownAction;
   /** IPVS persistence in seconds, default 0 (none). */
   readonly persistence?: number;
+  /** Default `nat`; `route` and `tunnel` need the IPVS backend and keep the destination port. */
+  readonly forward?: Forwarding;
   /** Default `{ kind: 'tcp' }`. Replaces the default probe as a whole. */
   readonly probe?: ProbeSpec;
   /** Merged field by field over the defaults. */

@@ -213,6 +213,7 @@ export const defaultsShape = {
   whenEmpty: oneOf(['reject', 'drop']).optional(),
   downAction: oneOf(['remove', 'drain']).optional(),
   persistence: int(0, MAX_PERSISTENCE_S).optional(),
+  forward: oneOf(['nat', 'route', 'tunnel']).optional(),
   probe: probeSchema.optional(),
   health: healthSchema.optional(),
 };

@@ -8,12 +8,14 @@ import { parseAddress, withParsedAddress } from '../address.js';
 import {
   DEFAULT_HEALTH,
   type Destination,
+  type Forwarding,
   type HealthSettings,
   type ProbeSpec,
   type Scheduler,
   type Service,
 } from '../model.js';
 import { crossCheckServices } from './cross-checks.js';
+import { checkForwardingPorts } from './forwarding-checks.js';
 import type { ServiceDefaults, ServiceInput } from './input.js';
 import { type ConfigIssue, configIssue, type SourceMap } from './issue.js';
 import { IssueList } from './issue-list.js';
@@ -110,6 +112,7 @@ function buildService(parsed: ParsedService): Service {
       whenEmpty: parsed.whenEmpty ?? 'reject',
       downAction: parsed.downAction ?? 'remove',
       persistence: parsed.persistence ?? 0,
+      ...(parsed.forward !== undefined && { forward: parsed.forward as Forwarding }),
     },
     'parsedVip',
     vip,
@@ -146,6 +149,7 @@ export function validateServices(
     else addZodIssues(issues, parsed.error.issues, root, ['services', i], sources);
   }
   crossCheckServices(issues, root, raw, sources);
+  checkForwardingPorts(issues, raw, sources);
   return issues.count > 0 ? err(issues.toArray()) : ok(services);
 }
 
@@ -194,6 +198,7 @@ export function serviceToInput(service: Service): ServiceInput {
     whenEmpty: service.whenEmpty,
     downAction: service.downAction,
     persistence: service.persistence,
+    ...(service.forward !== undefined && { forward: service.forward }),
     probe: service.probe,
     health: service.health,
     destinations: service.destinations,
