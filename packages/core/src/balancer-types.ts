@@ -70,6 +70,8 @@ export interface BalancerEvents {
     readonly durationMs: number;
     readonly error?: BackendError;
   };
+  /** The backend applied but warns (`ApplyReport.warnings`: e.g. an IPVS VIP that is not local). */
+  warning: { readonly source: 'backend'; readonly message: string };
   /** An apply failed; it is retried after `retryInMs`. */
   applyFailed: {
     readonly error: BackendError;

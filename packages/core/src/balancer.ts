@@ -1,5 +1,5 @@
 import { err, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
-import type { Backend, BackendError } from './backend.js';
+import type { ApplyReport, Backend, BackendError } from './backend.js';
 import type {
   AdminState,
   Balancer,
@@ -132,6 +132,11 @@ export function createBalancer(options: BalancerOptions): Balancer {
     if (wasEmpty !== isEmpty) emitter.emit(isEmpty ? 'empty' : 'nonEmpty', { service: after.name });
   };
 
+  const emitWarnings = (report: ApplyReport): void => {
+    for (const message of report.warnings ?? [])
+      emitter.emit('warning', { source: 'backend', message });
+  };
+
   const reconciler = createReconciler({
     backend: options.backend,
     compute: desired,
@@ -140,6 +145,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
       emitEmptiness(state);
       lastApplied = state;
       emitter.emit('applied', { report, desired: state });
+      emitWarnings(report);
     },
     onFailed: (error, attempt, retryInMs) =>
       emitter.emit('applyFailed', { error, attempt, retryInMs }),
@@ -309,6 +315,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
         started = true;
         lastApplied = first;
         emitter.emit('applied', { report, desired: first });
+        emitWarnings(report);
         syncChecks();
         startDriftChecks();
         return undefined;
