@@ -1,4 +1,10 @@
-import { type Balancer, createBalancer, DEFAULT_HEALTH, type Service } from '@lbkit/core';
+import {
+  type Backend,
+  type Balancer,
+  createBalancer,
+  DEFAULT_HEALTH,
+  type Service,
+} from '@lbkit/core';
 import { createFakeBackend, createScriptedProbes } from '@lbkit/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { scaleServices } from '../test-support/scale-services.js';
@@ -76,6 +82,24 @@ describe('attachEventLog', () => {
         l.startsWith('service s0: destination d0 ([2001:db8:9::9]:1000) unknown -> down'),
       ),
     ).toBe(true);
+    await balancer.stop();
+  });
+
+  it("logs the backend's warnings as problems", async () => {
+    const fake = createFakeBackend();
+    const backend: Backend = {
+      ...fake,
+      apply: (d) => fake.apply(d).map((r) => ({ ...r, warnings: ['VIP 192.0.2.10 is not local'] })),
+    };
+    const balancer = createBalancer({
+      services: services(1),
+      backend,
+      probes: createScriptedProbes().factory,
+    });
+    const problems: string[] = [];
+    attachEventLog(balancer, { info: () => undefined, warn: (l) => problems.push(l) });
+    await balancer.start();
+    expect(problems).toEqual(['backend warning: VIP 192.0.2.10 is not local']);
     await balancer.stop();
   });
 

@@ -1,7 +1,8 @@
 /**
  * One log line per state change, for daemons under systemd (journald keeps
  * stdout/stderr): health transitions, empty/non-empty services, kernel
- * updates that changed something, apply failures, the watchdog, readiness.
+ * updates that changed something, apply failures, backend warnings (an IPVS
+ * VIP that is not local), the watchdog, readiness.
  * Checks that change nothing are not logged.
  *
  * Every event costs O(1): a destination's address comes from an index built
@@ -76,6 +77,7 @@ export function attachEventLog(balancer: Balancer, options: EventLogOptions = {}
       ),
     ),
     balancer.on('drift', (e) => warn(driftLine(e))),
+    balancer.on('warning', (e) => warn(`${e.source} warning: ${e.message}`)),
     balancer.on('watchdog', (e) =>
       warn(`watchdog: no health check finished for ${e.stalledMs} ms`),
     ),

@@ -38,6 +38,12 @@ export interface ApplyReport {
   readonly durationMs: number;
   /** Names of services whose kernel objects were changed. */
   readonly changedServices: readonly string[];
+  /**
+   * Problems that did not stop the apply but mean traffic may not flow as
+   * configured (IPVS: a VIP that is not a local address), each reported once
+   * until it changes; the balancer emits each as a `warning` event. Default none.
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** What a backend can represent; the conformance suite checks only what is claimed. */

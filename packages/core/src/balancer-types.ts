@@ -83,6 +83,8 @@ export interface BalancerEvents {
    * counters; `drift` says what was found). `failed`: the check itself failed.
    */
   driftChecked: { readonly outcome: 'clean' | 'drift' | 'failed'; readonly durationMs: number };
+  /** The backend applied but warns (`ApplyReport.warnings`: e.g. an IPVS VIP that is not local). */
+  warning: { readonly source: 'backend'; readonly message: string };
   /** An apply failed; it is retried after `retryInMs`. */
   applyFailed: {
     readonly error: BackendError;

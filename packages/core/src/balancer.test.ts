@@ -200,6 +200,42 @@ describe('balancer', () => {
     await balancer.stop();
   });
 
+  it("emits each of the backend's ApplyReport.warnings as a warning event, at start and on later applies", async () => {
+    const probes = createScriptedProbes();
+    const fake = createFakeBackend();
+    let said = ['VIP 192.0.2.10 is not local'];
+    const backend: Backend = {
+      ...fake,
+      apply: (desired) =>
+        fake.apply(desired).map((report) => {
+          const warnings = said;
+          said = [];
+          return { ...report, warnings };
+        }),
+    };
+    const balancer = createBalancer({
+      services: [web],
+      backend,
+      probes: probes.factory,
+      random: () => 0,
+    });
+    const warnings: string[] = [];
+    balancer.on('warning', (e) => warnings.push(`${e.source}: ${e.message}`));
+    expect((await balancer.start()).isOk()).toBe(true);
+    expect(warnings).toEqual(['backend: VIP 192.0.2.10 is not local']);
+    await vi.advanceTimersByTimeAsync(10);
+    said = ['second', 'third'];
+    balancer.drain('web', 'a');
+    await vi.advanceTimersByTimeAsync(1);
+    await balancer.settled();
+    expect(warnings).toEqual([
+      'backend: VIP 192.0.2.10 is not local',
+      'backend: second',
+      'backend: third',
+    ]);
+    await balancer.stop();
+  });
+
   it('start() reports a backend that cannot apply, and starts nothing', async () => {
     const probes = createScriptedProbes();
     const backend = createFakeBackend({ failNext: () => backendError('unavailable', 'no nft') });

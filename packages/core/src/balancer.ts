@@ -1,5 +1,5 @@
 import { err, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
-import type { Backend, BackendError } from './backend.js';
+import type { ApplyReport, Backend, BackendError } from './backend.js';
 import type {
   AdminState,
   Balancer,
@@ -179,6 +179,11 @@ export function createBalancer(options: BalancerOptions): Balancer {
     if (wasEmpty !== isEmpty) emitter.emit(isEmpty ? 'empty' : 'nonEmpty', { service: after.name });
   };
 
+  const emitWarnings = (report: ApplyReport): void => {
+    for (const message of report.warnings ?? [])
+      emitter.emit('warning', { source: 'backend', message });
+  };
+
   const reconciler = createReconciler({
     backend: options.backend,
     compute: desired,
@@ -193,6 +198,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
       }
       lastApplied = state;
       emitter.emit('applied', { report, desired: state });
+      emitWarnings(report);
     },
     onFailed: (error, attempt, retryInMs) =>
       emitter.emit('applyFailed', { error, attempt, retryInMs }),
@@ -401,6 +407,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
         started = true;
         lastApplied = first;
         emitter.emit('applied', { report, desired: first });
+        emitWarnings(report);
         syncChecks();
         startDriftChecks();
         return undefined;

@@ -1,5 +1,5 @@
 import type { ParsedAddress } from './address.js';
-import type { Scheduler, ServiceKey, WhenEmpty } from './model.js';
+import type { Forwarding, Scheduler, ServiceKey, WhenEmpty } from './model.js';
 import type { QuorumStatus } from './quorum.js';
 
 /** A destination that may take traffic. `weight` 0 = drained: kept, but no new flows. */
@@ -22,6 +22,8 @@ export interface DesiredService {
   readonly whenEmpty: WhenEmpty;
   /** Client affinity timeout in seconds, 0 = none (IPVS persistence; nftables affinity sets). */
   readonly persistence: number;
+  /** Forwarding method; absent = `nat` (see `Service.forward`). */
+  readonly forward?: Forwarding;
   /** Sorted by name. Empty, or all weight 0, means the `whenEmpty` verdict applies. */
   readonly destinations: readonly DesiredDestination[];
   /** Present when the service has a quorum (or a sorry destination); backends ignore it. */

@@ -44,6 +44,14 @@ export type WhenEmpty = 'reject' | 'drop';
  */
 export type DownAction = 'remove' | 'drain';
 
+/**
+ * How balanced packets reach a destination: `nat` (DNAT; both backends),
+ * `route` (IPVS direct routing: the packet keeps the VIP and goes to the
+ * destination's MAC; the destination holds the VIP on `lo` and answers the
+ * client directly) or `tunnel` (IPVS IP-in-IP). nftables does only `nat`.
+ */
+export type Forwarding = 'nat' | 'route' | 'tunnel';
+
 /** Initial health of a destination before its first verdict. `unknown` is not served. */
 export type InitialState = 'up' | 'down' | 'unknown';
 
@@ -223,6 +231,8 @@ export interface Service {
    * (see `slow-start.ts`). Needs a weighted scheduler.
    */
   readonly slowStart?: number;
+  /** Forwarding method; absent = `nat`. `route`/`tunnel` need the IPVS backend. */
+  readonly forward?: Forwarding;
 }
 
 /** Defaults used by the validators when a field is not given. */

@@ -65,6 +65,7 @@ function planService(service: Service, lookup: StatusLookup): DesiredService {
       scheduler: service.scheduler,
       whenEmpty: service.whenEmpty,
       persistence: service.persistence,
+      ...(service.forward !== undefined && { forward: service.forward }),
       destinations: [...q.destinations].sort(byName),
       ...(q.quorum ? { quorumStatus: q.quorum } : {}),
     },

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/netlink exports', () => {
-  it('@lbkit/netlink: 60 runtime exports', async () => {
+  it('@lbkit/netlink: 64 runtime exports', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'CTNL',
@@ -16,6 +16,7 @@ describe('@lbkit/netlink exports', () => {
       'NETNS_RUN_DIR',
       'NLM',
       'NLMSGERR_ATTR',
+      'RTNL',
       'SOCKET',
       'acquireAbstractLock',
       'align',
@@ -38,9 +39,11 @@ describe('@lbkit/netlink exports', () => {
       'decodeDone',
       'decodeFamily',
       'decodeGenl',
+      'decodeInterfaceAddress',
       'decodeMessages',
       'deleteFlows',
       'encodeAck',
+      'encodeAddressDump',
       'encodeAttributes',
       'encodeCtDelete',
       'encodeCtDump',
@@ -56,6 +59,7 @@ describe('@lbkit/netlink exports', () => {
       'inNetns',
       'indexAttributes',
       'int32',
+      'listAddresses',
       'loadLibc',
       'lockRefusal',
       'matchesFlow',

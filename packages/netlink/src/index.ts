@@ -16,5 +16,6 @@ export * from './hexdump-diff.js';
 export * from './libc.js';
 export * from './message.js';
 export * from './netns.js';
+export * from './rtnetlink.js';
 export * from './socket.js';
 export * from './uapi.js';

@@ -14,6 +14,8 @@ export const SOCKET = {
   SOCK_STREAM: 1,
   SOCK_RAW: 3,
   SOCK_CLOEXEC: 0o2000000,
+  /** `NETLINK_ROUTE`: rtnetlink (links, addresses, routes). */
+  NETLINK_ROUTE: 0,
   /** `NETLINK_NETFILTER`: nfnetlink (nf_tables, conntrack). */
   NETLINK_NETFILTER: 12,
   NETLINK_GENERIC: 16,
@@ -132,6 +134,18 @@ export const CTNL = {
   /** `IPPROTO_TCP`, `IPPROTO_UDP` (`<netinet/in.h>`). */
   IPPROTO_TCP: 6,
   IPPROTO_UDP: 17,
+} as const;
+
+/** `<linux/rtnetlink.h>`, `<linux/if_addr.h>`: rtnetlink addresses (what `ip address` reads). */
+export const RTNL = {
+  RTM_NEWADDR: 20,
+  RTM_GETADDR: 22,
+  /** sizeof(struct ifaddrmsg): u8 family, u8 prefixlen, u8 flags, u8 scope, u32 index. */
+  IFADDRMSG_LEN: 8,
+  IFA_ADDRESS: 1,
+  IFA_LOCAL: 2,
+  IFA_LABEL: 3,
+  IFA_FLAGS: 8,
 } as const;
 
 /** `<asm-generic/errno-base.h>`, `<asm-generic/errno.h>`: errno values this layer names. */

@@ -214,6 +214,37 @@ describe('IPVS backend', () => {
     ).toBe('unsupported');
   });
 
+  it("a service's own forward (the config's) picks the method; forwardByService still wins", async () => {
+    const fake = createFakeIpvs();
+    const backend = createIpvsBackend({
+      client: fake,
+      ownership: createMemoryOwnershipStore(),
+      forwardByService: { mail: 'masquerade' },
+    });
+    const forwarded = async (): Promise<Record<number, string>> => {
+      const out: Record<number, string> = {};
+      for (const svc of (await fake.services())._unsafeUnwrap()) {
+        const [dest] = (await fake.destinations(svc.id))._unsafeUnwrap();
+        out['port' in svc.id ? svc.id.port : 0] = dest!.config.forward;
+      }
+      return out;
+    };
+    await backend.apply(
+      state(
+        { ...service('web', 80, [1]), forward: 'route' },
+        { ...service('mail', 25, [1]), forward: 'route' },
+        { ...service('dns', 53, [1]), forward: 'tunnel' },
+        { ...service('ntp', 123, [1]), forward: 'nat' },
+      ),
+    );
+    expect(await forwarded()).toEqual({
+      80: 'route',
+      25: 'masquerade',
+      53: 'tunnel',
+      123: 'masquerade',
+    });
+  });
+
   it('zeroWeight remove takes drained destinations out', async () => {
     const fake = createFakeIpvs();
     const backend = createIpvsBackend({

@@ -35,6 +35,7 @@ import {
   sameServiceConfig,
 } from './diff.js';
 import { countIpvsFlows } from './flow-count.js';
+import { type AddressTable, createLocalVips, rtnetlinkAddressTable } from './local-vips.js';
 import { IPVS_SCHEDULERS, type MappingOptions, toIpvsSnapshot } from './map-desired.js';
 import {
   createFileOwnershipStore,
@@ -43,6 +44,7 @@ import {
   type OwnershipStore,
 } from './ownership.js';
 import { serviceKey } from './service-key.js';
+import { vipUses } from './vip-uses.js';
 
 /** Options for `createIpvsBackend`. Mapping options (forward, zeroWeight, ...) are in `MappingOptions`. */
 export interface IpvsBackendOptions extends MappingOptions {
@@ -100,6 +102,17 @@ export interface IpvsBackendOptions extends MappingOptions {
    * takeover); stopped by `close({ keep: false })`. Default: none.
    */
   readonly syncDaemon?: SyncDaemonOptions;
+  /**
+   * Check that every VIP is a local address of the IPVS namespace (one
+   * rtnetlink address dump whenever the set of VIPs changes): IPVS sees only
+   * packets to local addresses, so a VIP that is merely routed here balances
+   * nothing. Each VIP found not local is an `ApplyReport.warnings` line (the
+   * balancer's `warning` event), said once until it changes; the apply itself
+   * goes on. Default: true unless a `client` is passed in.
+   */
+  readonly checkVips?: boolean;
+  /** The address table (a seam for tests). Default: rtnetlink in `netns`. */
+  readonly addressTable?: AddressTable;
 }
 
 /** Default of `IpvsBackendOptions.driftCheckInterval`. */
@@ -209,6 +222,16 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
           })
           .mapErr((e) => fromIpvs(e, 'IPVS sync daemon: '));
   let queue: Promise<unknown> = Promise.resolve();
+  const localVips =
+    (options.checkVips ?? options.client === undefined)
+      ? createLocalVips(options.addressTable ?? rtnetlinkAddressTable(options.netns))
+      : undefined;
+
+  /** After a successful apply: the VIPs that are not local (`ApplyReport.warnings`). */
+  const warningsOf = (desired: DesiredState): { warnings?: readonly string[] } => {
+    const warnings = localVips?.check(vipUses(desired)) ?? [];
+    return warnings.length > 0 ? { warnings } : {};
+  };
 
   /** Applies, drift checks and closes never interleave. */
   const serial = <T>(work: () => ResultAsync<T, BackendError>): ResultAsync<T, BackendError> => {
@@ -367,6 +390,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
                 operations: ops.length,
                 durationMs: performance.now() - started,
                 changedServices: [...new Set(ops.map((o) => o.name ?? formatServiceId(o.service)))],
+                ...warningsOf(desired),
               };
             });
         }),
@@ -460,6 +484,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
     const finish = (): void => {
       closed = true;
       applied = undefined;
+      localVips?.close();
       if (options.closeClient !== false) client?.close();
       lock?.release();
     };

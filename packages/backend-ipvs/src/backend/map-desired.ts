@@ -39,6 +39,18 @@ export interface MappingOptions {
   readonly zeroWeight?: 'keep' | 'remove';
 }
 
+/** The model's forwarding methods as IPVS names them (`nat` = masquerade). */
+const IPVS_FORWARD = { nat: 'masquerade', route: 'route', tunnel: 'tunnel' } as const;
+
+/**
+ * A service's IPVS forwarding method: `forwardByService`, else the service's
+ * own `forward` (the model's, from the config), else `options.forward`, else NAT.
+ */
+function forwardOf(s: DesiredService, options: MappingOptions): ForwardMethod {
+  const own = s.forward === undefined ? undefined : IPVS_FORWARD[s.forward];
+  return options.forwardByService?.[s.name] ?? own ?? options.forward ?? 'masquerade';
+}
+
 /** The IPVS identity of a core service key (its VIP parsed once, by the validators). */
 export function serviceIdOf(service: DesiredService): AddressServiceId | undefined {
   const vip = parsedAddressOf(service.key.vip, service.parsedVip);
@@ -97,7 +109,7 @@ export function toIpvsSnapshot(
     }
     const id = serviceIdOf(s);
     if (!id) return err(backendError('rejected', `service ${s.name}: invalid VIP`));
-    const forward = options.forwardByService?.[s.name] ?? options.forward ?? 'masquerade';
+    const forward = forwardOf(s, options);
     const destinations = [];
     for (const d of s.destinations) {
       if (d.weight === 0 && options.zeroWeight === 'remove') continue;

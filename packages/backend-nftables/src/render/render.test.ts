@@ -58,6 +58,15 @@ describe('renderRuleset validation', () => {
     }
   });
 
+  it('forward route and tunnel are unsupported (DNAT is NAT); nat renders', () => {
+    for (const forward of ['route', 'tunnel'] as const) {
+      const error = renderRuleset(state({ ...web([A]), forward }))._unsafeUnwrapErr();
+      expect(error.kind).toBe('unsupported');
+      expect(error.message).toContain(`forward ${forward} needs IPVS`);
+    }
+    expect(renderRuleset(state({ ...web([A]), forward: 'nat' })).isOk()).toBe(true);
+  });
+
   it('starts with a create-delete-create of the table (one transaction, no empty window)', () => {
     const lines = renderRuleset(state(web()), { table: 'lb1' })._unsafeUnwrap().split('\n');
     expect(lines.slice(0, 3)).toEqual([

@@ -110,7 +110,8 @@ function checkDestination(
 /**
  * Renders one service: its chain, counters and elements in the shared maps.
  * `memo` (optional) shares parsed addresses between the services of one render.
- * Fails with `rejected` on invalid names/addresses and `unsupported` on `lc`/`wlc`.
+ * Fails with `rejected` on invalid names/addresses and `unsupported` on `lc`/`wlc`
+ * and on `forward` `route`/`tunnel`.
  */
 export function renderService(
   service: DesiredService,
@@ -133,6 +134,14 @@ export function renderService(
       backendError(
         'unsupported',
         `service ${service.name}: scheduler ${service.scheduler} needs connection counts (IPVS only)`,
+      ),
+    );
+  }
+  if (service.forward !== undefined && service.forward !== 'nat') {
+    return err(
+      backendError(
+        'unsupported',
+        `service ${service.name}: forward ${service.forward} needs IPVS (nftables DNAT is NAT)`,
       ),
     );
   }

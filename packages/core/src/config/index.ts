@@ -3,7 +3,12 @@
  * config, both returning validated services or every issue with `file:line`.
  * @module
  */
-export { CONFIG_KEYS, type ConfigOptions, parseConfig } from './json-config.js';
+export {
+  CONFIG_KEYS,
+  type ConfigOptions,
+  type ForwardingSupport,
+  parseConfig,
+} from './json-config.js';
 export {
   type ConfigFormat,
   DEFAULT_MAX_CONFIG_BYTES,

@@ -17,7 +17,8 @@
  * Every issue carries the `file:line` of the offending node, unknown keys too.
  */
 import { err, ok, type Result } from 'neverthrow';
-import type { Service } from '../model.js';
+import type { Forwarding, Service } from '../model.js';
+import { checkForwardingSupport } from '../validate/forwarding-checks.js';
 import type { ServiceDefaults, ServiceInput } from '../validate/input.js';
 import { type ConfigIssue, configIssue, showValue } from '../validate/issue.js';
 import { IssueList } from '../validate/issue-list.js';
@@ -40,6 +41,19 @@ export interface ConfigOptions {
    * remove every service (kind `incomplete`).
    */
   readonly allowEmpty?: boolean;
+  /**
+   * The forwarding methods the backend that will run the config can do, and
+   * its name: a service asking for another is an `invalid` issue at its
+   * `forward` line (nftables: `{ methods: ['nat'], backend: 'nftables' }`).
+   * Default: not checked (any of nat, route, tunnel).
+   */
+  readonly forwarding?: ForwardingSupport;
+}
+
+/** What `ConfigOptions.forwarding` holds. */
+export interface ForwardingSupport {
+  readonly methods: readonly Forwarding[];
+  readonly backend: string;
 }
 
 /** The top-level keys of a structured config. */
@@ -108,6 +122,10 @@ export function parseConfig(
       : service,
   ) as ServiceInput[];
   const validated = validateServices(merged, sources);
+  if (options.forwarding !== undefined) {
+    const { methods, backend } = options.forwarding;
+    checkForwardingSupport(issues, merged, methods, backend, sources);
+  }
   if (validated.isErr()) issues.addAll(validated.error);
   if (issues.count > 0 || validated.isErr()) return err(issues.toArray());
   return ok(validated.value);

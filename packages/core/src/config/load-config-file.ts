@@ -9,7 +9,7 @@ import { errAsync, ResultAsync } from 'neverthrow';
 import type { Service } from '../model.js';
 import type { ServiceDefaults } from '../validate/input.js';
 import { type ConfigIssue, configIssue } from '../validate/issue.js';
-import { parseConfig } from './json-config.js';
+import { type ForwardingSupport, parseConfig } from './json-config.js';
 import { incompleteIssue, optionsOf } from './loader-options.js';
 import { parseRulesFile, splitLines } from './rules-file.js';
 
@@ -31,6 +31,8 @@ export interface LoadConfigOptions {
    * false: such a file is an `incomplete` issue.
    */
   readonly allowIncomplete?: boolean;
+  /** See `ConfigOptions.forwarding` (structured files; the rules file has no `forward`). */
+  readonly forwarding?: ForwardingSupport;
 }
 
 /** Default `maxBytes`: 16 MiB. */
@@ -134,7 +136,10 @@ export function loadConfigFile(
       ...(options.defaults !== undefined ? { defaults: options.defaults } : {}),
     };
     return (options.format ?? formatOf(path)) === 'structured'
-      ? parseConfig(text, common)
+      ? parseConfig(text, {
+          ...common,
+          ...(options.forwarding !== undefined && { forwarding: options.forwarding }),
+        })
       : parseRulesFile(text, common);
   });
 }

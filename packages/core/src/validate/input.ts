@@ -5,6 +5,7 @@
  */
 import type {
   DownAction,
+  Forwarding,
   HealthSettings,
   ProbeSpec,
   Protocol,
@@ -42,6 +43,8 @@ export interface ServiceDefaults {
   readonly persistence?: number;
   /** Slow start in ms (HAProxy `slowstart`), default 0 (off). Needs a weighted scheduler. */
   readonly slowStart?: number;
+  /** Default `nat`; `route` and `tunnel` need the IPVS backend and keep the destination port. */
+  readonly forward?: Forwarding;
   /** Default `{ kind: 'tcp' }`. Replaces the default probe as a whole. */
   readonly probe?: ProbeSpec;
   /** Merged field by field over the defaults. */

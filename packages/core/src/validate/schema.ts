@@ -262,6 +262,7 @@ export const defaultsShape = {
   downAction: oneOf(['remove', 'drain']).optional(),
   persistence: int(0, MAX_PERSISTENCE_S).optional(),
   slowStart: int(0, MAX_DURATION_MS).optional(),
+  forward: oneOf(['nat', 'route', 'tunnel']).optional(),
   probe: probeSchema.optional(),
   health: healthSchema.optional(),
 };

@@ -8,12 +8,14 @@ import { parseAddress, withParsedAddress } from '../address.js';
 import {
   DEFAULT_HEALTH,
   type Destination,
+  type Forwarding,
   type HealthSettings,
   type ProbeSpec,
   type Scheduler,
   type Service,
 } from '../model.js';
 import { crossCheckServices } from './cross-checks.js';
+import { checkForwardingPorts } from './forwarding-checks.js';
 import type { ServiceDefaults, ServiceInput } from './input.js';
 import { type ConfigIssue, configIssue, type SourceMap } from './issue.js';
 import { IssueList } from './issue-list.js';
@@ -145,6 +147,7 @@ function buildService(parsed: ParsedService): Service {
       ...(parsed.quorum !== undefined ? { quorum: parsed.quorum } : {}),
       ...(sorry ? { sorry } : {}),
       ...(parsed.slowStart ? { slowStart: parsed.slowStart } : {}),
+      ...(parsed.forward !== undefined && { forward: parsed.forward as Forwarding }),
     },
     'parsedVip',
     vip,
@@ -183,6 +186,7 @@ export function validateServices(
   }
   crossCheckServices(issues, root, raw, sources);
   checkWeightSettings(issues, root, raw, sources);
+  checkForwardingPorts(issues, raw, sources);
   return issues.count > 0 ? err(issues.toArray()) : ok(services);
 }
 
@@ -232,6 +236,7 @@ export function serviceToInput(service: Service): ServiceInput {
     downAction: service.downAction,
     persistence: service.persistence,
     ...(service.slowStart ? { slowStart: service.slowStart } : {}),
+    ...(service.forward !== undefined && { forward: service.forward }),
     probe: service.probe,
     health: service.health,
     destinations: service.destinations,

@@ -118,6 +118,13 @@ const rejected: Case[] = [
   ],
   ['whenEmpty', web({ whenEmpty: 'accept' }), 'services[0].whenEmpty', 'one of reject, drop'],
   ['downAction', web({ downAction: 'ignore' }), 'services[0].downAction', 'one of remove, drain'],
+  ['forward', web({ forward: 'dnat' }), 'services[0].forward', 'one of nat, route, tunnel'],
+  [
+    'forward route translating the port',
+    web({ forward: 'route', destinations: [{ name: 'a', address: '198.51.100.1', port: 8080 }] }),
+    'services[0].destinations[0].port',
+    'must be the service port 80 with forward route',
+  ],
   ['persistence', web({ persistence: -5 }), 'services[0].persistence', 'integer 0..2678400'],
   [
     'health interval 0',

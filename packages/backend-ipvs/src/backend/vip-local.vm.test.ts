@@ -1,0 +1,115 @@
+/**
+ * IPVS sees only packets addressed to a local address. In the kernel VM:
+ * with the VIP merely routed to the balancer (the client's default route
+ * points at it, no address on it), the backend applies, the balancer emits
+ * the "not a local address" warning, and no request is balanced; with the
+ * VIP on the balancer's interface there is no warning and traffic alternates.
+ */
+
+import { createBalancer, type DesiredService, type Service } from '@lbkit/core';
+import { type BalancerLab, createBalancerLab, LAB } from '@lbkit/core/testing';
+import { enterNetworkNamespace } from '@lbkit/netlink';
+import { createProbe } from '@lbkit/probes';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ipvsadmList } from '../testing/ipvsadm.js';
+import {
+  FAST_HEALTH,
+  fetchFrom,
+  startHttpd,
+  until,
+  vmSkipReason,
+  waitServing,
+} from '../testing/vm.js';
+import { createIpvsBackend } from './ipvs-backend.js';
+import { notLocalWarning } from './local-vips.js';
+import { createMemoryOwnershipStore } from './ownership.js';
+
+const skip = vmSkipReason(['busybox']);
+const URL = `http://${LAB.vip}/`;
+
+const web: DesiredService = {
+  name: 'web',
+  key: { vip: LAB.vip, port: 80, protocol: 'tcp' },
+  scheduler: 'rr',
+  whenEmpty: 'reject',
+  persistence: 0,
+  destinations: [1, 2].map((i) => ({
+    name: `s${i}`,
+    address: LAB.server(i),
+    port: 80,
+    weight: 1,
+  })),
+};
+
+describe.skipIf(skip)(`IPVS: the VIP must be local${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let env: BalancerLab;
+
+  beforeAll(async () => {
+    env = await createBalancerLab('lbkl', 2);
+    for (const [i, role] of env.servers.entries())
+      startHttpd(env.lab, role, LAB.server(i + 1), role);
+    for (const i of env.servers.keys()) {
+      await waitServing(env.lab, 'lb', `http://${LAB.server(i + 1)}/`);
+    }
+    // The lab puts the VIPs on the balancer's lo; here the VIP is only routed to it.
+    await env.lab.exec('lb', ['ip', 'addr', 'del', `${LAB.vip}/32`, 'dev', 'lo']);
+  });
+  afterAll(async () => {
+    await env?.lab.destroy();
+  });
+
+  it('VIP merely routed to the balancer: the warning event, and nothing balanced', async () => {
+    const restore = (await enterNetworkNamespace(env.lab.ns('lb')))._unsafeUnwrap();
+    const service: Service = {
+      ...web,
+      probe: { kind: 'tcp' },
+      health: FAST_HEALTH,
+      downAction: 'remove',
+    };
+    const balancer = createBalancer({
+      services: [service],
+      backend: createIpvsBackend({ ownership: createMemoryOwnershipStore() }),
+      probes: createProbe,
+    });
+    const warnings: string[] = [];
+    balancer.on('warning', (e) => warnings.push(e.message));
+    try {
+      expect((await balancer.start()).isOk()).toBe(true);
+      expect(warnings).toEqual([notLocalWarning(LAB.vip, ['web'])]);
+      expect(await until(() => balancer.status()[0]!.destinations.every((d) => d.serving))).toBe(
+        true,
+      );
+      await balancer.settled();
+      // The virtual service and both servers are there: IPVS simply never sees the packets.
+      const listed = await ipvsadmList(env.lab.ns('lb'));
+      expect(listed.services[0]?.destinations.map((d) => d.address).sort()).toEqual([
+        LAB.server(1),
+        LAB.server(2),
+      ]);
+      const seen = await fetchFrom(env.lab, 'client', URL, 2);
+      expect(seen.every((s) => s.startsWith('error:'))).toBe(true);
+      // Said once: later applies (health changes) repeat nothing.
+      expect(warnings).toHaveLength(1);
+    } finally {
+      await balancer.stop();
+      restore();
+    }
+  });
+
+  it("VIP on the balancer's interface: no warning, traffic balanced", async () => {
+    await env.lab.exec('lb', ['ip', 'addr', 'add', `${LAB.vip}/32`, 'dev', 'eth0']);
+    const b = createIpvsBackend({
+      netns: env.lab.ns('lb'),
+      ownership: createMemoryOwnershipStore(),
+    });
+    try {
+      const report = (await b.apply({ services: [web] }))._unsafeUnwrap();
+      expect(report.warnings).toBeUndefined();
+      const seen = await fetchFrom(env.lab, 'client', URL, 4);
+      expect(new Set(seen.slice(0, 2))).toEqual(new Set(['s1', 's2']));
+      expect(seen.slice(2)).toEqual(seen.slice(0, 2));
+    } finally {
+      await b.close();
+    }
+  });
+});

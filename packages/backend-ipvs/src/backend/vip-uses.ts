@@ -1,0 +1,15 @@
+import { type DesiredState, parsedAddressOf } from '@lbkit/core';
+import type { VipUse } from './local-vips.js';
+
+/** The VIPs of a desired state (canonical text) and the services using each. */
+export function vipUses(desired: DesiredState): Map<string, VipUse> {
+  const out = new Map<string, { address: VipUse['address']; services: string[] }>();
+  for (const s of desired.services) {
+    const address = parsedAddressOf(s.key.vip, s.parsedVip);
+    if (!address) continue;
+    const use = out.get(address.canonical);
+    if (use) use.services.push(s.name);
+    else out.set(address.canonical, { address, services: [s.name] });
+  }
+  return out;
+}
