@@ -26,6 +26,20 @@ describe('nft-lb ctl arguments', () => {
       service: 'a',
       destination: 'b',
     });
+    expect(
+      parseCtlArgs(['drain', 'web/s1', '--until', 'idle', '--deadline', '60000'])._unsafeUnwrap()
+        .request,
+    ).toEqual({
+      command: 'drain',
+      service: 'web',
+      destination: 's1',
+      drain: { until: 'idle', deadline: 60000 },
+    });
+    expect(
+      parseCtlArgs(['drain', 'web/s1', '--until', '1500'])._unsafeUnwrap().request,
+    ).toMatchObject({
+      drain: { until: 1500 },
+    });
     expect(parseCtlArgs(['--help'])._unsafeUnwrap().help).toBe(true);
   });
 
@@ -41,6 +55,11 @@ describe('nft-lb ctl arguments', () => {
       [['--socket', 'rel.sock', 'status'], /absolute path/],
       [['--socket', '/a.sock', '--table', 't', 'status'], /exclude each other/],
       [['--bogus', 'status'], /Unknown option '--bogus'/],
+      [['enable', 'web/s1', '--until', 'idle'], /--until and --deadline go with drain only/],
+      [['drain', 'web/s1', '--until', 'soon'], /--until must be "idle" or ms/],
+      [['drain', 'web/s1', '--until', '0'], /--until must be/],
+      [['drain', 'web/s1', '--deadline', '100'], /--deadline needs --until "idle"/],
+      [['drain', 'web/s1', '--until', '5', '--deadline', '9'], /--deadline goes with/],
     ];
     for (const [argv, message] of bad)
       expect(parseCtlArgs(argv)._unsafeUnwrapErr(), argv.join(' ')).toMatch(message);

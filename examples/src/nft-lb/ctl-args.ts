@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { isValidName } from '@lbkit/core';
 import { err, ok, type Result } from 'neverthrow';
-import type { CtlRequest } from './ctl-protocol.js';
+import { type CtlRequest, parseDrainUntil } from './ctl-protocol.js';
 
 /** What `nft-lb ctl` does. */
 export interface CtlOptions {
@@ -29,6 +29,9 @@ Talks to a running nft-lb through its control socket (root only).
 Commands:
   status                   services and destinations: health, operator state, serving
   drain SERVICE/DEST       no new flows to DEST, existing connections continue
+    [--until idle|MS]      then remove DEST once its flows reach 0; with MS, after
+                           MS at the latest (idle: no time limit)
+    [--deadline MS]        with --until idle: the same limit
   disable SERVICE/DEST     DEST out of the service, whatever its health
   enable SERVICE/DEST      back to normal (undoes drain and disable)
   reload                   re-read the rules file, as SIGHUP does, and report the
@@ -99,10 +102,25 @@ export function parseCtlArgs(argv: readonly string[]): Result<CtlOptions, string
       `${command}: expected SERVICE/DESTINATION like web/s1, got ${JSON.stringify(target)}`,
     );
   }
-  return ok({ ...base, request: { command, service, destination } });
+  if (command !== 'drain' && (values.until !== undefined || values.deadline !== undefined)) {
+    return err('--until and --deadline go with drain only');
+  }
+  const drain = parseDrainUntil(drainMs(values.until), drainMs(values.deadline));
+  if (drain.isErr())
+    return err(drain.error.replace(/\buntil\b/, '--until').replace(/\bdeadline\b/, '--deadline'));
+  return ok({
+    ...base,
+    request: { command, service, destination, ...(drain.value && { drain: drain.value }) },
+  });
 }
 
+/** `idle` stays a word; digits become ms; anything else is passed on for the error. */
+const drainMs = (value: string | undefined): unknown =>
+  value === undefined || value === 'idle' ? value : /^\d{1,9}$/.test(value) ? Number(value) : value;
+
 const CTL_FLAGS = {
+  until: { type: 'string' },
+  deadline: { type: 'string' },
   socket: { type: 'string' },
   table: { type: 'string' },
   json: { type: 'boolean' },

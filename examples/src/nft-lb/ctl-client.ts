@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import type { LogOutput } from '../common/log-output.js';
 import { CTL_USAGE, type CtlOptions } from './ctl-args.js';
 import type { AdminResult, ReloadResult, StatusResult } from './ctl-handlers.js';
-import type { CtlRequest, CtlResponse } from './ctl-protocol.js';
+import { type CtlRequest, type CtlResponse, requestLine } from './ctl-protocol.js';
 import { defaultSocketPath } from './ctl-socket-path.js';
 
 /** Longest answer read (a status of 30,000 destinations is ~6 MB). */
@@ -32,7 +32,7 @@ export function requestOnce(
       resolve(result);
     };
     const timer = setTimeout(() => done({ error: `no answer within ${timeoutMs} ms` }), timeoutMs);
-    socket.once('connect', () => socket.write(`${JSON.stringify(request)}\n`));
+    socket.once('connect', () => socket.write(requestLine(request)));
     socket.on('data', (chunk: Buffer) => {
       const end = chunk.indexOf(0x0a);
       chunks.push(end < 0 ? chunk : chunk.subarray(0, end));
@@ -119,7 +119,14 @@ export function describe(response: Extract<CtlResponse, { ok: true }>): string[]
         disabled: 'out of the service whatever its health',
         enabled: 'back to normal',
       }[r.admin];
-      return [`${r.service}/${r.destination}: ${r.admin} (${meaning}); ${pending(r.applied)}`];
+      const until = r.until
+        ? r.until.until === 'idle'
+          ? `; removed once idle${r.until.deadline === undefined ? '' : ` or after ${r.until.deadline} ms`}`
+          : `; removed after ${r.until.until} ms, or sooner once idle`
+        : '';
+      return [
+        `${r.service}/${r.destination}: ${r.admin} (${meaning})${until}; ${pending(r.applied)}`,
+      ];
     }
   }
 }

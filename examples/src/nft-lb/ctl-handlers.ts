@@ -7,7 +7,7 @@
  * Peer text (TXT identities, error messages) is not in the answers.
  */
 import type { Balancer, ConfigChange } from '@lbkit/core';
-import type { CtlRequest, CtlResponse } from './ctl-protocol.js';
+import type { CtlRequest, CtlResponse, DrainUntil } from './ctl-protocol.js';
 import { failure } from './ctl-protocol.js';
 
 /** What a reload did: applied (with the change), or refused with its problem lines. */
@@ -59,6 +59,8 @@ export interface AdminResult {
   readonly admin: 'drained' | 'enabled' | 'disabled';
   /** True once the kernel has the change. */
   readonly applied: boolean;
+  /** A drain until idle / a time: the destination is removed then (events in the log). */
+  readonly until?: DrainUntil;
 }
 
 /** The answer to an applied reload. */
@@ -78,6 +80,12 @@ export interface CtlContext {
   /** Longest wait for the kernel update before answering (ms). Default 5000. */
   readonly settleMs?: number;
 }
+
+/** ` until idle (deadline 60000 ms)` for the log line. */
+const untilText = (d: DrainUntil): string =>
+  d.until === 'idle'
+    ? ` until idle${d.deadline === undefined ? '' : ` (deadline ${d.deadline} ms)`}`
+    : ` for ${d.until} ms`;
 
 const ADMIN_STATE = { drain: 'drained', enable: 'enabled', disable: 'disabled' } as const;
 
@@ -104,15 +112,19 @@ export function ctlHandler(context: CtlContext): (request: CtlRequest) => Promis
         return { ok: true, command: 'reload', result };
       }
       default: {
-        const { command, service, destination } = request;
-        const done = context.balancer[command](service, destination);
+        const { command, service, destination, drain } = request;
+        const done =
+          command === 'drain' && drain
+            ? context.balancer.drain(service, destination, drain)
+            : context.balancer[command](service, destination);
         if (done.isErr()) return failure(`${command}: ${done.error.message}; nothing was changed`);
-        context.info(`ctl: ${command} ${service}/${destination}`);
+        context.info(`ctl: ${command} ${service}/${destination}${drain ? untilText(drain) : ''}`);
         const result: AdminResult = {
           service,
           destination,
           admin: ADMIN_STATE[command],
           applied: await settled(),
+          ...(drain !== undefined && { until: drain }),
         };
         return { ok: true, command, result };
       }

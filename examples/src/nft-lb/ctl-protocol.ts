@@ -4,6 +4,7 @@
  *
  *   {"command":"status"}
  *   {"command":"drain","service":"web","destination":"s1"}   (also enable, disable)
+ *   {"command":"drain","service":"web","destination":"s1","until":"idle","deadline":60000}
  *   {"command":"reload"}
  *
  *   {"ok":true,"command":"drain","result":{...}}
@@ -24,6 +25,16 @@ export const CTL_COMMANDS = ['status', ...ADMIN_COMMANDS, 'reload'] as const;
 /** A command name. */
 export type CtlCommand = (typeof CTL_COMMANDS)[number];
 
+/** Longest drain wait a request may ask for (ms): one day. */
+export const MAX_DRAIN_MS = 86_400_000;
+
+/** `drain … until`: remove the destination once idle, or after a time (ms). */
+export interface DrainUntil {
+  readonly until: 'idle' | number;
+  /** With `until: 'idle'`: the longest wait (ms). */
+  readonly deadline?: number;
+}
+
 /** A request, validated. */
 export type CtlRequest =
   | { readonly command: 'status' | 'reload' }
@@ -31,7 +42,31 @@ export type CtlRequest =
       readonly command: (typeof ADMIN_COMMANDS)[number];
       readonly service: string;
       readonly destination: string;
+      /** Only with `drain`. */
+      readonly drain?: DrainUntil;
     };
+
+const isDrainMs = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_DRAIN_MS;
+
+/** Validates `until`/`deadline` of a drain request (absent = a plain drain). */
+export function parseDrainUntil(
+  until: unknown,
+  deadline: unknown,
+): Result<DrainUntil | undefined, string> {
+  if (until === undefined) {
+    return deadline === undefined ? ok(undefined) : err('drain: deadline needs until "idle"');
+  }
+  if (until !== 'idle' && !isDrainMs(until)) {
+    return err(`drain: until must be "idle" or ms 1..${MAX_DRAIN_MS}, got ${shown(until)}`);
+  }
+  if (deadline === undefined) return ok({ until });
+  if (until !== 'idle') return err('drain: deadline goes with until "idle" only');
+  if (!isDrainMs(deadline)) {
+    return err(`drain: deadline must be ms 1..${MAX_DRAIN_MS}, got ${shown(deadline)}`);
+  }
+  return ok({ until, deadline });
+}
 
 /** A response. `problems`: one line each (a config error with its `file:line`). */
 export type CtlResponse =
@@ -60,9 +95,12 @@ export function parseCtlRequest(line: string): Result<CtlRequest, string> {
   if (typeof command !== 'string' || !(CTL_COMMANDS as readonly string[]).includes(command)) {
     return err(`unknown command ${shown(command)} (one of ${CTL_COMMANDS.join(', ')})`);
   }
-  const allowed = (ADMIN_COMMANDS as readonly string[]).includes(command)
-    ? ['command', 'service', 'destination']
-    : ['command'];
+  const allowed =
+    command === 'drain'
+      ? ['command', 'service', 'destination', 'until', 'deadline']
+      : (ADMIN_COMMANDS as readonly string[]).includes(command)
+        ? ['command', 'service', 'destination']
+        : ['command'];
   const extra = Object.keys(fields).filter((k) => !allowed.includes(k));
   if (extra.length > 0) return err(`${command}: unexpected field ${shown(extra[0])}`);
   if (command === 'status' || command === 'reload') return ok({ command });
@@ -72,11 +110,21 @@ export function parseCtlRequest(line: string): Result<CtlRequest, string> {
       return err(`${command}: ${key} must be a name like web or s1, got ${shown(name)}`);
     }
   }
+  const drain = parseDrainUntil(fields['until'], fields['deadline']);
+  if (drain.isErr()) return err(drain.error);
   return ok({
     command: command as (typeof ADMIN_COMMANDS)[number],
     service: fields['service'] as string,
     destination: fields['destination'] as string,
+    ...(drain.value !== undefined && { drain: drain.value }),
   });
+}
+
+/** The line for a request, as `parseCtlRequest` reads it (JSON, newline-terminated). */
+export function requestLine(request: CtlRequest): string {
+  if (!('drain' in request) || request.drain === undefined) return `${JSON.stringify(request)}\n`;
+  const { drain, ...rest } = request;
+  return `${JSON.stringify({ ...rest, ...drain })}\n`;
 }
 
 /** The line for a response (JSON, newline-terminated). */

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type CtlRequest, parseCtlRequest } from './ctl-protocol.js';
+import { type CtlRequest, parseCtlRequest, requestLine } from './ctl-protocol.js';
 import { type CtlServer, startCtlServer } from './ctl-server.js';
 
 /** Sends `bytes` (then half-closes unless `keepOpen`) and resolves with what came back. */
@@ -133,6 +133,38 @@ describe('parseCtlRequest', () => {
     expect(
       parseCtlRequest('{"command":"enable","service":"web","destination":"s-1"}')._unsafeUnwrap(),
     ).toEqual({ command: 'enable', service: 'web', destination: 's-1' });
+  });
+
+  it('takes until/deadline on drain only, within bounds', () => {
+    const drain = (extra: string) =>
+      parseCtlRequest(`{"command":"drain","service":"web","destination":"s1"${extra}}`);
+    expect(drain(',"until":"idle","deadline":60000')._unsafeUnwrap()).toEqual({
+      command: 'drain',
+      service: 'web',
+      destination: 's1',
+      drain: { until: 'idle', deadline: 60000 },
+    });
+    expect(drain(',"until":1500')._unsafeUnwrap()).toMatchObject({ drain: { until: 1500 } });
+    expect(drain('')._unsafeUnwrap()).not.toHaveProperty('drain');
+    // What the client sends is what the daemon reads.
+    const request = drain(',"until":"idle","deadline":60000')._unsafeUnwrap();
+    expect(parseCtlRequest(requestLine(request).trimEnd())._unsafeUnwrap()).toEqual(request);
+    const bad: Array<[string, RegExp]> = [
+      [',"until":"later"', /until must be "idle" or ms/],
+      [',"until":0', /until must be/],
+      [',"until":1.5', /until must be/],
+      [',"until":86400001', /until must be/],
+      [',"deadline":100', /deadline needs until "idle"/],
+      [',"until":100,"deadline":100', /deadline goes with until "idle" only/],
+      [',"until":"idle","deadline":"soon"', /deadline must be ms/],
+    ];
+    for (const [extra, message] of bad)
+      expect(drain(extra)._unsafeUnwrapErr(), extra).toMatch(message);
+    expect(
+      parseCtlRequest(
+        '{"command":"enable","service":"web","destination":"s1","until":"idle"}',
+      )._unsafeUnwrapErr(),
+    ).toMatch(/unexpected field "until"/);
   });
 
   it('quotes and cuts what it shows of a bad value', () => {

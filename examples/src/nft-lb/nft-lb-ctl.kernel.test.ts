@@ -112,6 +112,27 @@ describe.skipIf(!canUseNetns())('nft-lb ctl against the daemon in a network name
     expect(enabled.code).toBe(0);
   });
 
+  it('ctl drain --until MS: drained at once, removed (disabled) when idle or at the time', async () => {
+    const started = performance.now();
+    const drained = await ctl('drain', 'line/s2', '--until', '1500');
+    expect(drained.code).toBe(0);
+    expect(drained.stdout).toMatch(
+      /line\/s2: drained .*; removed after 1500 ms, or sooner once idle; applied/,
+    );
+    expect(await lineTally(20)).toEqual({ s1: 10, s3: 10 });
+    let status = '';
+    for (let i = 0; i < 50 && !/^ {2}s2 .*disabled/m.test(status); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await ctl('status')).stdout;
+    }
+    expect(status).toMatch(/^ {2}s2 .*: up, disabled, not serving/m);
+    console.log(
+      `ctl drain --until 1500: s2 removed after ${(performance.now() - started).toFixed(0)} ms`,
+    );
+    expect((await ctl('enable', 'line/s2')).code).toBe(0);
+    expect(await lineTally()).toEqual({ s1: 5, s2: 5, s3: 5 });
+  });
+
   it('unknown names and bad commands are refused (exit 1 / 2) and change nothing', async () => {
     const before = JSON.parse((await ctl('--json', 'status')).stdout).result;
     const unknownDest = await ctl('drain', 'line/s9');
