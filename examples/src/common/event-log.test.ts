@@ -103,6 +103,32 @@ describe('attachEventLog', () => {
     await balancer.stop();
   });
 
+  it('logs a drain until a deadline: start, flows left, the end', async () => {
+    const fake = createFakeBackend();
+    const balancer = createBalancer({
+      services: services(1),
+      backend: fake,
+      probes: createScriptedProbes().factory,
+    });
+    const lines: string[] = [];
+    attachEventLog(balancer, { info: (l) => lines.push(l), warn: (l) => lines.push(`! ${l}`) });
+    await balancer.start();
+    const [service] = balancer.services();
+    const destination = service!.destinations[0]!;
+    fake.setFlows(
+      { service: service!.key, address: destination.address, port: destination.port },
+      2,
+    );
+    balancer
+      .drain(service!.name, destination.name, { until: 1000, pollInterval: 100 })
+      ._unsafeUnwrap();
+    await vi.advanceTimersByTimeAsync(1500);
+    const mine = lines.filter((l) => l.startsWith(`${service!.name}/${destination.name}:`));
+    expect(mine[0]).toMatch(/: draining; out once idle or after 1000 ms$/);
+    expect(mine.at(-1)).toMatch(/: deadline reached after \d+ ms; out of the service \(disabled\)/);
+    await balancer.stop();
+  });
+
   it('lists at most 20 names per line', () => {
     const names = Array.from({ length: 10_000 }, (_, i) => `s${i}`);
     expect(listNames(names)).toBe(`${names.slice(0, 20).join(', ')} and 9,980 more`);

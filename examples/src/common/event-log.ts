@@ -13,6 +13,7 @@
  */
 import type { Balancer } from '@lbkit/core';
 import { driftLine } from './drift-line.js';
+import { attachMaintenanceLog } from './maintenance-log.js';
 
 /** Where lines go and how they look. */
 export interface EventLogOptions {
@@ -82,6 +83,7 @@ export function attachEventLog(balancer: Balancer, options: EventLogOptions = {}
       warn(`watchdog: no health check finished for ${e.stalledMs} ms`),
     ),
     balancer.on('ready', () => info('every destination has had its first verdict')),
+    ...attachMaintenanceLog(balancer, info, warn),
     balancer.on('configChanged', (e) => {
       index = undefined; // rebuilt on the next event that needs it
       const parts = [
