@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/core exports', () => {
-  it('@lbkit/core: 57 runtime exports', async () => {
+  it('@lbkit/core: 58 runtime exports', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'CONFIG_KEYS',
@@ -67,6 +67,7 @@ describe('@lbkit/core exports', () => {
       'splitLines',
       'validateServiceDefaults',
       'validateServices',
+      'withCompanion',
       'withParsedAddress',
     ]);
   });

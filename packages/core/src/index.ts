@@ -19,6 +19,7 @@ export {
   withParsedAddress,
 } from './address.js';
 export * from './backend.js';
+export { type CompanionOptions, withCompanion } from './companion-backend.js';
 export * from './balancer.js';
 export * from './balancer-types.js';
 export * from './config/index.js';

@@ -2,7 +2,13 @@ import { type BackendError, backendError, type IpFamily, parseAddress } from '@l
 import { err, ok, type Result } from 'neverthrow';
 import { DEFAULT_TABLE, validateName } from '../names.js';
 
-/** Which nat hooks dispatch to services. */
+/**
+ * Which nat hooks dispatch to services. Both off makes an SNAT companion
+ * (needs `masquerade` or `snat`): nothing is dispatched, and the postrouting
+ * rules SNAT the flows another balancer translated to the services'
+ * destinations, matched on the conntrack original tuple (IPVS with
+ * `net.ipv4.vs.conntrack=1`; see `withCompanion` in @lbkit/core).
+ */
 export interface NftablesHooks {
   /** nat `prerouting` (traffic arriving at the balancer). Default true. */
   readonly prerouting?: boolean;
@@ -115,13 +121,17 @@ export function resolveRenderOptions(
     prerouting: options.hooks?.prerouting ?? true,
     output: options.hooks?.output ?? false,
   };
-  if (!hooks.prerouting && !hooks.output) {
-    return err(
-      backendError('rejected', 'at least one of hooks.prerouting and hooks.output must be on'),
-    );
-  }
   const snat = resolveSnat(options);
   if (snat.isErr()) return err(snat.error);
+  const snatting = options.masquerade === true || Object.keys(snat.value).length > 0;
+  if (!hooks.prerouting && !hooks.output && !snatting) {
+    return err(
+      backendError(
+        'rejected',
+        'at least one of hooks.prerouting and hooks.output must be on (without both, the table only SNATs flows another balancer translated: set masquerade or snat)',
+      ),
+    );
+  }
   return ok({
     table: table.value,
     hooks,

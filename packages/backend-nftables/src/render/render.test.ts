@@ -35,6 +35,17 @@ describe('renderRuleset validation', () => {
     );
   });
 
+  it('renders an SNAT companion without dispatch hooks: only the postrouting chain is hooked', () => {
+    const text = renderRuleset(state(), {
+      hooks: { prerouting: false },
+      masquerade: true,
+    })._unsafeUnwrap();
+    const hooked = text.split('\n').filter((l) => l.includes(' hook '));
+    expect(hooked).toHaveLength(1);
+    expect(hooked[0]).toContain('hook postrouting');
+    expect(text).toContain('masquerade');
+  });
+
   it('rejects a snat address of the wrong family, a hostile one, none, or snat with masquerade', () => {
     const bad = [
       { snat: { ipv4: '2001:db8::1' } },
