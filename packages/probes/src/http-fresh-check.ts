@@ -91,10 +91,11 @@ function open(
         ...(tls.servername !== undefined && { servername: tls.servername }),
         ...(tls.ca !== undefined && { ca: tls.ca }),
       })
-    : netConnect({ host: target.address, port: target.port, noDelay: true });
+    : netConnect({ host: target.address, port: target.port });
+  // The plain request goes out in one write (Nagle cannot delay it); a TLS handshake takes several.
   if (tls) socket.setNoDelay(true);
   socket.once('connect', () => {
-    if (!isSelfConnectedTcp(socket)) return;
+    if (!isSelfConnectedTcp(socket, target.port)) return;
     if (!tls) socket.resetAndDestroy(); // RST: no TIME_WAIT holding the port
     scope.fail('refused', `${where}: ${SELF_CONNECT_MESSAGE}`);
   });
