@@ -33,7 +33,7 @@ export class ConnectTracker {
         done = true;
         if (socket) state?.connecting.delete(socket);
         if (error) callback(error, null);
-        else if (isSelfConnectedTcp(connected as Socket)) {
+        else if (isSelfConnectedTcp(connected as Socket, Number(opts.port))) {
           (connected as Socket).resetAndDestroy(); // RST: no TIME_WAIT holding the port
           callback(selfConnectError(opts.hostname, opts.port), null);
         } else {

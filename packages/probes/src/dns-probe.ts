@@ -1,5 +1,5 @@
 import { createSocket } from 'node:dgram';
-import { isIPv6, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import type { ProbeTarget } from '@lbkit/core';
 import { CheckScope } from './check-scope.js';
 import { type ClosableProbe, hostPort, invalidProbe } from './closable-probe.js';
@@ -86,7 +86,8 @@ function checkUdp(
   matcher: TextMatcher | undefined,
 ): void {
   const where = hostPort(target.address, target.port);
-  const socket = createSocket(isIPv6(target.address) ? 'udp6' : 'udp4');
+  // An IPv6 literal always holds a colon, an IPv4 one or a host name never (no isIPv6 regex).
+  const socket = createSocket(target.address.includes(':') ? 'udp6' : 'udp4');
   scope.defer(() => socket.close());
   const { bytes, id } = queryWithFreshId(query);
   socket.on('error', (error) => {
@@ -94,6 +95,11 @@ function checkUdp(
     scope.fail(kind, `${where}/udp: ${message}`);
   });
   socket.on('message', (message: Buffer) => {
+    // Our own query back: the kernel connected the socket to itself (nothing listens).
+    if (message.equals(bytes) && isSelfConnectedUdp(socket)) {
+      scope.fail('refused', `${where}/udp: ${SELF_CONNECT_MESSAGE}`);
+      return;
+    }
     const verdict = judgeResponse(message, query, id, matcher);
     if (verdict.ok) scope.succeed(verdict.identity);
     else scope.fail(verdict.kind, `${where}/udp: ${verdict.message}`);
@@ -104,11 +110,6 @@ function checkUdp(
     if (error) {
       const { kind, message } = classifyError(error);
       scope.fail(kind, `${where}/udp: ${message}`);
-      return;
-    }
-    // Else the probe would read its own query back as the answer.
-    if (isSelfConnectedUdp(socket)) {
-      scope.fail('refused', `${where}/udp: ${SELF_CONNECT_MESSAGE}`);
       return;
     }
     socket.send(bytes);
@@ -149,12 +150,13 @@ function checkTcp(
     );
   });
   socket.once('connect', () => {
-    if (!isSelfConnectedTcp(socket)) {
+    if (!isSelfConnectedTcp(socket, target.port)) {
       socket.write(framed);
       return;
     }
     socket.resetAndDestroy(); // RST: no TIME_WAIT holding the port
     scope.fail('refused', `${where}/tcp: ${SELF_CONNECT_MESSAGE}`);
   });
-  socket.connect({ host: target.address, port: target.port, noDelay: true });
+  // One write of the framed query: Nagle cannot delay it, so no TCP_NODELAY setsockopt.
+  socket.connect({ host: target.address, port: target.port });
 }

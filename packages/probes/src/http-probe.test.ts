@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpHeaderProbe } from './http-probe.js';
+import { type HttpHeaderProbeOptions, httpHeaderProbe } from './http-probe.js';
 import {
   hasBinary,
   LOOPBACK,
@@ -18,14 +18,29 @@ import {
 const opts = { timeoutMs: 2000 };
 const TLS_NAME = 'web.lbkit.test';
 
-describe.skipIf(skipWithout(NGINX, 'http probe tests need nginx'))(
-  'httpHeaderProbe against nginx',
-  () => {
+/**
+ * Both clients run every test: undici with reused connections (the default) and
+ * node:http with a new connection per check (`keepAlive: false`).
+ */
+const MODES = [
+  { mode: 'reused connections (undici)', fresh: false },
+  { mode: 'a new connection per check (node:http)', fresh: true },
+] as const;
+
+/** The probe under test in `fresh` mode unless the options say otherwise. */
+const inMode =
+  (fresh: boolean) =>
+  (options: HttpHeaderProbeOptions = {}) =>
+    httpHeaderProbe(fresh ? { keepAlive: false, ...options } : options);
+
+describe.skipIf(skipWithout(NGINX, 'http probe tests need nginx')).each(MODES)(
+  'httpHeaderProbe against nginx, $mode',
+  ({ fresh }) => {
     let web1: NginxPeer;
     let web2: NginxPeer;
     const probes: { close(): Promise<void> }[] = [];
-    const probe = (...args: Parameters<typeof httpHeaderProbe>) => {
-      const p = httpHeaderProbe(...args);
+    const probe = (options?: HttpHeaderProbeOptions) => {
+      const p = inMode(fresh)(options);
       probes.push(p);
       return p;
     };
@@ -106,26 +121,32 @@ describe.skipIf(skipWithout(NGINX, 'http probe tests need nginx'))(
       expect(result._unsafeUnwrap().identity).toBe('web-2');
     });
 
-    it('reuses one keep-alive connection for serial checks, and none with keepAlive false', async () => {
-      const conns = async (p: ReturnType<typeof probe>) => {
-        const seen = new Set<string | undefined>();
-        for (let i = 0; i < 20; i++)
-          seen.add((await p.check(at(web2), opts))._unsafeUnwrap().identity);
-        return seen.size;
-      };
-      // Serial checks may take a second connection while the first is being returned to the pool.
-      expect(await conns(probe({ header: { name: 'x-conn' } }))).toBeLessThanOrEqual(2);
-      expect(await conns(probe({ keepAlive: false, header: { name: 'x-conn' } }))).toBe(20);
-    });
+    it.skipIf(fresh)(
+      'reuses one keep-alive connection for serial checks, and none with keepAlive false',
+      async () => {
+        const conns = async (p: ReturnType<typeof probe>) => {
+          const seen = new Set<string | undefined>();
+          for (let i = 0; i < 20; i++)
+            seen.add((await p.check(at(web2), opts))._unsafeUnwrap().identity);
+          return seen.size;
+        };
+        // Serial checks may take a second connection while the first is being returned to the pool.
+        expect(await conns(probe({ header: { name: 'x-conn' } }))).toBeLessThanOrEqual(2);
+        expect(await conns(probe({ keepAlive: false, header: { name: 'x-conn' } }))).toBe(20);
+      },
+    );
 
-    it('close() ends the pooled connection; the next check opens a new one', async () => {
-      const p = probe({ header: { name: 'x-conn' } });
-      const first = (await p.check(at(web1), opts))._unsafeUnwrap().identity;
-      await new Promise((r) => setTimeout(r, 5));
-      expect((await p.check(at(web1), opts))._unsafeUnwrap().identity).toBe(first);
-      await p.close();
-      expect((await p.check(at(web1), opts))._unsafeUnwrap().identity).not.toBe(first);
-    });
+    it.skipIf(fresh)(
+      'close() ends the pooled connection; the next check opens a new one',
+      async () => {
+        const p = probe({ header: { name: 'x-conn' } });
+        const first = (await p.check(at(web1), opts))._unsafeUnwrap().identity;
+        await new Promise((r) => setTimeout(r, 5));
+        expect((await p.check(at(web1), opts))._unsafeUnwrap().identity).toBe(first);
+        await p.close();
+        expect((await p.check(at(web1), opts))._unsafeUnwrap().identity).not.toBe(first);
+      },
+    );
 
     it('still works after close() (a new pool is made)', async () => {
       const p = probe({});
@@ -228,61 +249,64 @@ describe.skipIf(skipWithout(NGINX, 'http probe tests need nginx'))(
   },
 );
 
-describe('httpHeaderProbe against hostile peers: the deadline holds, the event loop stays free', () => {
-  /** A peer that answers every request with `response` (written at once). */
-  const peer = (response: string) =>
-    startTcpListener(undefined, (socket: Socket) => {
-      socket.once('data', () => socket.write(response));
+describe.each(MODES)(
+  'httpHeaderProbe against hostile peers, $mode: the deadline holds, the event loop stays free',
+  ({ fresh }) => {
+    /** A peer that answers every request with `response` (written at once). */
+    const peer = (response: string) =>
+      startTcpListener(undefined, (socket: Socket) => {
+        socket.once('data', () => socket.write(response));
+      });
+
+    const probeWithin = async (response: string, timeoutMs: number) => {
+      const server = await peer(response);
+      const lag = monitorEventLoopDelay({ resolution: 5 });
+      const probe = inMode(fresh)({ header: { name: 'x-trace' } });
+      try {
+        lag.enable();
+        const started = performance.now();
+        const result = await probe.check({ address: LOOPBACK, port: server.port }, { timeoutMs });
+        const tookMs = performance.now() - started;
+        lag.disable();
+        return { result, tookMs, lagMs: lag.max / 1e6 };
+      } finally {
+        await probe.close();
+        await server.close();
+      }
+    };
+
+    it.each([
+      ['200,000 tiny headers', `HTTP/1.1 200 OK\r\n${'a:b\r\n'.repeat(200_000)}\r\n`],
+      ['200,000 1xx heads', 'HTTP/1.1 100 Continue\r\na:b\r\n\r\n'.repeat(200_000)],
+      ['one 20 KB header', `HTTP/1.1 200 OK\r\nx-trace: ${'x'.repeat(20_000)}\r\n\r\n`],
+    ])(
+      '%s: settles within the timeout + 50 ms as protocol, loop lag bounded',
+      async (_label, response) => {
+        const { result, tookMs, lagMs } = await probeWithin(response, 100);
+        expect(result._unsafeUnwrapErr()).toMatchObject({
+          kind: 'protocol',
+          message: expect.stringMatching(
+            /LBKIT_HEAD_TOO_LARGE: response head (larger than 16384 bytes|more than 100 headers)/,
+          ),
+        });
+        expect(tookMs).toBeLessThan(150);
+        expect(lagMs).toBeLessThan(100);
+      },
+    );
+
+    it('a long header value within the limits becomes a capped, escaped identity', async () => {
+      const value = `web-1\t${'x'.repeat(10_000)}`;
+      const response = `HTTP/1.1 200 OK\r\nx-trace: ${value}\r\ncontent-length: 0\r\n\r\n`;
+      const { result } = await probeWithin(response, 1000);
+      const identity = result._unsafeUnwrap().identity ?? '';
+      expect(identity).toHaveLength(256);
+      expect(identity.startsWith('web-1\\txxx')).toBe(true);
     });
 
-  const probeWithin = async (response: string, timeoutMs: number) => {
-    const server = await peer(response);
-    const lag = monitorEventLoopDelay({ resolution: 5 });
-    const probe = httpHeaderProbe({ header: { name: 'x-trace' } });
-    try {
-      lag.enable();
-      const started = performance.now();
-      const result = await probe.check({ address: LOOPBACK, port: server.port }, { timeoutMs });
-      const tookMs = performance.now() - started;
-      lag.disable();
-      return { result, tookMs, lagMs: lag.max / 1e6 };
-    } finally {
-      await probe.close();
-      await server.close();
-    }
-  };
-
-  it.each([
-    ['200,000 tiny headers', `HTTP/1.1 200 OK\r\n${'a:b\r\n'.repeat(200_000)}\r\n`],
-    ['200,000 1xx heads', 'HTTP/1.1 100 Continue\r\na:b\r\n\r\n'.repeat(200_000)],
-    ['one 20 KB header', `HTTP/1.1 200 OK\r\nx-trace: ${'x'.repeat(20_000)}\r\n\r\n`],
-  ])(
-    '%s: settles within the timeout + 50 ms as protocol, loop lag bounded',
-    async (_label, response) => {
-      const { result, tookMs, lagMs } = await probeWithin(response, 100);
-      expect(result._unsafeUnwrapErr()).toMatchObject({
-        kind: 'protocol',
-        message: expect.stringMatching(
-          /LBKIT_HEAD_TOO_LARGE: response head (larger than 16384 bytes|more than 100 headers)/,
-        ),
-      });
-      expect(tookMs).toBeLessThan(150);
-      expect(lagMs).toBeLessThan(100);
-    },
-  );
-
-  it('a long header value within the limits becomes a capped, escaped identity', async () => {
-    const value = `web-1\t${'x'.repeat(10_000)}`;
-    const response = `HTTP/1.1 200 OK\r\nx-trace: ${value}\r\ncontent-length: 0\r\n\r\n`;
-    const { result } = await probeWithin(response, 1000);
-    const identity = result._unsafeUnwrap().identity ?? '';
-    expect(identity).toHaveLength(256);
-    expect(identity.startsWith('web-1\\txxx')).toBe(true);
-  });
-
-  it('refuses bad limits as an invalid probe', async () => {
-    const bad = httpHeaderProbe({ maxHeaderBytes: 10 });
-    const result = await bad.check({ address: LOOPBACK, port: 9 }, { timeoutMs: 100 });
-    expect(result._unsafeUnwrapErr().kind).toBe('internal');
-  });
-});
+    it('refuses bad limits as an invalid probe', async () => {
+      const bad = inMode(fresh)({ maxHeaderBytes: 10 });
+      const result = await bad.check({ address: LOOPBACK, port: 9 }, { timeoutMs: 100 });
+      expect(result._unsafeUnwrapErr().kind).toBe('internal');
+    });
+  },
+);

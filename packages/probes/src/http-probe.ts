@@ -10,6 +10,8 @@ import {
   compileHeaderMatch,
   type HeaderMatchOptions,
 } from './header-match.js';
+import { checkFresh, type FreshConnection } from './http-fresh-check.js';
+import { judgeHead, type RequestPlan } from './http-plan.js';
 import {
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_HEADERS,
@@ -60,7 +62,9 @@ const DEFAULT_STATUS: readonly [number, number] = [200, 399];
 
 /**
  * HTTP(S) header probe: one request per check through a probe-owned undici
- * Agent (keep-alive pool, `close()` destroys it). Success needs the status in
+ * Agent (keep-alive pool, `close()` destroys it); with `keepAlive: false`,
+ * through `node:http` on a connection of the check's own, which is about twice
+ * as fast as undici for a new connection per check (same limits). Success needs the status in
  * range and, if configured, the header present and matching, and the whole
  * response (body bounded by `maxBodyBytes`, then discarded) within the check's
  * timeout. A failing status or header settles the check at once (`mismatch`)
@@ -107,26 +111,27 @@ export function httpHeaderProbe(options: HttpHeaderProbeOptions = {}): ClosableP
     if (compiled.isErr()) return invalidProbe(description, compiled.error.message);
     header = compiled.value;
   }
-  const headers: string[] = ['user-agent', options.userAgent ?? 'lbkit-probe'];
-  if (options.host !== undefined) headers.push('host', options.host);
   const plan: RequestPlan = {
     method,
     path,
     scheme,
-    headers,
+    userAgent: options.userAgent ?? 'lbkit-probe',
+    host: options.host,
     minStatus,
     maxStatus,
     maxBodyBytes,
     header,
-    reset: options.keepAlive === false,
   };
+  if (options.keepAlive === false) return freshProbe(description, plan, options, head);
+  const headers: string[] = ['user-agent', plan.userAgent];
+  if (plan.host !== undefined) headers.push('host', plan.host);
   let pool: { agent: Agent; tracker: ConnectTracker } | undefined;
   return {
     description,
     check: (target, checkOptions) =>
       CheckScope.run(checkOptions, (scope) => {
         pool ??= createPool(options, head);
-        dispatch(scope, pool.agent, pool.tracker, target, plan);
+        dispatch(scope, pool.agent, pool.tracker, target, plan, headers);
       }),
     close: async () => {
       const closing = pool;
@@ -137,12 +142,45 @@ export function httpHeaderProbe(options: HttpHeaderProbeOptions = {}): ClosableP
   };
 }
 
+/**
+ * `keepAlive: false`: a connection per check through `node:http` (see
+ * {@link checkFresh} for why not undici). Nothing is pooled, so `close()` has
+ * nothing to end: every check releases its own socket when it settles.
+ */
+function freshProbe(
+  description: string,
+  plan: RequestPlan,
+  options: HttpHeaderProbeOptions,
+  head: ResponseHeadLimits,
+): ClosableProbe {
+  const connection: FreshConnection = {
+    head,
+    tls: options.tls
+      ? {
+          rejectUnauthorized: options.insecure !== true,
+          servername: serverName(options),
+          ca: options.ca as string | string[] | undefined,
+        }
+      : undefined,
+  };
+  return {
+    description,
+    check: (target, checkOptions) =>
+      CheckScope.run(checkOptions, (scope) => checkFresh(scope, target, plan, connection)),
+    close: async () => {},
+  };
+}
+
+/** The TLS server name: `servername`, else the `Host` header's name part when it is a DNS name. */
+function serverName(options: HttpHeaderProbeOptions): string | undefined {
+  return options.servername ?? (options.host !== undefined ? hostName(options.host) : undefined);
+}
+
 function createPool(
   options: HttpHeaderProbeOptions,
   head: ResponseHeadLimits,
 ): { agent: Agent; tracker: ConnectTracker } {
-  const servername =
-    options.servername ?? (options.host !== undefined ? hostName(options.host) : undefined);
+  const servername = serverName(options);
   const tracker = new ConnectTracker(
     {
       rejectUnauthorized: options.insecure !== true,
@@ -170,24 +208,13 @@ function hostName(host: string): string | undefined {
   return name && !/^[0-9.]+$/.test(name) ? name : undefined;
 }
 
-interface RequestPlan {
-  readonly method: 'GET' | 'HEAD';
-  readonly path: string;
-  readonly scheme: 'http' | 'https';
-  readonly headers: string[];
-  readonly minStatus: number;
-  readonly maxStatus: number;
-  readonly maxBodyBytes: number;
-  readonly header: CompiledHeaderMatch | undefined;
-  readonly reset: boolean;
-}
-
 function dispatch(
   scope: CheckScope,
   agent: Agent,
   tracker: ConnectTracker,
   target: ProbeTarget,
   plan: RequestPlan,
+  headers: string[],
 ): void {
   const where = `${plan.scheme}://${hostPort(target.address, target.port)}${plan.path}`;
   const handler = new HttpCheck(scope, plan, where);
@@ -201,8 +228,7 @@ function dispatch(
       origin: `${plan.scheme}://${hostPort(target.address, target.port)}`,
       path: plan.path,
       method: plan.method,
-      headers: plan.headers,
-      reset: plan.reset,
+      headers,
       headersTimeout: null,
       bodyTimeout: null,
     },
@@ -243,25 +269,12 @@ class HttpCheck implements Dispatcher.DispatchHandler {
     headers: IncomingHttpHeaders,
   ): void {
     if (statusCode < 200) return; // 1xx informational: the final response follows
-    const { plan, scope } = this;
-    if (statusCode < plan.minStatus || statusCode > plan.maxStatus) {
-      scope.fail(
-        'mismatch',
-        `${this.where}: status ${statusCode} not in ${plan.minStatus}..${plan.maxStatus}`,
-      );
-      return;
-    }
-    const rule = plan.header;
-    if (!rule) return;
-    const raw = headers[rule.name];
-    const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-    const hit = values.find((v) => rule.test(v));
-    if (hit === undefined) {
-      const seen = values.length === 0 ? 'absent' : JSON.stringify(values);
-      scope.fail('mismatch', `${this.where}: header ${rule.rule} failed (${seen})`);
-      return;
-    }
-    this.#identity = hit;
+    const verdict = judgeHead(this.plan, this.where, statusCode, (name) => {
+      const raw = headers[name];
+      return raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+    });
+    if (!verdict.ok) this.scope.fail('mismatch', verdict.message);
+    else this.#identity = verdict.identity;
     void controller;
   }
 

@@ -113,15 +113,16 @@ describe('no handles left behind', () => {
     expectNoLeak(baseline);
   });
 
-  it(`after ${CHECKS} DNS/TCP and HTTP checks against a refusing port, and aborts`, async () => {
+  it(`after ${CHECKS} DNS/TCP and HTTP checks (both clients) against a refusing port, and aborts`, async () => {
     const dns = dnsProbe({ name: 'health.load.balance', transport: 'tcp' });
     const http = httpHeaderProbe();
+    const fresh = httpHeaderProbe({ keepAlive: false });
     const ac = new AbortController();
     let i = 0;
     const tally = await hammer(CHECKS, CONCURRENCY, () => {
       const n = i++;
       if (n === CHECKS - 100) ac.abort();
-      const probe = n % 2 ? dns : http;
+      const probe = n % 2 ? dns : n % 4 ? http : fresh;
       return probe.check(
         { address: LOOPBACK, port: deadPort },
         { timeoutMs: 2000, signal: ac.signal },

@@ -154,7 +154,9 @@ describe.skipIf(!canUseNetns())('probes inside a network namespace (needs root)'
       { kind: 'dns-tcp', address: '198.51.100.2', port: 53, timeoutMs: 300 },
       { kind: 'dns-udp', address: '198.51.100.2', port: 53, timeoutMs: 300 },
       { kind: 'http', address: '198.51.100.2', port: 80, timeoutMs: 300 },
+      { kind: 'http-fresh', address: '198.51.100.2', port: 80, timeoutMs: 300 },
       { kind: 'tcp', address: '203.0.113.5', port: 80, timeoutMs: 300 },
+      { kind: 'http-fresh', address: '203.0.113.5', port: 80, timeoutMs: 300 },
       { kind: 'dns-udp', address: '203.0.113.5', port: 53, timeoutMs: 300 },
     ];
     const lines = await checkIn(lab, 'dead', jobs);
@@ -166,10 +168,12 @@ describe.skipIf(!canUseNetns())('probes inside a network namespace (needs root)'
       'dns-tcp 198.51.100.2 timeout',
       'dns-udp 198.51.100.2 timeout',
       'http 198.51.100.2 timeout',
+      'http-fresh 198.51.100.2 timeout',
       'tcp 203.0.113.5 unreachable',
+      'http-fresh 203.0.113.5 unreachable',
       'dns-udp 203.0.113.5 unreachable',
     ]);
-    for (const line of lines.slice(0, 4)) {
+    for (const line of lines.slice(0, 5)) {
       expect(line.latencyMs).toBeGreaterThanOrEqual(290);
       expect(line.latencyMs).toBeLessThan(1000);
     }
@@ -182,7 +186,7 @@ describe.skipIf(!canUseNetns())('probes inside a network namespace (needs root)'
   });
 
   it('reports refused, not up, when the kernel connects the probe to itself', async () => {
-    const kinds = ['tcp', 'dns-udp', 'dns-tcp', 'http'] as const;
+    const kinds = ['tcp', 'dns-udp', 'dns-tcp', 'http', 'http-fresh'] as const;
     const jobs = ['127.0.0.1', '::1'].flatMap((address) =>
       kinds.map((kind) => ({ kind, address, port: SELF, timeoutMs: 500 })),
     );

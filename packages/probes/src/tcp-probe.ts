@@ -68,7 +68,7 @@ function connect(
     scope.fail(kind, `${hostPort(target.address, target.port)}: ${message}`);
   });
   socket.once('connect', () => {
-    if (isSelfConnectedTcp(socket)) {
+    if (isSelfConnectedTcp(socket, target.port)) {
       scope.fail('refused', `${hostPort(target.address, target.port)}: ${SELF_CONNECT_MESSAGE}`);
       return;
     }
@@ -97,7 +97,8 @@ function connect(
       );
     });
   });
-  socket.connect({ host: target.address, port: target.port, noDelay: true });
+  // TCP_NODELAY costs a setsockopt per check: only worth it when something is sent.
+  socket.connect({ host: target.address, port: target.port, noDelay: send !== undefined });
 }
 
 function firstLine(bytes: Buffer): string {

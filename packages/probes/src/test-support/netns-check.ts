@@ -8,7 +8,7 @@ import { httpHeaderProbe } from '../http-probe.js';
 import { tcpProbe } from '../tcp-probe.js';
 
 interface Job {
-  readonly kind: 'tcp' | 'dns-udp' | 'dns-tcp' | 'http';
+  readonly kind: 'tcp' | 'dns-udp' | 'dns-tcp' | 'http' | 'http-fresh';
   readonly address: string;
   readonly port: number;
   readonly timeoutMs: number;
@@ -21,6 +21,7 @@ const probes = {
   'dns-udp': dnsProbe({ name: 'health.load.balance', transport: 'udp' }),
   'dns-tcp': dnsProbe({ name: 'health.load.balance', transport: 'tcp' }),
   http,
+  'http-fresh': httpHeaderProbe({ keepAlive: false }),
 };
 for (const job of jobs) {
   const result = await probes[job.kind].check(job, { timeoutMs: job.timeoutMs });
