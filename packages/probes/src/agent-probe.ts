@@ -55,7 +55,7 @@ function ask(scope: CheckScope, target: ProbeTarget, send: Buffer | undefined): 
     scope.fail(kind, `agent ${where}: ${message}`);
   });
   socket.once('connect', () => {
-    if (isSelfConnectedTcp(socket)) {
+    if (isSelfConnectedTcp(socket, target.port)) {
       scope.fail('refused', `agent ${where}: ${SELF_CONNECT_MESSAGE}`);
       return;
     }
