@@ -186,7 +186,7 @@ describe.skipIf(!canUseNetns())('probes inside a network namespace (needs root)'
   });
 
   it('reports refused, not up, when the kernel connects the probe to itself', async () => {
-    const kinds = ['tcp', 'dns-udp', 'dns-tcp', 'http', 'http-fresh'] as const;
+    const kinds = ['tcp', 'dns-udp', 'dns-tcp', 'http', 'http-fresh', 'agent'] as const;
     const jobs = ['127.0.0.1', '::1'].flatMap((address) =>
       kinds.map((kind) => ({ kind, address, port: SELF, timeoutMs: 500 })),
     );

@@ -3,12 +3,13 @@
  * checks each `{ kind, address, port, timeoutMs }` with the real probes and prints
  * one JSON line per check. Test-only.
  */
+import { agentProbe } from '../agent-probe.js';
 import { dnsProbe } from '../dns-probe.js';
 import { httpHeaderProbe } from '../http-probe.js';
 import { tcpProbe } from '../tcp-probe.js';
 
 interface Job {
-  readonly kind: 'tcp' | 'dns-udp' | 'dns-tcp' | 'http' | 'http-fresh';
+  readonly kind: 'tcp' | 'dns-udp' | 'dns-tcp' | 'http' | 'http-fresh' | 'agent';
   readonly address: string;
   readonly port: number;
   readonly timeoutMs: number;
@@ -22,6 +23,7 @@ const probes = {
   'dns-tcp': dnsProbe({ name: 'health.load.balance', transport: 'tcp' }),
   http,
   'http-fresh': httpHeaderProbe({ keepAlive: false }),
+  agent: agentProbe(),
 };
 for (const job of jobs) {
   const result = await probes[job.kind].check(job, { timeoutMs: job.timeoutMs });
