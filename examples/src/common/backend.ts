@@ -9,11 +9,16 @@ import { createIpvsBackend } from '@lbkit/backend-ipvs';
 import { createNftablesBackend, type NftablesRenderOptions } from '@lbkit/backend-nftables';
 import type { Backend, BackendError } from '@lbkit/core';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
+import { wantsSnat, withIpvsSnat } from './ipvs-snat.js';
 
 /** Which backend. */
 export type BackendKind = 'nftables' | 'ipvs';
 
-/** Options the examples pass; nftables-only fields are ignored by IPVS. */
+/**
+ * Options the examples pass. On IPVS, `table` names the IPVS instance, and
+ * `masquerade`/`snat` add an nftables SNAT companion (see `withIpvsSnat`);
+ * the other nftables fields are ignored.
+ */
 export type ExampleBackendOptions = NftablesRenderOptions;
 
 /** Creates the backend `kind`; fails with the backend's own error (e.g. `unavailable`). */
@@ -37,5 +42,8 @@ function createIpvs(options: ExampleBackendOptions): ResultAsync<Backend, Backen
     });
   }
   // The IPVS backend keeps track of the services it owns per instance: one per example table.
-  return okAsync(createIpvsBackend({ instance: options.table ?? 'default' }));
+  const ipvs = createIpvsBackend({ instance: options.table ?? 'default' });
+  if (!wantsSnat(options)) return okAsync(ipvs);
+  const snatted = withIpvsSnat(ipvs, options);
+  return snatted.isOk() ? okAsync(snatted.value) : errAsync(snatted.error);
 }

@@ -14,10 +14,10 @@
  * their default route via the inner VIP on a pair).
  */
 import { parseArgs } from 'node:util';
-import type { NftablesRenderOptions } from '@lbkit/backend-nftables';
 import { runConfigDaemon } from '../common/run-config.js';
 import { trapSignals } from '../common/signals.js';
 import { innerSnat, loadPairConfig } from '../ha/pair-node.js';
+import { levelBackendOptions } from './backend-options.js';
 
 // Before the first await: a SIGHUP or SIGTERM while the HA file loads is kept.
 const signals = trapSignals();
@@ -54,10 +54,7 @@ const ha = pair?.isOk() ? pair.value : undefined;
 const snat = level === '2' && ha ? innerSnat(ha) : undefined;
 if (level === '2' && ha && !snat)
   usage('--level 2 on a pair SNATs to the inner VIP: the HA file needs inner');
-const nftables: NftablesRenderOptions = {
-  table: values.table,
-  ...(snat ? { snat } : { masquerade: level === '2' }),
-};
+const nftables = levelBackendOptions(level as '1' | '2' | '3', values.table, snat);
 
 process.exitCode = await runConfigDaemon({
   program: 'dns-cluster',

@@ -29,31 +29,51 @@ function firstTxt(msg) {
   return msg.subarray(at + 1, at + 1 + len).toString('utf8');
 }
 
-const withTimeout = (p) =>
-  Promise.race([
+// A query that times out closes its socket: nothing may keep the process alive.
+const withTimeout = (p, close) => {
+  let timer;
+  return Promise.race([
     p,
-    new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000)),
-  ]);
+    new Promise((_, reject) => {
+      timer = setTimeout(() => {
+        close();
+        reject(new Error('timeout'));
+      }, 2000);
+    }),
+  ]).finally(() => clearTimeout(timer));
+};
 
 function udp(id) {
+  const s = dgram.createSocket(server.includes(':') ? 'udp6' : 'udp4');
+  const close = () => {
+    try {
+      s.close();
+    } catch {
+      // already closed
+    }
+  };
   return withTimeout(
     new Promise((resolve, reject) => {
-      const s = dgram.createSocket(server.includes(':') ? 'udp6' : 'udp4');
       s.on('message', (m) => {
-        s.close();
+        close();
         resolve(firstTxt(m));
       });
-      s.on('error', reject);
+      s.on('error', (e) => {
+        close();
+        reject(e);
+      });
       s.send(query(id), 53, server);
     }),
+    close,
   );
 }
 
 function tcp(id) {
+  let s;
   return withTimeout(
     new Promise((resolve, reject) => {
       const q = query(id);
-      const s = net.connect(53, server, () =>
+      s = net.connect(53, server, () =>
         s.end(Buffer.concat([Buffer.from([q.length >> 8, q.length & 0xff]), q])),
       );
       let buf = Buffer.alloc(0);
@@ -66,6 +86,7 @@ function tcp(id) {
       });
       s.on('error', reject);
     }),
+    () => s.destroy(),
   );
 }
 
