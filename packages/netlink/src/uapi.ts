@@ -165,6 +165,8 @@ export const RTNL = {
   IFNAMSIZ: 16,
   /** `enum rt_scope_t`: RT_SCOPE_UNIVERSE (what `ip address add` gives: `scope global`). */
   RT_SCOPE_UNIVERSE: 0,
+  /** RT_SCOPE_LINK: e.g. an IPv6 link-local fe80:: address the kernel adds to a link that is up. */
+  RT_SCOPE_LINK: 253,
   RT_SCOPE_HOST: 254,
 } as const;
 
