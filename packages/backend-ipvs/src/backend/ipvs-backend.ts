@@ -410,7 +410,8 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
     const target = toIpvsSnapshot(desired, options, mapped);
     if (target.isErr()) return errAsync(target.error);
     const want = target.value;
-    const vips = vipUses(desired);
+    // O(services): only for the local check or the holding.
+    const vips = localVips || heldVips ? vipUses(desired) : new Map<string, VipUse>();
     return takeLock()
       .andThen(getClient)
       .andThen(ensureSync)
