@@ -17,5 +17,6 @@ export * from './libc.js';
 export * from './message.js';
 export * from './netns.js';
 export * from './rtnetlink.js';
+export * from './rtnetlink-link.js';
 export * from './socket.js';
 export * from './uapi.js';

@@ -136,9 +136,16 @@ export const CTNL = {
   IPPROTO_UDP: 17,
 } as const;
 
-/** `<linux/rtnetlink.h>`, `<linux/if_addr.h>`: rtnetlink addresses (what `ip address` reads). */
+/**
+ * `<linux/rtnetlink.h>`, `<linux/if_addr.h>`, `<linux/if_link.h>`, `<linux/if.h>`:
+ * rtnetlink links and addresses (what `ip link` and `ip address` read and write).
+ */
 export const RTNL = {
+  RTM_NEWLINK: 16,
+  RTM_DELLINK: 17,
+  RTM_GETLINK: 18,
   RTM_NEWADDR: 20,
+  RTM_DELADDR: 21,
   RTM_GETADDR: 22,
   /** sizeof(struct ifaddrmsg): u8 family, u8 prefixlen, u8 flags, u8 scope, u32 index. */
   IFADDRMSG_LEN: 8,
@@ -146,6 +153,21 @@ export const RTNL = {
   IFA_LOCAL: 2,
   IFA_LABEL: 3,
   IFA_FLAGS: 8,
+  /** sizeof(struct ifinfomsg): u8 family, u8 pad, u16 type, s32 index, u32 flags, u32 change. */
+  IFINFOMSG_LEN: 16,
+  IFLA_IFNAME: 3,
+  IFLA_LINKINFO: 18,
+  /** Inside IFLA_LINKINFO (`enum { IFLA_INFO_UNSPEC, IFLA_INFO_KIND, ... }`): the driver name. */
+  IFLA_INFO_KIND: 1,
+  /** `IFF_UP` in ifinfomsg.ifi_flags. */
+  IFF_UP: 0x1,
+  /** `IFNAMSIZ`: a link name with its NUL; names are at most 15 bytes. */
+  IFNAMSIZ: 16,
+  /** `enum rt_scope_t`: RT_SCOPE_UNIVERSE (what `ip address add` gives: `scope global`). */
+  RT_SCOPE_UNIVERSE: 0,
+  /** RT_SCOPE_LINK: e.g. an IPv6 link-local fe80:: address the kernel adds to a link that is up. */
+  RT_SCOPE_LINK: 253,
+  RT_SCOPE_HOST: 254,
 } as const;
 
 /** `<asm-generic/errno-base.h>`, `<asm-generic/errno.h>`: errno values this layer names. */
@@ -169,6 +191,8 @@ export const ERRNO = {
   EOPNOTSUPP: 95,
   EAFNOSUPPORT: 97,
   EADDRINUSE: 98,
+  /** `EADDRNOTAVAIL`: RTM_DELADDR of an address the interface does not have. */
+  EADDRNOTAVAIL: 99,
   ECONNREFUSED: 111,
   ENOBUFS: 105,
 } as const;

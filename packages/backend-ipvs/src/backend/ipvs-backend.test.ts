@@ -6,6 +6,7 @@ import { runBackendConformance } from '@lbkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createIpvsClient } from '../client/netlink-client.js';
 import { createFakeIpvs, type FakeIpvs } from '../testing/fake-ipvs.js';
+import { createFakeLinkTable } from '../testing/fake-link-table.js';
 import { createFakeNetlinkKernel } from '../testing/fake-netlink-kernel.js';
 import { parseIpvsadmList } from '../testing/ipvsadm.js';
 import { createIpvsBackend } from './ipvs-backend.js';
@@ -345,5 +346,133 @@ describe('IPVS backend', () => {
     const third = createIpvsBackend({ client: fake.reopen(), ownership, instance, lock: true });
     expect((await third.apply(state(service('web', 80, [1])))).isOk()).toBe(true);
     (await third.close())._unsafeUnwrap();
+  });
+});
+
+describe('IPVS backend: holdVips', () => {
+  const NAME = 'lbkit-vips0';
+  /** A FakeIpvs and a fake link table logging into one list, in call order. */
+  const setup = (extra: Partial<Parameters<typeof createIpvsBackend>[0]> = {}) => {
+    const log: string[] = [];
+    const fake = createFakeIpvs({
+      fail: (call) => {
+        log.push(call.method);
+        return undefined;
+      },
+    });
+    const table = createFakeLinkTable(log);
+    const backend = createIpvsBackend({
+      client: fake,
+      ownership: createMemoryOwnershipStore(),
+      holdVips: { interface: NAME },
+      linkTable: table,
+      ...extra,
+    });
+    return { log, fake, table, backend };
+  };
+  const other = (name: string, port: number, vip: string, dests: number[]) =>
+    service(name, port, dests, { key: { vip, port, protocol: 'tcp' } });
+
+  it('addresses go on before the services are added and come off after they are removed', async () => {
+    const { log, table, backend } = setup();
+    const report = (
+      await backend.apply(state(service('web', 80, [1]), other('dns', 53, '192.0.2.53', [2])))
+    )._unsafeUnwrap();
+    expect(report.operations).toBe(6);
+    expect(log).toEqual([
+      'services',
+      `ensureDummy ${NAME}`,
+      'list',
+      `add 192.0.2.10/32 dev ${NAME}`,
+      `add 192.0.2.53/32 dev ${NAME}`,
+      'createService',
+      'createService',
+      'createDestination',
+      'createDestination',
+    ]);
+    log.length = 0;
+    await backend.apply(state(service('web', 80, [1])));
+    expect(log).toEqual([
+      `ensureDummy ${NAME}`,
+      'list',
+      'removeService',
+      `del 192.0.2.53/32 dev ${NAME}`,
+    ]);
+    expect(table.addressesOf(NAME)).toEqual(['192.0.2.10']);
+  });
+
+  it('a flip (same VIPs) sends no rtnetlink request and costs its one IPVS op', async () => {
+    const { log, backend } = setup();
+    await backend.apply(state(service('web', 80, [1, 2]), service('mail', 25, [1])));
+    log.length = 0;
+    const flip = (
+      await backend.apply(state(service('web', 80, [1]), service('mail', 25, [1])))
+    )._unsafeUnwrap();
+    expect(flip.operations).toBe(1);
+    expect(log).toEqual(['removeDestination']);
+  });
+
+  it('held VIPs never give the not-local warning', async () => {
+    // checkVips on, over an address table where nothing is local: not consulted.
+    const empty = createFakeLinkTable();
+    const { backend } = setup({ checkVips: true, addressTable: empty });
+    const report = (await backend.apply(state(service('web', 80, [1]))))._unsafeUnwrap();
+    expect(report.warnings).toBeUndefined();
+    expect(empty.log).toEqual([]);
+    // The same check without holdVips warns: the test can fail.
+    const plain = createIpvsBackend({
+      client: createFakeIpvs(),
+      ownership: createMemoryOwnershipStore(),
+      checkVips: true,
+      addressTable: empty,
+    });
+    expect((await plain.apply(state(service('web', 80, [1]))))._unsafeUnwrap().warnings).toEqual([
+      expect.stringMatching(/^VIP 192\.0\.2\.10 is not a local address/),
+    ]);
+  });
+
+  it('an invalid interface name is rejected before anything is sent', async () => {
+    for (const name of ['', '..', 'much-too-long-name', 'eth0:1']) {
+      const { log, backend } = setup({ holdVips: { interface: name } });
+      const refused = (await backend.apply(state(service('web', 80, [1]))))._unsafeUnwrapErr();
+      expect(refused.kind).toBe('rejected');
+      expect(refused.message).toMatch(/^holdVips\.interface: invalid link name/);
+      expect(log).toEqual([]);
+    }
+  });
+
+  it('an interface of that name that is not a dummy: rejected, nothing touched', async () => {
+    const { log, fake, table, backend } = setup();
+    table.addLink(NAME, 'veth');
+    table.addRaw(NAME, Uint8Array.of(198, 51, 100, 7));
+    const refused = (await backend.apply(state(service('web', 80, [1]))))._unsafeUnwrapErr();
+    expect(refused.kind).toBe('rejected');
+    expect(refused.message).toMatch(/exists and is a veth link, not a dummy/);
+    expect(fake.writes).toBe(0);
+    expect(table.addressesOf(NAME)).toEqual(['198.51.100.7']);
+    expect(log.filter((e) => /^(add|del) /.test(e))).toEqual([]);
+    // close() removes nothing of it either.
+    expect((await backend.close()).isErr()).toBe(true);
+    expect(table.addressesOf(NAME)).toEqual(['198.51.100.7']);
+  });
+
+  it('close({ keep: false }) deletes the link after the services; keep: true leaves it', async () => {
+    const first = setup();
+    await first.backend.apply(state(service('web', 80, [1])));
+    first.log.length = 0;
+    (await first.backend.close())._unsafeUnwrap();
+    expect(first.log).toEqual([
+      'services',
+      'removeService',
+      `findLink ${NAME}`,
+      `RTM_DELLINK ${NAME}`,
+    ]);
+    expect(first.table.addressesOf(NAME)).toBeUndefined();
+    expect(first.table.closed).toBe(true);
+    const second = setup();
+    await second.backend.apply(state(service('web', 80, [1])));
+    (await second.backend.close({ keep: true }))._unsafeUnwrap();
+    expect(second.table.addressesOf(NAME)).toEqual(['192.0.2.10']);
+    expect(second.table.closed).toBe(true);
   });
 });

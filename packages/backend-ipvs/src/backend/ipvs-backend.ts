@@ -35,7 +35,9 @@ import {
   sameServiceConfig,
 } from './diff.js';
 import { countIpvsFlows } from './flow-count.js';
-import { type AddressTable, createLocalVips, rtnetlinkAddressTable } from './local-vips.js';
+import { checkHoldVipsInterface, createHeldVips } from './held-vips.js';
+import { type LinkTable, rtnetlinkLinkTable } from './link-table.js';
+import { type AddressTable, createLocalVips, type VipUse } from './local-vips.js';
 import { IPVS_SCHEDULERS, type MappingOptions, toIpvsSnapshot } from './map-desired.js';
 import {
   createFileOwnershipStore,
@@ -108,11 +110,29 @@ export interface IpvsBackendOptions extends MappingOptions {
    * packets to local addresses, so a VIP that is merely routed here balances
    * nothing. Each VIP found not local is an `ApplyReport.warnings` line (the
    * balancer's `warning` event), said once until it changes; the apply itself
-   * goes on. Default: true unless a `client` is passed in.
+   * goes on. Not run with `holdVips` (every VIP is then held, so local).
+   * Default: true unless a `client` is passed in.
    */
   readonly checkVips?: boolean;
   /** The address table (a seam for tests). Default: rtnetlink in `netns`. */
   readonly addressTable?: AddressTable;
+  /**
+   * Hold every desired service's VIP on this dummy link of the IPVS
+   * namespace, as kube-proxy holds its ClusterIPs on `kube-ipvs0`, so that
+   * every VIP is local. The link is the backend's: created (kept down: its
+   * addresses are local all the same) at the first apply, a /32 or /128
+   * added for each VIP before the IPVS services using it are added, deleted
+   * after the last such service is removed; only when the set of VIPs
+   * changes (a flip sends nothing more). `close({ keep: false })` deletes
+   * the link, `close({ keep: true })` leaves it. No other interface is ever
+   * touched. `interface`: 1 to 15 of `A-Z a-z 0-9 _ . -`, not `.` or `..`
+   * (else every apply is `rejected`); a link of that name that is not a
+   * dummy makes the apply `rejected` with nothing changed. Needs the
+   * kernel's `dummy` driver. Default: none (VIPs are the operator's).
+   */
+  readonly holdVips?: { readonly interface: string };
+  /** The link table for `holdVips` (a seam for tests). Default: rtnetlink in `netns`. */
+  readonly linkTable?: LinkTable;
 }
 
 /** Default of `IpvsBackendOptions.driftCheckInterval`. */
@@ -222,15 +242,32 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
           })
           .mapErr((e) => fromIpvs(e, 'IPVS sync daemon: '));
   let queue: Promise<unknown> = Promise.resolve();
+  /** rtnetlink in the IPVS namespace, for the local check or for holding VIPs (opened on first use). */
+  const routeTable = rtnetlinkLinkTable(options.netns);
+  const holdName =
+    options.holdVips === undefined ? undefined : checkHoldVipsInterface(options.holdVips.interface);
+  const heldVips = holdName?.isOk()
+    ? createHeldVips(holdName.value, options.linkTable ?? routeTable)
+    : undefined;
   const localVips =
-    (options.checkVips ?? options.client === undefined)
-      ? createLocalVips(options.addressTable ?? rtnetlinkAddressTable(options.netns))
+    options.holdVips === undefined && (options.checkVips ?? options.client === undefined)
+      ? createLocalVips(options.addressTable ?? routeTable)
       : undefined;
 
   /** After a successful apply: the VIPs that are not local (`ApplyReport.warnings`). */
-  const warningsOf = (desired: DesiredState): { warnings?: readonly string[] } => {
-    const warnings = localVips?.check(vipUses(desired)) ?? [];
+  const warningsOf = (vips: ReadonlyMap<string, VipUse>): { warnings?: readonly string[] } => {
+    const warnings = localVips?.check(vips) ?? [];
     return warnings.length > 0 ? { warnings } : {};
+  };
+  /** Before the IPVS changes: the held VIPs on the link (addresses added). */
+  const holdFirst = (vips: ReadonlyMap<string, VipUse>): ResultAsync<number, BackendError> => {
+    const held = heldVips?.hold(vips) ?? ok(0);
+    return held.isOk() ? okAsync(held.value) : errAsync(held.error);
+  };
+  /** After the IPVS changes: addresses no VIP uses any more off the link (addresses deleted). */
+  const releaseAfter = (vips: ReadonlyMap<string, VipUse>): ResultAsync<number, BackendError> => {
+    const released = heldVips?.release(vips) ?? ok(0);
+    return released.isOk() ? okAsync(released.value) : errAsync(released.error);
   };
 
   /** Applies, drift checks and closes never interleave. */
@@ -368,10 +405,13 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
 
   const applyNow = (desired: DesiredState): ResultAsync<ApplyReport, BackendError> => {
     if (closed) return errAsync(backendError('closed', 'IPVS backend is closed'));
+    if (holdName?.isErr()) return errAsync(holdName.error);
     const started = performance.now();
     const target = toIpvsSnapshot(desired, options, mapped);
     if (target.isErr()) return errAsync(target.error);
     const want = target.value;
+    // O(services): only for the local check or the holding.
+    const vips = localVips || heldVips ? vipUses(desired) : new Map<string, VipUse>();
     return takeLock()
       .andThen(getClient)
       .andThen(ensureSync)
@@ -383,15 +423,19 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
           const remembered = rememberedState(want, previous);
           const current = remembered ? okAsync(remembered) : readState(c, record, want, previous);
           return current
-            .andThen((state) => converge(c, record, state, want))
-            .map((ops) => {
+            .andThen((state) =>
+              holdFirst(vips).andThen((added) =>
+                converge(c, record, state, want).map((ops) => ({ ops, added })),
+              ),
+            )
+            .andThen(({ ops, added }) => {
               applied = new Map(want.services.map((x) => [serviceKey(x.id), x]));
-              return {
-                operations: ops.length,
+              return releaseAfter(vips).map((deleted) => ({
+                operations: ops.length + added + deleted,
                 durationMs: performance.now() - started,
                 changedServices: [...new Set(ops.map((o) => o.name ?? formatServiceId(o.service)))],
-                ...warningsOf(desired),
-              };
+                ...warningsOf(vips),
+              }));
             });
         }),
       );
@@ -485,6 +529,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
       closed = true;
       applied = undefined;
       localVips?.close();
+      heldVips?.close();
       if (options.closeClient !== false) client?.close();
       lock?.release();
     };
@@ -520,8 +565,10 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
       .andThen(() => store.clear())
       .andThen(() => {
         owned = { services: {} };
+        // After the services: the link goes, and its addresses with it.
+        const removed = heldVips?.remove() ?? ok(undefined);
         finish();
-        return okAsync(undefined);
+        return removed.isOk() ? okAsync(undefined) : errAsync(removed.error);
       });
   };
 

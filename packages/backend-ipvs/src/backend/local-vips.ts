@@ -6,18 +6,10 @@
  * changes) and reports the ones that are not local.
  */
 import type { ParsedAddress } from '@lbkit/core';
-import {
-  createNetlinkConnection,
-  type InterfaceAddress,
-  listAddresses,
-  type NetlinkConnection,
-  type NetlinkError,
-  openNetlinkSocket,
-  SOCKET,
-} from '@lbkit/netlink';
-import { err, ok, type Result } from 'neverthrow';
+import type { InterfaceAddress, NetlinkError } from '@lbkit/netlink';
+import type { Result } from 'neverthrow';
 
-/** Where the local addresses come from (a seam: offline tests pass a fake). */
+/** Where the local addresses come from (a seam: offline tests pass a fake; the real one is `rtnetlinkLinkTable`). */
 export interface AddressTable {
   list(): Result<readonly InterfaceAddress[], NetlinkError>;
   close(): void;
@@ -43,28 +35,6 @@ export interface LocalVips {
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
   a.length === b.length && a.every((v, i) => v === b[i]);
-
-/** The real table: a `NETLINK_ROUTE` socket in `netns`, opened on first use. */
-export function rtnetlinkAddressTable(netns?: string): AddressTable {
-  let connection: NetlinkConnection | undefined;
-  const open = (): Result<NetlinkConnection, NetlinkError> => {
-    if (connection) return ok(connection);
-    const socket = openNetlinkSocket({
-      protocol: SOCKET.NETLINK_ROUTE,
-      ...(netns === undefined ? {} : { netns }),
-    });
-    if (socket.isErr()) return err(socket.error);
-    connection = createNetlinkConnection(socket.value);
-    return ok(connection);
-  };
-  return {
-    list: () => open().andThen((c) => listAddresses(c)),
-    close: () => {
-      connection?.close();
-      connection = undefined;
-    },
-  };
-}
 
 /** The warning for `vip`, not local, used by `services`. */
 export const notLocalWarning = (vip: string, services: readonly string[]): string =>
