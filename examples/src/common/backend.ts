@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { createIpvsBackend } from '@lbkit/backend-ipvs';
 import { createNftablesBackend, type NftablesRenderOptions } from '@lbkit/backend-nftables';
-import type { Backend, BackendError } from '@lbkit/core';
+import { type Backend, type BackendError, backendError } from '@lbkit/core';
 import { errAsync, okAsync, type ResultAsync } from 'neverthrow';
 import { wantsSnat, withIpvsSnat } from './ipvs-snat.js';
 
@@ -19,21 +19,40 @@ export type BackendKind = 'nftables' | 'ipvs';
  * `masquerade`/`snat` add an nftables SNAT companion (see `withIpvsSnat`);
  * the other nftables fields are ignored.
  */
-export type ExampleBackendOptions = NftablesRenderOptions;
+export interface ExampleBackendOptions extends NftablesRenderOptions {
+  /**
+   * IPVS only: hold every VIP on this dummy interface, created and owned by
+   * the backend (kube-proxy's `kube-ipvs0`), so a VIP merely routed to the
+   * balancer is local and IPVS sees its packets. Default: none.
+   */
+  readonly holdVips?: string;
+}
 
 /** Creates the backend `kind`; fails with the backend's own error (e.g. `unavailable`). */
 export function createBackend(
   kind: BackendKind,
   options: ExampleBackendOptions = {},
 ): ResultAsync<Backend, BackendError> {
+  const { holdVips, ...nftables } = options;
   if (kind === 'nftables') {
-    const backend = createNftablesBackend(options);
+    if (holdVips !== undefined) {
+      return errAsync(
+        backendError(
+          'rejected',
+          'holding VIPs on an interface is for IPVS (nftables DNATs a VIP that is only routed here)',
+        ),
+      );
+    }
+    const backend = createNftablesBackend(nftables);
     return backend.isOk() ? okAsync(backend.value) : errAsync(backend.error);
   }
-  return createIpvs(options);
+  return createIpvs(nftables, holdVips);
 }
 
-function createIpvs(options: ExampleBackendOptions): ResultAsync<Backend, BackendError> {
+function createIpvs(
+  options: NftablesRenderOptions,
+  holdVips: string | undefined,
+): ResultAsync<Backend, BackendError> {
   if (!existsSync('/proc/net/ip_vs')) {
     return errAsync({
       kind: 'unavailable',
@@ -42,7 +61,10 @@ function createIpvs(options: ExampleBackendOptions): ResultAsync<Backend, Backen
     });
   }
   // The IPVS backend keeps track of the services it owns per instance: one per example table.
-  const ipvs = createIpvsBackend({ instance: options.table ?? 'default' });
+  const ipvs = createIpvsBackend({
+    instance: options.table ?? 'default',
+    ...(holdVips !== undefined && { holdVips: { interface: holdVips } }),
+  });
   if (!wantsSnat(options)) return okAsync(ipvs);
   const snatted = withIpvsSnat(ipvs, options);
   return snatted.isOk() ? okAsync(snatted.value) : errAsync(snatted.error);

@@ -2,7 +2,8 @@
  * The article's level 2 on IPVS itself, in the kernel VM (this host has no
  * IPVS): the dns-cluster daemon (its own option mapping and config loader,
  * run in this process: a TypeScript child takes minutes to start under TCG)
- * with `--backend ipvs --level 2` and the shipped level2.yaml, in front of two
+ * with `--backend ipvs --level 2 --hold-vips lbkit-vips0` (the VIP only routed
+ * to the balancer) and the shipped level2.yaml, in front of two
  * dnsmasq name servers that have no route to the client: IPVS rr/NAT for UDP
  * and TCP :53, DNS TXT checks, and the nftables SNAT companion on the return
  * path. A dig-style client counts answers per server, one server is killed
@@ -83,14 +84,17 @@ class DnsCluster {
     await waitFor(() => log.some((l) => /started/.test(l)), 30_000, `dnsmasq ${n}`);
   }
 
-  async startDaemon(config: string, level: '2' | '3'): Promise<void> {
+  async startDaemon(config: string, level: '2' | '3', holdVips?: string): Promise<void> {
     this.#restore = (await enterNetworkNamespace(this.cluster.lab.ns('lb')))._unsafeUnwrap();
     const log = (line: string) => void this.lines.push(line);
     this.#exit = runConfigDaemon({
       program: 'dns-cluster',
       config: join(EXAMPLES_DIR, 'dns-cluster', config),
       backend: 'ipvs',
-      nftables: levelBackendOptions(level, 'dns_cluster'),
+      nftables: {
+        ...levelBackendOptions(level, 'dns_cluster'),
+        ...(holdVips !== undefined && { holdVips }),
+      },
       signals: this.#signals,
       info: log,
       warn: log,
@@ -183,8 +187,14 @@ describe.skipIf(skip)(`dns-cluster on IPVS${skip ? ` (skipped: ${skip})` : ''}`,
   it('level 2: UDP and TCP :53, rr, NAT, SNAT on the way back; a killed server costs a few queries', async () => {
     dns = new DnsCluster(await createClusterLab('lbkvc', 2, 2));
     await Promise.all([1, 2].map((n) => dns!.startServer(n)));
-    await dns.startDaemon('level2.yaml', '2');
+    // The VIP only routed here: --hold-vips puts it on a dummy link the backend owns.
+    await lbExec(dns.cluster, ['ip', 'addr', 'del', `${CLUSTER.vip}/32`, 'dev', 'lo']);
+    await dns.startDaemon('level2.yaml', '2', 'lbkit-vips0');
     expect(dns.lines.join('\n')).toMatch(/with ipvs\+nftables-snat/);
+    expect(dns.lines.join('\n')).not.toMatch(/not a local address/);
+    expect(await lbExec(dns.cluster, ['ip', '-o', 'addr', 'show', 'dev', 'lbkit-vips0'])).toContain(
+      `${CLUSTER.vip}/32`,
+    );
     expect((await lbExec(dns.cluster, ['cat', IPVS_CONNTRACK_SYSCTL])).trim()).toBe('1');
     const listed = await ipvsadmList(dns.cluster.lab.ns('lb'));
     expect(listed.services.map((s) => s.destinations.length)).toEqual([2, 2]);
@@ -228,6 +238,7 @@ describe.skipIf(skip)(`dns-cluster on IPVS${skip ? ` (skipped: ${skip})` : ''}`,
     step('stopped');
     expect((await ipvsadmList(dns.cluster.lab.ns('lb'))).services).toEqual([]);
     expect(await lbExec(dns.cluster, ['nft', 'list', 'tables'])).not.toMatch(/dns_cluster/);
+    expect(await lbExec(dns.cluster, ['ip', '-o', 'link', 'show'])).not.toMatch(/lbkit-vips0/);
   }, 300_000);
 
   it('direct routing (dr.yaml, forward: route): servers answer the client from the VIP', async () => {

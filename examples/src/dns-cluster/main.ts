@@ -5,7 +5,7 @@
  * TCP connect probe for TCP, round robin.
  *
  * Usage: dns-cluster --config examples/dns-cluster/level3.yaml [--level 1|2|3]
- *        [--ha FILE] [--backend nftables|ipvs] [--table dns_cluster]
+ *        [--ha FILE] [--backend nftables|ipvs] [--table dns_cluster] [--hold-vips IFACE]
  * Level 1 (needs --ha): two nodes share a VIP by VRRP, each balancing to its
  * own name server; a node whose server is down gives the VIP away. Level 2
  * SNATs balanced traffic (the client IP is lost, servers need no route back):
@@ -28,12 +28,13 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'nftables' },
     table: { type: 'string', default: 'dns_cluster' },
     'allow-shrink': { type: 'boolean', default: false },
+    'hold-vips': { type: 'string' },
     ha: { type: 'string' },
   },
 });
 const usage = (message: string): never => {
   process.stderr.write(
-    `dns-cluster: ${message}\nUsage: dns-cluster --config FILE [--level 1|2|3] [--ha FILE] [--backend nftables|ipvs] [--table NAME] [--allow-shrink]\n`,
+    `dns-cluster: ${message}\nUsage: dns-cluster --config FILE [--level 1|2|3] [--ha FILE] [--backend nftables|ipvs] [--table NAME] [--allow-shrink] [--hold-vips IFACE]\n`,
   );
   process.exit(2);
 };
@@ -54,7 +55,10 @@ const ha = pair?.isOk() ? pair.value : undefined;
 const snat = level === '2' && ha ? innerSnat(ha) : undefined;
 if (level === '2' && ha && !snat)
   usage('--level 2 on a pair SNATs to the inner VIP: the HA file needs inner');
-const nftables = levelBackendOptions(level as '1' | '2' | '3', values.table, snat);
+const nftables = {
+  ...levelBackendOptions(level as '1' | '2' | '3', values.table, snat),
+  ...(values['hold-vips'] !== undefined && { holdVips: values['hold-vips'] }),
+};
 
 process.exitCode = await runConfigDaemon({
   program: 'dns-cluster',

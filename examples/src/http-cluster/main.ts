@@ -5,7 +5,7 @@
  * and a destination whose header is missing or wrong counts as down.
  *
  * Usage: http-cluster --config examples/http-cluster/http-cluster.yaml
- *        [--backend nftables|ipvs] [--table http_cluster] [--masquerade]
+ *        [--backend nftables|ipvs] [--table http_cluster] [--masquerade] [--hold-vips IFACE]
  */
 import { parseArgs } from 'node:util';
 import { runConfigDaemon } from '../common/run-config.js';
@@ -17,11 +17,12 @@ const { values } = parseArgs({
     table: { type: 'string', default: 'http_cluster' },
     masquerade: { type: 'boolean', default: false },
     'allow-shrink': { type: 'boolean', default: false },
+    'hold-vips': { type: 'string' },
   },
 });
 if (values.config === undefined || (values.backend !== 'nftables' && values.backend !== 'ipvs')) {
   process.stderr.write(
-    'Usage: http-cluster --config FILE [--backend nftables|ipvs] [--table NAME] [--masquerade] [--allow-shrink]\n',
+    'Usage: http-cluster --config FILE [--backend nftables|ipvs] [--table NAME] [--masquerade] [--allow-shrink] [--hold-vips IFACE]\n',
   );
   process.exit(2);
 }
@@ -30,7 +31,11 @@ process.exitCode = await runConfigDaemon({
   program: 'http-cluster',
   config: values.config,
   backend: values.backend as 'nftables' | 'ipvs',
-  nftables: { table: values.table, masquerade: values.masquerade },
+  nftables: {
+    table: values.table,
+    masquerade: values.masquerade,
+    ...(values['hold-vips'] !== undefined && { holdVips: values['hold-vips'] }),
+  },
   allowShrink: values['allow-shrink'],
 });
 process.exit();
