@@ -20,6 +20,7 @@ import type { HaConfig } from '@lbkit/ha';
 import { createProbe } from '@lbkit/probes';
 import { startPairNode } from '../ha/pair-node.js';
 import { type BackendKind, createBackend, type ExampleBackendOptions } from './backend.js';
+import { checkConfig, forwardingOf } from './check-config.js';
 import { attachEventLog } from './event-log.js';
 import { createLogOutput } from './log-output.js';
 import { type TrappedSignals, trapSignals } from './signals.js';
@@ -42,6 +43,8 @@ export interface ConfigDaemonOptions {
   readonly maxRemovedShare?: number;
   /** Signals trapped by the caller earlier; default: trapped on entry. */
   readonly signals?: TrappedSignals;
+  /** Only check the file (and on IPVS that the VIPs are local), change nothing: `--check`. */
+  readonly check?: boolean;
   /** Run as one node of a keepalived VRRP pair with these HA options. Default: a single balancer. */
   readonly ha?: HaConfig;
   readonly info?: (line: string) => void;
@@ -60,8 +63,22 @@ export async function runConfigDaemon(options: ConfigDaemonOptions): Promise<num
       `${options.config}: ${countConfigIssues(issues).toLocaleString('en-US')} problem(s); ${outcome}`,
     );
   };
+  if (options.check === true) {
+    return checkConfig({
+      config: options.config,
+      backend: options.backend,
+      allowShrink: options.allowShrink === true,
+      ...(options.nftables.holdVips !== undefined && { holdVips: options.nftables.holdVips }),
+      info,
+      warn,
+    });
+  }
+  const forwarding = forwardingOf(options.backend);
   const load = () =>
-    loadConfigFile(options.config, { allowIncomplete: options.allowShrink === true });
+    loadConfigFile(options.config, {
+      allowIncomplete: options.allowShrink === true,
+      ...(forwarding && { forwarding }),
+    });
   const loaded = await load();
   if (loaded.isErr()) {
     report(loaded.error, 'nothing was changed');

@@ -5,7 +5,7 @@
  * TCP connect probe for TCP, round robin.
  *
  * Usage: dns-cluster --config examples/dns-cluster/level3.yaml [--level 1|2|3]
- *        [--ha FILE] [--backend nftables|ipvs] [--table dns_cluster] [--hold-vips IFACE]
+ *        [--ha FILE] [--backend nftables|ipvs] [--table dns_cluster] [--hold-vips IFACE] [--check]
  * Level 1 (needs --ha): two nodes share a VIP by VRRP, each balancing to its
  * own name server; a node whose server is down gives the VIP away. Level 2
  * SNATs balanced traffic (the client IP is lost, servers need no route back):
@@ -29,12 +29,13 @@ const { values } = parseArgs({
     table: { type: 'string', default: 'dns_cluster' },
     'allow-shrink': { type: 'boolean', default: false },
     'hold-vips': { type: 'string' },
+    check: { type: 'boolean', default: false },
     ha: { type: 'string' },
   },
 });
 const usage = (message: string): never => {
   process.stderr.write(
-    `dns-cluster: ${message}\nUsage: dns-cluster --config FILE [--level 1|2|3] [--ha FILE] [--backend nftables|ipvs] [--table NAME] [--allow-shrink] [--hold-vips IFACE]\n`,
+    `dns-cluster: ${message}\nUsage: dns-cluster --config FILE [--level 1|2|3] [--ha FILE] [--backend nftables|ipvs] [--table NAME] [--allow-shrink] [--hold-vips IFACE] [--check]\n`,
   );
   process.exit(2);
 };
@@ -67,6 +68,7 @@ process.exitCode = await runConfigDaemon({
   nftables,
   ...(ha && { ha }),
   allowShrink: values['allow-shrink'],
+  check: values.check,
   signals,
 });
 process.exit();

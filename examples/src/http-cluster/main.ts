@@ -5,7 +5,7 @@
  * and a destination whose header is missing or wrong counts as down.
  *
  * Usage: http-cluster --config examples/http-cluster/http-cluster.yaml
- *        [--backend nftables|ipvs] [--table http_cluster] [--masquerade] [--hold-vips IFACE]
+ *        [--backend nftables|ipvs] [--table http_cluster] [--masquerade] [--hold-vips IFACE] [--check]
  */
 import { parseArgs } from 'node:util';
 import { runConfigDaemon } from '../common/run-config.js';
@@ -18,11 +18,12 @@ const { values } = parseArgs({
     masquerade: { type: 'boolean', default: false },
     'allow-shrink': { type: 'boolean', default: false },
     'hold-vips': { type: 'string' },
+    check: { type: 'boolean', default: false },
   },
 });
 if (values.config === undefined || (values.backend !== 'nftables' && values.backend !== 'ipvs')) {
   process.stderr.write(
-    'Usage: http-cluster --config FILE [--backend nftables|ipvs] [--table NAME] [--masquerade] [--allow-shrink] [--hold-vips IFACE]\n',
+    'Usage: http-cluster --config FILE [--backend nftables|ipvs] [--table NAME] [--masquerade] [--allow-shrink] [--hold-vips IFACE] [--check]\n',
   );
   process.exit(2);
 }
@@ -37,5 +38,6 @@ process.exitCode = await runConfigDaemon({
     ...(values['hold-vips'] !== undefined && { holdVips: values['hold-vips'] }),
   },
   allowShrink: values['allow-shrink'],
+  check: values.check,
 });
 process.exit();

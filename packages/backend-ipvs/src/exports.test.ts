@@ -6,11 +6,12 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/backend-ipvs exports', () => {
-  it('@lbkit/backend-ipvs: 12 runtime exports (at most 30)', async () => {
+  it('@lbkit/backend-ipvs: 13 runtime exports (at most 30)', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'DEFAULT_IPVS_DRIFT_CHECK_INTERVAL',
       'IPVS_SCHEDULERS',
+      'checkVipsLocal',
       'createFileOwnershipStore',
       'createIpvsBackend',
       'createIpvsClient',

@@ -9,6 +9,7 @@
  * @module @lbkit/backend-ipvs
  */
 
+export { type CheckVipsOptions, checkVipsLocal } from './backend/check-vips.js';
 export {
   type DestinationState,
   diff,
