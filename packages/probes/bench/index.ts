@@ -20,6 +20,7 @@ import {
   startNginx,
   startUdpBlackhole,
 } from '../src/test-support/peers.js';
+import { scaleTable } from './scale.js';
 
 const CONCURRENCIES = [1, 64, 512] as const;
 /** Each round runs this long (or until MAX_CHECKS). */
@@ -274,7 +275,7 @@ async function deadAmongHealthy(dnsPort: number): Promise<BenchTable> {
   }
 }
 
-/** The probes benchmark: one table per probe kind, then the dead-targets scenario. */
+/** The probes benchmark: one table per probe kind, the dead-targets scenario, then the scale row. */
 export async function* bench(): AsyncIterable<BenchTable> {
   if (!hasBinary(NGINX) || !hasBinary(DNSMASQ)) {
     throw new Error(`needs ${NGINX} and ${DNSMASQ} (Debian nginx-light, dnsmasq-base)`);
@@ -332,4 +333,7 @@ export async function* bench(): AsyncIterable<BenchTable> {
   } finally {
     for (const peer of peers) await peer.stop();
   }
+  // The scale row (its own lab and nginx): LBKIT_SCALE_SECONDS shortens it.
+  const seconds = Number(process.env['LBKIT_SCALE_SECONDS'] ?? 60);
+  yield await scaleTable({ durationS: Number.isFinite(seconds) && seconds > 0 ? seconds : 60 });
 }
