@@ -44,15 +44,11 @@ describe('withCompanion', () => {
         return b.apply(d);
       },
     });
-    const both = withCompanion(
-      logged('primary', primary),
-      logged('companion', companion),
-      {
-        desiredForCompanion: (d) => ({
-          services: d.services.map((s) => ({ ...s, scheduler: 'rr' })),
-        }),
-      },
-    );
+    const both = withCompanion(logged('primary', primary), logged('companion', companion), {
+      desiredForCompanion: (d) => ({
+        services: d.services.map((s) => ({ ...s, scheduler: 'rr' })),
+      }),
+    });
     const report = (await both.apply(state(['web', 'api'])))._unsafeUnwrap();
     expect(order).toEqual(['companion', 'primary']);
     expect(report.operations).toBe(4);

@@ -19,9 +19,9 @@ export {
   withParsedAddress,
 } from './address.js';
 export * from './backend.js';
-export { type CompanionOptions, withCompanion } from './companion-backend.js';
 export * from './balancer.js';
 export * from './balancer-types.js';
+export { type CompanionOptions, withCompanion } from './companion-backend.js';
 export * from './config/index.js';
 export * from './desired.js';
 export { type EventMap, type Listener, TypedEmitter } from './events.js';

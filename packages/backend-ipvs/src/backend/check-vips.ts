@@ -2,8 +2,9 @@
  * The VIP-is-local check on its own, for a daemon's `--check`: no IPVS, no
  * change, one rtnetlink address dump of the namespace.
  */
-import { createLocalVips } from './local-vips.js';
+
 import { rtnetlinkLinkTable } from './link-table.js';
+import { createLocalVips } from './local-vips.js';
 import { type VipCarrier, vipUses } from './vip-uses.js';
 
 /** Options of `checkVipsLocal`. */

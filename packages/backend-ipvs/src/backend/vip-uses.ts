@@ -5,7 +5,9 @@ import type { VipUse } from './local-vips.js';
 export type VipCarrier = Pick<DesiredService, 'name' | 'key' | 'parsedVip'>;
 
 /** The VIPs of a desired state (canonical text) and the services using each. */
-export function vipUses(desired: { readonly services: readonly VipCarrier[] }): Map<string, VipUse> {
+export function vipUses(desired: {
+  readonly services: readonly VipCarrier[];
+}): Map<string, VipUse> {
   const out = new Map<string, { address: VipUse['address']; services: string[] }>();
   for (const s of desired.services) {
     const address = parsedAddressOf(s.key.vip, s.parsedVip);
