@@ -82,7 +82,7 @@ export function targetsOf(input: ScaleRunInput): [string, number][] {
       for (const address of g.addresses) out.push([address, port]);
     return out;
   });
-  const longest = Math.max(0, ...lists.map((l) => l.length));
+  const longest = lists.reduce((n, l) => Math.max(n, l.length), 0);
   const all: [string, number][] = [];
   for (let i = 0; i < longest; i++) for (const l of lists) if (l[i]) all.push(l[i]!);
   return all;
