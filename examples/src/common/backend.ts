@@ -28,21 +28,24 @@ export interface ExampleBackendOptions extends NftablesRenderOptions {
   readonly holdVips?: string;
 }
 
+/** Why `holdVips` cannot go with backend `kind`, or `undefined` (only IPVS needs the VIPs local). */
+export function holdVipsProblem(
+  kind: BackendKind,
+  holdVips: string | undefined,
+): string | undefined {
+  if (kind === 'ipvs' || holdVips === undefined) return undefined;
+  return 'holding VIPs on an interface (--hold-vips) is for IPVS (nftables DNATs a VIP that is only routed here)';
+}
+
 /** Creates the backend `kind`; fails with the backend's own error (e.g. `unavailable`). */
 export function createBackend(
   kind: BackendKind,
   options: ExampleBackendOptions = {},
 ): ResultAsync<Backend, BackendError> {
   const { holdVips, ...nftables } = options;
+  const holdProblem = holdVipsProblem(kind, holdVips);
+  if (holdProblem !== undefined) return errAsync(backendError('rejected', holdProblem));
   if (kind === 'nftables') {
-    if (holdVips !== undefined) {
-      return errAsync(
-        backendError(
-          'rejected',
-          'holding VIPs on an interface is for IPVS (nftables DNATs a VIP that is only routed here)',
-        ),
-      );
-    }
     const backend = createNftablesBackend(nftables);
     return backend.isOk() ? okAsync(backend.value) : errAsync(backend.error);
   }

@@ -7,13 +7,8 @@
  * when the file is good (warnings included), 1 when it is not.
  */
 import { checkVipsLocal } from '@lbkit/backend-ipvs';
-import {
-  countConfigIssues,
-  type ForwardingSupport,
-  formatConfigIssues,
-  loadConfigFile,
-} from '@lbkit/core';
-import type { BackendKind } from './backend.js';
+import { type BackendKind, holdVipsProblem } from './backend.js';
+import { loadDaemonConfig, reportConfigIssues } from './daemon-config.js';
 
 /** What to check. */
 export interface CheckConfigOptions {
@@ -29,25 +24,20 @@ export interface CheckConfigOptions {
   readonly warn: (line: string) => void;
 }
 
-/** What the backend can forward with: nftables only DNATs. */
-export const forwardingOf = (backend: BackendKind): ForwardingSupport | undefined =>
-  backend === 'nftables' ? { methods: ['nat'], backend: 'nftables' } : undefined;
-
 /** Checks the file; resolves with the exit code. */
 export async function checkConfig(options: CheckConfigOptions): Promise<number> {
-  if (options.backend === 'nftables' && options.holdVips !== undefined) {
-    options.warn('--hold-vips is for IPVS (nftables DNATs a VIP that is only routed here)');
+  const holdProblem = holdVipsProblem(options.backend, options.holdVips);
+  if (holdProblem !== undefined) {
+    options.warn(holdProblem);
     return 1;
   }
-  const forwarding = forwardingOf(options.backend);
-  const loaded = await loadConfigFile(options.config, {
-    allowIncomplete: options.allowShrink === true,
-    ...(forwarding && { forwarding }),
-  });
+  const loaded = await loadDaemonConfig(
+    options.config,
+    options.backend,
+    options.allowShrink === true,
+  );
   if (loaded.isErr()) {
-    for (const line of formatConfigIssues(loaded.error)) options.warn(line);
-    const count = countConfigIssues(loaded.error).toLocaleString('en-US');
-    options.warn(`${options.config}: ${count} problem(s)`);
+    reportConfigIssues(options.config, loaded.error, options.warn);
     return 1;
   }
   const services = loaded.value;

@@ -16,6 +16,13 @@ const service = (name: string, extra: Partial<DesiredService> = {}): DesiredServ
   ...extra,
 });
 
+/** A stand-in for the sysctl file, holding `value`. */
+function sysctlFile(value: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'lbkit-snat-')), 'conntrack');
+  writeFileSync(path, value);
+  return path;
+}
+
 describe('IPVS SNAT companion', () => {
   it('gives the companion rr, no persistence, and only the NAT services', () => {
     const out = asSnatOnly({
@@ -40,22 +47,25 @@ describe('IPVS SNAT companion', () => {
   });
 
   it('turns net.ipv4.vs.conntrack on, and fails clearly when it cannot', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lbkit-snat-'));
-    const sysctl = join(dir, 'conntrack');
-    writeFileSync(sysctl, '0\n');
+    const sysctl = sysctlFile('0\n');
     const both = withIpvsSnat(createFakeBackend(), { table: 'dns', masquerade: true }, sysctl);
     expect(both._unsafeUnwrap().name).toBe('fake+nftables-snat');
     expect(readFileSync(sysctl, 'utf8')).toBe('1\n');
-    const missing = withIpvsSnat(createFakeBackend(), { masquerade: true }, join(dir, 'no/such'));
+    const missing = withIpvsSnat(
+      createFakeBackend(),
+      { masquerade: true },
+      join(sysctl, 'no/such'),
+    );
     expect(missing._unsafeUnwrapErr()).toMatchObject({ kind: 'unavailable' });
     expect(missing._unsafeUnwrapErr().message).toMatch(/IPVS SNAT needs it/);
   });
 
   it('refuses options the nftables companion refuses', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lbkit-snat-'));
-    const sysctl = join(dir, 'conntrack');
-    writeFileSync(sysctl, '1\n');
-    const bad = withIpvsSnat(createFakeBackend(), { table: 'a b', masquerade: true }, sysctl);
+    const bad = withIpvsSnat(
+      createFakeBackend(),
+      { table: 'a b', masquerade: true },
+      sysctlFile('1\n'),
+    );
     expect(bad._unsafeUnwrapErr().kind).toBe('rejected');
   });
 });

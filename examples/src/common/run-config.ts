@@ -8,19 +8,13 @@
  * SIGTERM/SIGINT stop and remove the rules. Signals are trapped before the
  * first await, so one that arrives while starting is kept.
  */
-import {
-  type ConfigIssue,
-  countConfigIssues,
-  createBalancer,
-  formatConfigIssues,
-  loadConfigFile,
-  reloadShrinkProblem,
-} from '@lbkit/core';
+import { type ConfigIssue, createBalancer, reloadShrinkProblem } from '@lbkit/core';
 import type { HaConfig } from '@lbkit/ha';
 import { createProbe } from '@lbkit/probes';
 import { startPairNode } from '../ha/pair-node.js';
 import { type BackendKind, createBackend, type ExampleBackendOptions } from './backend.js';
-import { checkConfig, forwardingOf } from './check-config.js';
+import { checkConfig } from './check-config.js';
+import { loadDaemonConfig, reportConfigIssues } from './daemon-config.js';
 import { attachEventLog } from './event-log.js';
 import { createLogOutput } from './log-output.js';
 import { type TrappedSignals, trapSignals } from './signals.js';
@@ -57,12 +51,8 @@ export async function runConfigDaemon(options: ConfigDaemonOptions): Promise<num
   const log = createLogOutput();
   const info = options.info ?? log.info;
   const warn = options.warn ?? log.warn;
-  const report = (issues: readonly ConfigIssue[], outcome: string): void => {
-    for (const line of formatConfigIssues(issues)) warn(line);
-    warn(
-      `${options.config}: ${countConfigIssues(issues).toLocaleString('en-US')} problem(s); ${outcome}`,
-    );
-  };
+  const report = (issues: readonly ConfigIssue[], outcome: string): void =>
+    reportConfigIssues(options.config, issues, warn, outcome);
   if (options.check === true) {
     return checkConfig({
       config: options.config,
@@ -73,12 +63,8 @@ export async function runConfigDaemon(options: ConfigDaemonOptions): Promise<num
       warn,
     });
   }
-  const forwarding = forwardingOf(options.backend);
   const load = () =>
-    loadConfigFile(options.config, {
-      allowIncomplete: options.allowShrink === true,
-      ...(forwarding && { forwarding }),
-    });
+    loadDaemonConfig(options.config, options.backend, options.allowShrink === true);
   const loaded = await load();
   if (loaded.isErr()) {
     report(loaded.error, 'nothing was changed');

@@ -32,6 +32,16 @@ const QUERY = fileURLToPath(
   new URL('../../../packages/backend-ipvs/src/testing/dns-query.mjs', import.meta.url),
 );
 
+/** The dig-style client: `count` TXT queries to the VIP, a new socket each, one answer per line. */
+const queryArgv = (protocol: 'udp' | 'tcp', count: number): string[] => [
+  process.execPath,
+  QUERY,
+  CLUSTER.vip,
+  'health.load.balance',
+  String(count),
+  protocol,
+];
+
 function skipReason(): string | false {
   if (process.env['LBKIT_IN_VM'] !== '1') {
     return 'IPVS tests run inside the kernel VM: npm run test:vm (scripts/kernel-vm)';
@@ -114,17 +124,7 @@ class DnsCluster {
   async ask(protocol: 'udp' | 'tcp', count: number): Promise<string[]> {
     const { stdout } = await execFileAsync(
       'ip',
-      [
-        'netns',
-        'exec',
-        this.cluster.lab.ns('client'),
-        process.execPath,
-        QUERY,
-        CLUSTER.vip,
-        'health.load.balance',
-        String(count),
-        protocol,
-      ],
+      ['netns', 'exec', this.cluster.lab.ns('client'), ...queryArgv(protocol, count)],
       { encoding: 'utf8', timeout: 120_000 },
     );
     return stdout.trim().split('\n');
@@ -132,14 +132,7 @@ class DnsCluster {
 
   /** Like `ask`, but the answers arrive in `answers` as they come; `done` resolves at the end. */
   askLive(protocol: 'udp' | 'tcp', count: number): { answers: string[]; done: Promise<void> } {
-    const child = this.cluster.lab.spawn('client', [
-      process.execPath,
-      QUERY,
-      CLUSTER.vip,
-      'health.load.balance',
-      String(count),
-      protocol,
-    ]);
+    const child = this.cluster.lab.spawn('client', queryArgv(protocol, count));
     const answers: string[] = [];
     onLines(child.stdout, (line) => answers.push(line));
     const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
