@@ -166,6 +166,18 @@ const tally = (answers: readonly string[]): Record<string, number> => {
   return out;
 };
 
+/** Waits (at most 10 s) until every IPVS service of the lab's balancer has exactly `addresses`. */
+async function kernelHolds(cluster: ClusterLab, addresses: readonly string[]): Promise<void> {
+  const want = JSON.stringify(addresses);
+  for (let i = 0; i < 100; i++) {
+    const listed = await ipvsadmList(cluster.lab.ns('lb'));
+    const held = listed.services.map((s) => JSON.stringify(s.destinations.map((d) => d.address)));
+    if (held.length > 0 && held.every((h) => h === want)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`IPVS never held only ${want}`);
+}
+
 const lbExec = async (cluster: ClusterLab, argv: readonly string[]): Promise<string> =>
   (await cluster.lab.exec('lb', argv)).stdout;
 
@@ -268,6 +280,8 @@ describe.skipIf(skip)(`dns-cluster on IPVS${skip ? ` (skipped: ${skip})` : ''}`,
     await cluster.lab.kill(dns.servers.get(1)!.child, 'SIGKILL');
     await dns.waitForLine(/service dns-udp: destination nameserver-1 .* up -> down/, 20_000, from);
     await dns.waitForLine(/service dns-tcp: destination nameserver-1 .* up -> down/, 20_000, from);
+    // The log line comes with the state change; the IPVS apply follows it.
+    await kernelHolds(cluster, [CLUSTER.mgmt(2)]);
     expect(tally(await dns.ask('udp', 4))).toEqual({ '=nameserver-2=': 4 });
     expect(tally(await dns.ask('tcp', 4))).toEqual({ '=nameserver-2=': 4 });
     expect(await dns.stop()).toBe(0);
