@@ -76,6 +76,55 @@ describe('netlink connection', () => {
     expect(c.request(0x30, new Uint8Array(4), 'ack')._unsafeUnwrapErr().kind).toBe('closed');
   });
 
+  describe('requestPaced', () => {
+    /** A dump of `n` datagrams of one message each, then NLMSG_DONE. */
+    const dumpOf = (n: number) =>
+      scripted((seq) => [
+        ...Array.from({ length: n }, () => msg(0x30, seq, Uint8Array.of(1, 1, 0, 0), NLM.F_MULTI)),
+        msg(NLM.DONE, seq, new Uint8Array(4), NLM.F_MULTI),
+      ]);
+
+    it('collects the same answer as request(), pausing between datagrams when pace() asks', async () => {
+      const c = createNetlinkConnection(dumpOf(5), 100);
+      let asked = 0;
+      let paused = 0;
+      const pace = () => {
+        asked++;
+        // Every other datagram: a slice that ran long.
+        return asked % 2 === 0 ? Promise.resolve().then(() => void paused++) : undefined;
+      };
+      const data = (await c.requestPaced(0x30, new Uint8Array(4), 'dump', pace))._unsafeUnwrap();
+      expect(data).toHaveLength(5);
+      expect([asked, paused]).toEqual([5, 2]);
+      expect(c.requests).toBe(1);
+    });
+
+    it('refuses other requests while it waits, and takes them again after', async () => {
+      const c = createNetlinkConnection(dumpOf(2), 100);
+      let during: string[] = [];
+      const pace = () =>
+        Promise.resolve().then(() => {
+          during = [
+            c.request(0x30, new Uint8Array(4), 'dump')._unsafeUnwrapErr().kind,
+            ...c.requestEach(0x30, [new Uint8Array(4)]).map((r) => r._unsafeUnwrapErr().kind),
+          ];
+        });
+      (await c.requestPaced(0x30, new Uint8Array(4), 'dump', pace))._unsafeUnwrap();
+      expect(during).toEqual(['io', 'io']);
+      expect(c.request(0x30, new Uint8Array(4), 'dump')._unsafeUnwrap()).toHaveLength(2);
+    });
+
+    it('reports an error in the answer and frees the connection', async () => {
+      const t = scripted((seq) => [msg(NLM.ERROR, seq, encodeAck({ errno: 1, seq }))]);
+      const c = createNetlinkConnection(t);
+      const e = (
+        await c.requestPaced(0x30, new Uint8Array(4), 'ack', () => undefined, 'GET x')
+      )._unsafeUnwrapErr();
+      expect(e).toMatchObject({ kind: 'permission', operation: 'GET x' });
+      expect(c.request(0x30, new Uint8Array(4), 'ack')._unsafeUnwrapErr().kind).toBe('permission');
+    });
+  });
+
   describe('requestEach', () => {
     /** Requests per datagram (connection.ts). */
     const PER_DATAGRAM = 64;
@@ -147,6 +196,23 @@ describe('netlink connection', () => {
       expect(failed.slice(PER_DATAGRAM + 30).every(Boolean)).toBe(true);
       expect(results[199]!._unsafeUnwrapErr()).toMatchObject({ kind: 'io', operation: 'op 199' });
       expect(k.datagrams).toHaveLength(2);
+    });
+
+    it('paced: the same answers, a pause between datagrams, other requests refused meanwhile', async () => {
+      const k = batchKernel((i) => (i === 70 ? 17 : 0));
+      const c = createNetlinkConnection(k.socket, 100);
+      const during: string[] = [];
+      const pace = () =>
+        Promise.resolve().then(() => {
+          during.push(c.request(0x30, new Uint8Array(4), 'ack')._unsafeUnwrapErr().kind);
+        });
+      const results = await c.requestEachPaced(0x30, payloads(150), pace, labels(150));
+      expect(k.datagrams).toEqual([PER_DATAGRAM, PER_DATAGRAM, 22]);
+      expect(during).toEqual(['io', 'io']);
+      expect(results.map((r) => r.isOk())).toEqual(results.map((_, i) => i !== 70));
+      expect(results[70]!._unsafeUnwrapErr()).toMatchObject({ errno: 17, operation: 'op 70' });
+      // Free again afterwards.
+      expect(c.requestEach(0x30, payloads(1)).map((r) => r.isOk())).toEqual([true]);
     });
 
     it('answers nothing sent after close()', () => {

@@ -7,6 +7,7 @@ import {
   encodeMessage,
   type NetlinkMessage,
 } from './message.js';
+import { runAll, type Steps } from './slices.js';
 import type { NetlinkSocket } from './socket.js';
 import { NLM } from './uapi.js';
 
@@ -44,6 +45,19 @@ export interface NetlinkConnection {
     extraFlags?: number,
   ): Result<NetlinkMessage[], NetlinkError>;
   /**
+   * `request`, letting the event loop run between two datagrams of the
+   * answer whenever `pace()` gives a promise: for a dump of thousands of
+   * objects, which the kernel builds one datagram per receive. Other
+   * requests on the connection fail (`io`) until it resolves.
+   */
+  requestPaced(
+    type: number,
+    payload: Uint8Array,
+    mode: RequestMode,
+    pace: () => Promise<void> | undefined,
+    operation?: string,
+  ): Promise<Result<NetlinkMessage[], NetlinkError>>;
+  /**
    * Sends every payload as an NLM_F_ACK request of type `type`, up to
    * `REQUESTS_PER_DATAGRAM` per datagram, and returns each one's answer, in
    * order. The kernel runs the messages of a datagram one after another and
@@ -56,6 +70,17 @@ export interface NetlinkConnection {
     payloads: readonly Uint8Array[],
     operations?: readonly string[],
   ): Result<void, NetlinkError>[];
+  /**
+   * `requestEach`, letting the event loop run between two datagrams of
+   * requests whenever `pace()` gives a promise (thousands of IPVS changes
+   * take seconds). Other requests fail (`io`) until it resolves.
+   */
+  requestEachPaced(
+    type: number,
+    payloads: readonly Uint8Array[],
+    pace: () => Promise<void> | undefined,
+    operations?: readonly string[],
+  ): Promise<Result<void, NetlinkError>[]>;
   /** Number of requests sent (for reports and benchmarks). */
   readonly requests: number;
   /** The sequence number the next message would get (for batches sent beside requests). */
@@ -84,15 +109,21 @@ export function createNetlinkConnection(
   let seq = firstSeq >>> 0;
   let requests = 0;
   let closed = false;
+  /** True while a paced request waits between two datagrams of its answer. */
+  let paced = false;
 
-  const request: NetlinkConnection['request'] = (
-    type,
-    payload,
-    mode,
-    operation,
-    extraFlags = 0,
-  ) => {
+  /** Sends a request; its sequence number, or the send's error. */
+  const sendRequest = (
+    type: number,
+    payload: Uint8Array,
+    mode: RequestMode,
+    operation: string | undefined,
+    extraFlags: number,
+  ): Result<number, NetlinkError> => {
     if (closed) return err(netlinkError('closed', 'netlink connection is closed', operation));
+    if (paced) {
+      return err(netlinkError('io', 'another request is reading its answer', operation));
+    }
     seq = (seq + 1) >>> 0;
     const mySeq = seq;
     const flags = NLM.F_REQUEST | (mode === 'dump' ? NLM.F_DUMP : NLM.F_ACK) | extraFlags;
@@ -101,40 +132,90 @@ export function createNetlinkConnection(
     );
     requests++;
     if (sent.isErr()) return err({ ...sent.error, operation: operation ?? 'send' });
+    return ok(mySeq);
+  };
+
+  /** Reads one datagram of request `mySeq`'s answer into `data`: the answer once complete, else undefined. */
+  const readAnswer = (
+    mySeq: number,
+    mode: RequestMode,
+    operation: string | undefined,
+    data: NetlinkMessage[],
+  ): Result<NetlinkMessage[], NetlinkError> | undefined => {
+    const datagram = socket.receive();
+    if (datagram.isErr()) return err({ ...datagram.error, ...(operation ? { operation } : {}) });
+    const messages = decodeMessages(datagram.value);
+    if (messages.isErr()) return err({ ...messages.error, ...(operation ? { operation } : {}) });
+    for (const message of messages.value) {
+      if (message.seq !== mySeq) continue;
+      if (message.type === NLM.ERROR) {
+        const ack = decodeAck(message);
+        if (ack.isErr()) return err(ack.error);
+        if (ack.value.errno !== 0) {
+          return err(errnoError(ack.value.errno, operation, ack.value.detail));
+        }
+        if (mode === 'ack') return ok(data);
+        continue;
+      }
+      if (message.type === NLM.DONE) {
+        const errno = decodeDone(message);
+        if (errno !== 0) return err(errnoError(errno, operation));
+        return ok(data);
+      }
+      if (message.type === NLM.NOOP) continue;
+      if (message.type === NLM.OVERRUN) {
+        return err(netlinkError('io', 'netlink overrun', operation));
+      }
+      if ((message.flags & NLM.F_DUMP_INTR) !== 0) {
+        return err(netlinkError('io', 'dump interrupted by a concurrent change; retry', operation));
+      }
+      data.push(message);
+    }
+    return undefined;
+  };
+
+  const noEnd = (operation: string | undefined) =>
+    err(netlinkError('io', `no end of reply after ${MAX_DATAGRAMS} datagrams`, operation));
+
+  const request: NetlinkConnection['request'] = (
+    type,
+    payload,
+    mode,
+    operation,
+    extraFlags = 0,
+  ) => {
+    const sent = sendRequest(type, payload, mode, operation, extraFlags);
+    if (sent.isErr()) return err(sent.error);
     const data: NetlinkMessage[] = [];
     for (let i = 0; i < MAX_DATAGRAMS; i++) {
-      const datagram = socket.receive();
-      if (datagram.isErr()) return err({ ...datagram.error, ...(operation ? { operation } : {}) });
-      const messages = decodeMessages(datagram.value);
-      if (messages.isErr()) return err({ ...messages.error, ...(operation ? { operation } : {}) });
-      for (const message of messages.value) {
-        if (message.seq !== mySeq) continue;
-        if (message.type === NLM.ERROR) {
-          const ack = decodeAck(message);
-          if (ack.isErr()) return err(ack.error);
-          if (ack.value.errno !== 0)
-            return err(errnoError(ack.value.errno, operation, ack.value.detail));
-          if (mode === 'ack') return ok(data);
-          continue;
-        }
-        if (message.type === NLM.DONE) {
-          const errno = decodeDone(message);
-          if (errno !== 0) return err(errnoError(errno, operation));
-          return ok(data);
-        }
-        if (message.type === NLM.NOOP) continue;
-        if (message.type === NLM.OVERRUN) {
-          return err(netlinkError('io', 'netlink overrun', operation));
-        }
-        if ((message.flags & NLM.F_DUMP_INTR) !== 0) {
-          return err(
-            netlinkError('io', 'dump interrupted by a concurrent change; retry', operation),
-          );
-        }
-        data.push(message);
-      }
+      const answer = readAnswer(sent.value, mode, operation, data);
+      if (answer) return answer;
     }
-    return err(netlinkError('io', `no end of reply after ${MAX_DATAGRAMS} datagrams`, operation));
+    return noEnd(operation);
+  };
+
+  const requestPaced: NetlinkConnection['requestPaced'] = async (
+    type,
+    payload,
+    mode,
+    pace,
+    operation,
+  ) => {
+    const sent = sendRequest(type, payload, mode, operation, 0);
+    if (sent.isErr()) return err(sent.error);
+    const data: NetlinkMessage[] = [];
+    paced = true;
+    try {
+      for (let i = 0; i < MAX_DATAGRAMS; i++) {
+        const answer = readAnswer(sent.value, mode, operation, data);
+        if (answer) return answer;
+        const pause = pace();
+        if (pause) await pause;
+      }
+      return noEnd(operation);
+    } finally {
+      paced = false;
+    }
   };
 
   /** Sends payloads [from, to) in one datagram and fills their results; the socket's error when it failed. */
@@ -188,13 +269,21 @@ export function createNetlinkConnection(
       : fail(netlinkError('io', `no answer after ${MAX_DATAGRAMS} datagrams`));
   };
 
-  const requestEach: NetlinkConnection['requestEach'] = (type, payloads, operations = []) => {
+  /** `requestEach` as steps: it yields between two datagrams of requests. */
+  function* eachGroup(
+    type: number,
+    payloads: readonly Uint8Array[],
+    operations: readonly string[],
+  ): Steps<Result<void, NetlinkError>[]> {
     const results: Result<void, NetlinkError>[] = [];
-    if (closed) {
-      const e = netlinkError('closed', 'netlink connection is closed');
+    if (closed || paced) {
+      const e = closed
+        ? netlinkError('closed', 'netlink connection is closed')
+        : netlinkError('io', 'another request is reading its answer');
       return payloads.map((_, i) => err({ ...e, operation: operations[i] ?? 'send' }));
     }
     for (let from = 0; from < payloads.length; from += REQUESTS_PER_DATAGRAM) {
+      if (from > 0) yield;
       const to = Math.min(payloads.length, from + REQUESTS_PER_DATAGRAM);
       const failed = sendGroup(type, payloads, operations, from, to, results);
       if (failed) {
@@ -204,11 +293,38 @@ export function createNetlinkConnection(
       }
     }
     return results;
+  }
+
+  const requestEach: NetlinkConnection['requestEach'] = (type, payloads, operations = []) =>
+    runAll(eachGroup(type, payloads, operations));
+
+  const requestEachPaced: NetlinkConnection['requestEachPaced'] = async (
+    type,
+    payloads,
+    pace,
+    operations = [],
+  ) => {
+    const steps = eachGroup(type, payloads, operations);
+    const first = steps.next();
+    if (first.done) return first.value;
+    paced = true;
+    try {
+      for (;;) {
+        const pause = pace();
+        if (pause) await pause;
+        const step = steps.next();
+        if (step.done) return step.value;
+      }
+    } finally {
+      paced = false;
+    }
   };
 
   return {
     request,
+    requestPaced,
     requestEach,
+    requestEachPaced,
     get requests() {
       return requests;
     },

@@ -6,18 +6,20 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/netlink exports', () => {
-  it('@lbkit/netlink: 76 runtime exports', async () => {
+  it('@lbkit/netlink: 83 runtime exports', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'CTNL',
       'ERRNO',
       'GENL',
+      'ITEMS_PER_STEP',
       'LINK_NAME',
       'NETNS_NAME',
       'NETNS_RUN_DIR',
       'NLM',
       'NLMSGERR_ATTR',
       'RTNL',
+      'SLICE_MS',
       'SOCKET',
       'acquireAbstractLock',
       'addAddress',
@@ -37,6 +39,7 @@ describe('@lbkit/netlink exports', () => {
       'countFlows',
       'createDummyLink',
       'createNetlinkConnection',
+      'createSerialQueue',
       'decodeAck',
       'decodeAttributes',
       'decodeCtEntry',
@@ -79,6 +82,7 @@ describe('@lbkit/netlink exports', () => {
       'netnsPath',
       'openNetlinkSocket',
       'openNetnsSwitch',
+      'pacer',
       'readBe16',
       'readBe32',
       'readString',
@@ -87,6 +91,9 @@ describe('@lbkit/netlink exports', () => {
       'readU64',
       'readU8',
       'resolveFamily',
+      'runAll',
+      'runInSlices',
+      'yieldToEventLoop',
     ]);
   });
 });

@@ -24,6 +24,19 @@ export interface Libc {
     addr: Uint8Array,
     al: number,
   ): number;
+  /**
+   * `sendto` on one of koffi's worker threads; `done` gets its return value.
+   * errno stays on that thread: a caller that needs it calls `sendto` again.
+   */
+  sendtoAsync(
+    fd: number,
+    buf: Uint8Array,
+    n: number,
+    flags: number,
+    addr: Uint8Array,
+    al: number,
+    done: (error: unknown, sent: number) => void,
+  ): void;
   recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
   close(fd: number): number;
   setns(fd: number, nstype: number): number;
@@ -41,6 +54,9 @@ export function loadLibc(): Result<Libc, NetlinkError> {
   if (bound) return ok(bound);
   try {
     const lib = koffi.load('libc.so.6');
+    const sendto = lib.func(
+      'intptr_t sendto(int, const void *, size_t, int, const void *, uint32_t)',
+    );
     bound = {
       socket: lib.func('int socket(int, int, int)'),
       bind: lib.func('int bind(int, const void *, uint32_t)'),
@@ -49,7 +65,8 @@ export function loadLibc(): Result<Libc, NetlinkError> {
       getsockname: lib.func('int getsockname(int, void *, void *)'),
       setsockopt: lib.func('int setsockopt(int, int, int, const void *, uint32_t)'),
       getsockopt: lib.func('int getsockopt(int, int, int, void *, void *)'),
-      sendto: lib.func('intptr_t sendto(int, const void *, size_t, int, const void *, uint32_t)'),
+      sendto,
+      sendtoAsync: sendto.async,
       recv: lib.func('intptr_t recv(int, void *, size_t, int)'),
       close: lib.func('int close(int)'),
       setns: lib.func('int setns(int, int)'),

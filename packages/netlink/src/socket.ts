@@ -26,6 +26,13 @@ export interface NetlinkSocket {
   /** Sends one datagram. Errors carry the errno (`EMSGSIZE`, `ENOBUFS`: too large to send). */
   send(datagram: Uint8Array): Result<void, NetlinkError>;
   /**
+   * `send` on another thread: the kernel handles a netlink datagram inside
+   * the send (an nf_tables batch of 10,000 services takes about half a
+   * second), and the event loop runs meanwhile. `datagram` must not change
+   * until it resolves. Same errors as `send`. Optional: fakes may lack it.
+   */
+  sendAsync?(datagram: Uint8Array): Promise<Result<void, NetlinkError>>;
+  /**
    * One datagram. Errors: `timeout` when nothing arrived within the receive
    * timeout (or nothing is queued with `wait: false`); `io` with errno
    * `ENOBUFS` when the kernel dropped replies (receive queue full).
@@ -110,17 +117,41 @@ export function openNetlinkSocket(
   const kernel = sockaddrNl();
   const buffer = new Uint8Array(options.datagramBytes ?? 256 * 1024);
   let open = true;
+  /** Sends running on another thread: the descriptor is closed only after them. */
+  let inFlight = 0;
   /** Send buffer size asked for so far (the kernel keeps at least this much). */
   let sndbuf = 0;
+  const closed = () => err(netlinkError('closed', 'netlink socket is closed'));
+  const sentAll = (sent: number, datagram: Uint8Array): Result<void, NetlinkError> =>
+    sent === datagram.length ? ok(undefined) : err(netlinkError('io', `short send ${sent}`));
+  const send = (datagram: Uint8Array): Result<void, NetlinkError> => {
+    if (!open) return closed();
+    const sent = c.sendto(fd, datagram, datagram.length, 0, kernel, kernel.length);
+    if (sent < 0) return err(errnoError(c.errno(), 'sendto'));
+    return sentAll(sent, datagram);
+  };
 
   return ok({
     portId,
-    send(datagram) {
-      if (!open) return err(netlinkError('closed', 'netlink socket is closed'));
-      const sent = c.sendto(fd, datagram, datagram.length, 0, kernel, kernel.length);
-      if (sent < 0) return err(errnoError(c.errno(), 'sendto'));
-      if (sent !== datagram.length) return err(netlinkError('io', `short send ${sent}`));
-      return ok(undefined);
+    send,
+    sendAsync(datagram) {
+      if (!open) return Promise.resolve(closed());
+      inFlight++;
+      return new Promise((resolve) => {
+        c.sendtoAsync(fd, datagram, datagram.length, 0, kernel, kernel.length, (error, sent) => {
+          inFlight--;
+          if (!open) {
+            if (inFlight === 0) c.close(fd);
+            resolve(error || sent < 0 ? closed() : sentAll(sent, datagram));
+            return;
+          }
+          if (!error && sent >= 0) resolve(sentAll(sent, datagram));
+          // errno stayed on the worker thread. A netlink send that failed
+          // reached nothing (the kernel runs a datagram only once it is
+          // taken), so sending it once more here is safe and tells the errno.
+          else resolve(send(datagram));
+        });
+      });
     },
     receive(receiveOptions = {}) {
       if (!open) return err(netlinkError('closed', 'netlink socket is closed'));
@@ -158,7 +189,7 @@ export function openNetlinkSocket(
     close() {
       if (!open) return;
       open = false;
-      c.close(fd);
+      if (inFlight === 0) c.close(fd);
     },
   });
 }

@@ -7,13 +7,19 @@ import {
   type DriftReport,
   type ObservedState,
 } from '@lbkit/core';
-import { type AbstractLock, acquireAbstractLock, lockRefusal } from '@lbkit/netlink';
+import {
+  type AbstractLock,
+  acquireAbstractLock,
+  createSerialQueue,
+  lockRefusal,
+  runInSlices,
+} from '@lbkit/netlink';
 import { err, ok, type Result, ResultAsync } from 'neverthrow';
 import { TABLE_COMMENT } from '../names.js';
 import { changeCommands } from '../render/changes.js';
 import type { NftCommand } from '../render/commands.js';
 import { resolveRenderOptions } from '../render/options.js';
-import { rulesetCommands } from '../render/ruleset.js';
+import { rulesetCommandsSteps } from '../render/ruleset.js';
 import { createConntrackFlowCounter } from '../transport/conntrack-count.js';
 import { createDefaultTransport } from '../transport/default-transport.js';
 import type { NftTransport, TableProbe, WriteReport } from '../transport/transport.js';
@@ -128,7 +134,6 @@ export function createNftablesBackend(
    */
   let verified: number | undefined;
   let closed = false;
-  let queue: Promise<unknown> = Promise.resolve();
   /** The full ruleset of `applied`, rendered once per applied state (drift checks compare with it). */
   let expected: { state: DesiredState; commands: readonly NftCommand[] } | undefined;
   /** When the whole table was last read and compared, and how long that took (ms). */
@@ -136,17 +141,9 @@ export function createNftablesBackend(
   let lastFullCheckMs = 0;
 
   /** Runs operations one at a time (apply, read, drift check, close never interleave). */
-  const serial = <T>(
-    work: () => Promise<Result<T, BackendError>>,
-  ): ResultAsync<T, BackendError> => {
-    const run = queue.then(work, work);
-    queue = run.catch(() => undefined);
-    return new ResultAsync(
-      run.catch((cause: unknown) =>
-        err(backendError('internal', `nftables backend: ${String(cause)}`, { cause })),
-      ),
-    );
-  };
+  const serial = createSerialQueue((cause) =>
+    backendError('internal', `nftables backend: ${String(cause)}`, { cause }),
+  );
   const closedError = () => err(backendError('closed', 'nftables backend is closed'));
 
   const notOurs = (probe: TableProbe): BackendError =>
@@ -178,7 +175,7 @@ export function createNftablesBackend(
   ): Promise<Result<{ report: WriteReport; commands: number }, BackendError>> => {
     const own = await ownTable();
     if (own.isErr()) return err(own.error);
-    const commands = rulesetCommands(desired, renderOptions);
+    const commands = await runInSlices(rulesetCommandsSteps(desired, renderOptions));
     if (commands.isErr()) return err(commands.error);
     const written = await transport.write(commands.value);
     if (written.isErr()) return err(written.error);
@@ -263,7 +260,7 @@ export function createNftablesBackend(
   ): Promise<Result<{ lines: readonly string[]; generation?: number }, BackendError>> => {
     if (transport.compare) {
       if (expected?.state !== state) {
-        const commands = rulesetCommands(state, renderOptions);
+        const commands = await runInSlices(rulesetCommandsSteps(state, renderOptions));
         if (commands.isErr()) return err(commands.error);
         expected = { state, commands: commands.value };
       }

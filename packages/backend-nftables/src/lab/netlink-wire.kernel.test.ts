@@ -68,7 +68,7 @@ describe.skipIf(skip)(`netlink batches${skip ? ` (skipped: ${skip})` : ''}`, () 
         const batch = encodeBatch(c.options.table ?? 'lbkit', c.commands, { ackLast: false });
         expect(describeBatch(batch._unsafeUnwrap().bytes)).toBe(theirs);
         const sent = encodeBatch(c.options.table ?? 'lbkit', c.commands, { firstSeq: 1 });
-        sendBatch(socket, sent._unsafeUnwrap())._unsafeUnwrap();
+        (await sendBatch(socket, sent._unsafeUnwrap()))._unsafeUnwrap();
         const a = listing((await nft.json('list ruleset'))._unsafeUnwrap());
         const b = listing((await ours.json('list ruleset'))._unsafeUnwrap());
         expect(b).toBe(a);
@@ -101,7 +101,7 @@ describe.skipIf(skip)(`netlink batches${skip ? ` (skipped: ${skip})` : ''}`, () 
         [...groupElements('delete', [flow('192.0.2.10')]), ...groupElements('add', [slot])],
         { firstSeq: 100 },
       )._unsafeUnwrap();
-      const result = sendBatch(socket, refused);
+      const result = await sendBatch(socket, refused);
       expect(result._unsafeUnwrapErr().kind).toBe('rejected');
       expect(result._unsafeUnwrapErr().message).toMatch(/message 2 of 2: errno 2 \(ENOENT\)/);
       expect(listing((await cli.json('list ruleset'))._unsafeUnwrap())).toBe(before);
@@ -109,15 +109,17 @@ describe.skipIf(skip)(`netlink batches${skip ? ` (skipped: ${skip})` : ''}`, () 
       const missing = encodeBatch('lbkit', groupElements('delete', [flow('192.0.2.99')]), {
         firstSeq: 200,
       })._unsafeUnwrap();
-      expect(sendBatch(socket, missing)._unsafeUnwrapErr().message).toMatch(/ENOENT/);
+      expect((await sendBatch(socket, missing))._unsafeUnwrapErr().message).toMatch(/ENOENT/);
       expect(listing((await cli.json('list ruleset'))._unsafeUnwrap())).toBe(before);
       const good = encodeBatch('lbkit', [{ verb: 'delete', object: 'table' }], { firstSeq: 300 });
-      sendBatch(socket, good._unsafeUnwrap())._unsafeUnwrap();
+      (await sendBatch(socket, good._unsafeUnwrap()))._unsafeUnwrap();
       expect((await cli.json('list ruleset'))._unsafeUnwrap()).toEqual({
         nftables: [expect.anything()],
       });
       socket.close();
-      expect(sendBatch(socket, good._unsafeUnwrap())._unsafeUnwrapErr().kind).toBe('closed');
+      expect((await sendBatch(socket, good._unsafeUnwrap()))._unsafeUnwrapErr().kind).toBe(
+        'closed',
+      );
     } finally {
       socket.close();
       cli.close();

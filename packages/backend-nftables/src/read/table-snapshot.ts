@@ -8,6 +8,8 @@
  * @module
  */
 
+import { ITEMS_PER_STEP, runAll, type Steps } from '@lbkit/netlink';
+
 /** One chain: its declaration (hook, type, priority, policy; `''` for a regular chain) and rules. */
 export interface ChainSnapshot {
   readonly decl: string;
@@ -74,6 +76,15 @@ export function diffSnapshots(
   actual: TableSnapshot,
   options: DiffOptions,
 ): string[] {
+  return runAll(diffSnapshotsSteps(expected, actual, options));
+}
+
+/** `diffSnapshots` as steps: it yields every `ITEMS_PER_STEP` chains and after each set. */
+export function* diffSnapshotsSteps(
+  expected: TableSnapshot,
+  actual: TableSnapshot,
+  options: DiffOptions,
+): Steps<string[]> {
   const t = `table inet ${options.table}`;
   if (!actual.exists) return [`${t} is missing`];
   const out: string[] = [];
@@ -81,7 +92,9 @@ export function diffSnapshots(
   if (actual.comment !== expected.comment) {
     out.push(`${t} has comment ${JSON.stringify(actual.comment ?? '')}`);
   }
+  let done = 0;
   for (const [name, want] of expected.chains) {
+    if (++done % ITEMS_PER_STEP === 0) yield;
     const have = actual.chains.get(name);
     if (!have) out.push(`chain ${name} is missing`);
     else if (have.decl !== want.decl) out.push(`chain ${name}: declaration differs`);
@@ -98,6 +111,7 @@ export function diffSnapshots(
     if (!expected.chains.has(name)) out.push(`chain ${name} is unexpected`);
   }
   for (const [name, want] of expected.sets) {
+    yield;
     const have = actual.sets.get(name);
     if (!have) out.push(`set ${name} is missing`);
     else if (have.decl !== want.decl) out.push(`set ${name}: declaration differs`);

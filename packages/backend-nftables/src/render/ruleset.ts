@@ -1,4 +1,5 @@
 import type { BackendError, DesiredState } from '@lbkit/core';
+import { ITEMS_PER_STEP, runAll, type Steps } from '@lbkit/netlink';
 import { err, ok, type Result } from 'neverthrow';
 import { TABLE_COMMENT } from '../names.js';
 import type { NftCommand } from './commands.js';
@@ -9,7 +10,7 @@ import {
 } from './options.js';
 import { printCommands } from './print.js';
 import { type AddressMemo, type RenderedService, renderService } from './service.js';
-import { servicesAddCommands, skeletonCommands } from './skeleton.js';
+import { servicesAddCommandsSteps, skeletonCommands } from './skeleton.js';
 import { sortedByName } from './sorted-services.js';
 
 /** Renders every service (sorted by name); the first failure wins. */
@@ -17,11 +18,21 @@ export function renderServices(
   desired: DesiredState,
   options: ResolvedRenderOptions,
 ): Result<Map<string, RenderedService>, BackendError> {
+  return runAll(renderServicesSteps(desired, options));
+}
+
+/** `renderServices` as steps: it yields every `ITEMS_PER_STEP` services. */
+export function* renderServicesSteps(
+  desired: DesiredState,
+  options: ResolvedRenderOptions,
+): Steps<Result<Map<string, RenderedService>, BackendError>> {
   const out = new Map<string, RenderedService>();
   const keys = new Map<string, string>();
   const memo: AddressMemo = new Map();
   const sorted = sortedByName(desired.services);
+  let done = 0;
   for (const service of sorted) {
+    if (++done % ITEMS_PER_STEP === 0) yield;
     const rendered = renderService(service, options, memo);
     if (rendered.isErr()) return err(rendered.error);
     if (out.has(service.name)) {
@@ -52,18 +63,28 @@ export function rulesetCommands(
   desired: DesiredState,
   options: NftablesRenderOptions = {},
 ): Result<NftCommand[], BackendError> {
+  return runAll(rulesetCommandsSteps(desired, options));
+}
+
+/** `rulesetCommands` as steps (see `runInSlices`): it yields while rendering the services. */
+export function* rulesetCommandsSteps(
+  desired: DesiredState,
+  options: NftablesRenderOptions = {},
+): Steps<Result<NftCommand[], BackendError>> {
   const resolved = resolveRenderOptions(options);
   if (resolved.isErr()) return err(resolved.error);
   const opts = resolved.value;
-  const services = renderServices(desired, opts);
+  const services = yield* renderServicesSteps(desired, opts);
   if (services.isErr()) return err(services.error);
-  return ok([
+  const adds = yield* servicesAddCommandsSteps(services.value.values());
+  const commands: NftCommand[] = [
     { verb: 'add', object: 'table', comment: TABLE_COMMENT },
     { verb: 'delete', object: 'table' },
     { verb: 'add', object: 'table', comment: TABLE_COMMENT },
     ...skeletonCommands(opts),
-    ...servicesAddCommands(services.value.values()),
-  ]);
+  ];
+  for (const c of adds) commands.push(c);
+  return ok(commands);
 }
 
 /**

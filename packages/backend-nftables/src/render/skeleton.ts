@@ -1,4 +1,5 @@
 import type { IpFamily, Protocol } from '@lbkit/core';
+import { ITEMS_PER_STEP, runAll, type Steps } from '@lbkit/netlink';
 import { CHAIN, MAP } from '../names.js';
 import {
   type ChainDecl,
@@ -115,11 +116,20 @@ export function skeletonCommands(options: ResolvedRenderOptions): NftCommand[] {
  * (`nf_tables_bind_set`), which is free while the map is still empty.
  */
 export function servicesAddCommands(services: Iterable<RenderedService>): NftCommand[] {
+  return runAll(servicesAddCommandsSteps(services));
+}
+
+/** `servicesAddCommands` as steps: it yields every `ITEMS_PER_STEP` services. */
+export function* servicesAddCommandsSteps(
+  services: Iterable<RenderedService>,
+): Steps<NftCommand[]> {
   const maps = new Map<string, NftCommand>();
   const chains: NftCommand[] = [];
   const rules: NftCommand[] = [];
   const elements = new ElementGrouper();
+  let done = 0;
   for (const svc of services) {
+    if (++done % ITEMS_PER_STEP === 0) yield;
     if (svc.slotMap && !maps.has(svc.slotMap.name)) maps.set(svc.slotMap.name, addSet(svc.slotMap));
     for (const set of svc.affinity?.sets ?? []) maps.set(set.name, addSet(set));
     for (const own of svc.affinity?.chains ?? []) {

@@ -12,28 +12,35 @@ import {
   type AttrSpec,
   attrString,
   createNetlinkConnection,
+  createSerialQueue,
   decodeAttributes,
   decodeMessages,
   encodeAttributes,
+  ITEMS_PER_STEP,
   indexAttributes,
   type NetlinkConnection,
   type NetlinkError,
+  type NetlinkMessage,
   type NetlinkSocket,
   openNetlinkSocket,
+  pacer,
   readBe32,
+  runInSlices,
   SOCKET,
+  type Steps,
+  yieldToEventLoop,
 } from '@lbkit/netlink';
-import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
+import { err, ok, type Result } from 'neverthrow';
 import { DEFAULT_TABLE, isSlotMapName } from '../names.js';
-import { diffSnapshots, MISSING_TABLE, type TableSnapshot } from '../read/table-snapshot.js';
+import { diffSnapshotsSteps, MISSING_TABLE, type TableSnapshot } from '../read/table-snapshot.js';
 import type { NftCommand } from '../render/commands.js';
-import { encodeBatch } from '../wire/nft-batch-encode.js';
+import { encodeBatchSteps } from '../wire/nft-batch-encode.js';
 import {
   type DecodedTable,
   decodeTableMessages,
   isDynamicSet,
   observeDecoded,
-  snapshotOf,
+  snapshotOfSteps,
 } from '../wire/nft-dump-decode.js';
 import { NlWriter } from '../wire/nl-writer.js';
 import { NFNL, NFPROTO_INET, NFT, NFT_USER, NFTA } from '../wire/uapi.js';
@@ -139,11 +146,11 @@ export function readTable(
   });
 }
 
-/** Messages decoded between two turns of the event loop while dumping. */
-const DECODE_SLICE = 1000;
-
-/** Lets the event loop run (timers, probes) between the requests of a long read. */
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/**
+ * Bytes of dumped messages decoded in one go (an element message holds
+ * hundreds of elements, a rule message one rule): about a millisecond.
+ */
+const DECODE_SLICE_BYTES = 32 * 1024;
 
 /** A whole table as dumped: its head, its objects, and the generation the dump was consistent at. */
 interface Dumped {
@@ -162,10 +169,37 @@ export async function dumpTable(
   table: string,
   pause: () => Promise<void> = yieldToEventLoop,
 ): Promise<Result<Dumped, BackendError>> {
-  const dump = (msg: number, attrs: readonly AttrSpec[], what: string) =>
-    connection
-      .request(msgType(msg), nfgen(NFPROTO_INET, encodeAttributes(attrs)), 'dump', what)
-      .mapErr((e) => fromNetlink(e, `dump of table inet ${table}`));
+  // The event loop runs between the datagrams of a dump and between slices
+  // of decoding: probes keep their timing.
+  const pace = pacer(pause);
+  const dump = async (msg: number, attrs: readonly AttrSpec[], what: string) =>
+    (
+      await connection.requestPaced(
+        msgType(msg),
+        nfgen(NFPROTO_INET, encodeAttributes(attrs)),
+        'dump',
+        pace,
+        what,
+      )
+    ).mapErr((e) => fromNetlink(e, `dump of table inet ${table}`));
+  /** Decodes `messages` into `into` in slices of about `DECODE_SLICE_BYTES`. */
+  const decodeInSlices = async (messages: readonly NetlinkMessage[], into: DecodedTable) => {
+    let from = 0;
+    let bytes = 0;
+    for (let at = 0; at < messages.length; at++) {
+      bytes += messages[at]!.payload.length;
+      if (bytes < DECODE_SLICE_BYTES && at < messages.length - 1) continue;
+      decodeTableMessages(messages.slice(from, at + 1), table, into);
+      from = at + 1;
+      bytes = 0;
+      await pace();
+    }
+  };
+  const objectDumps = [
+    [NFT.MSG_GETCHAIN, NFTA.CHAIN_TABLE, 'GETCHAIN'],
+    [NFT.MSG_GETRULE, NFTA.RULE_TABLE, 'GETRULE'],
+    [NFT.MSG_GETSET, NFTA.SET_TABLE, 'GETSET'],
+  ] as const;
   let last: Result<Dumped, BackendError> = err(backendError('internal', 'no dump'));
   for (let attempt = 0; attempt < 3; attempt++) {
     const before = readGeneration(connection);
@@ -173,35 +207,21 @@ export async function dumpTable(
     const head = readTable(connection, table);
     if (head.isErr()) return err(head.error);
     const decoded: DecodedTable = { chains: new Map(), sets: new Map() };
+    let failed: BackendError | undefined;
     if (head.value.exists) {
-      const objects = dump(NFT.MSG_GETCHAIN, [attrString(NFTA.CHAIN_TABLE, table)], 'GETCHAIN')
-        .andThen((chains) =>
-          dump(NFT.MSG_GETRULE, [attrString(NFTA.RULE_TABLE, table)], 'GETRULE').map((rules) => [
-            ...chains,
-            ...rules,
-          ]),
-        )
-        .andThen((chainsAndRules) =>
-          dump(NFT.MSG_GETSET, [attrString(NFTA.SET_TABLE, table)], 'GETSET').map((sets) => [
-            ...chainsAndRules,
-            ...sets,
-          ]),
-        );
-      if (objects.isErr()) {
-        last = err(objects.error);
-        if (/interrupted/.test(objects.error.message)) continue;
-        return last;
+      // Chains before rules before sets: each decodes into what the one before made.
+      for (const [msg, attr, what] of objectDumps) {
+        const objects = await dump(msg, [attrString(attr, table)], what);
+        if (objects.isErr()) {
+          failed = objects.error;
+          break;
+        }
+        await decodeInSlices(objects.value, decoded);
       }
-      // Decoded in slices, the event loop runs in between: probes keep their timing.
-      for (let at = 0; at < objects.value.length; at += DECODE_SLICE) {
-        decodeTableMessages(objects.value.slice(at, at + DECODE_SLICE), table, decoded);
-        await pause();
-      }
-      let failed: BackendError | undefined;
-      for (const [set, declared] of decoded.sets) {
+      for (const [set, declared] of failed ? [] : decoded.sets) {
         // A dynamic set's elements are the kernel's own (affinity): not read.
         if (isDynamicSet(declared)) continue;
-        const elements = dump(
+        const elements = await dump(
           NFT.MSG_GETSETELEM,
           [attrString(NFT.SET_ELEM_LIST_TABLE, table), attrString(NFT.SET_ELEM_LIST_SET, set)],
           `GETSETELEM ${set}`,
@@ -210,8 +230,7 @@ export async function dumpTable(
           failed = elements.error;
           break;
         }
-        decodeTableMessages(elements.value, table, decoded);
-        await pause();
+        await decodeInSlices(elements.value, decoded);
       }
       if (failed) {
         last = err(failed);
@@ -234,18 +253,26 @@ export async function dumpTable(
 /**
  * The snapshot the table would have with exactly `expected` (a full ruleset),
  * from the very batch the transport would send: both sides of a comparison
- * come through the same decoder.
+ * come through the same decoder. As steps: it yields while encoding and
+ * decoding (see `runInSlices`).
  */
-export function expectedSnapshot(table: string, expected: readonly NftCommand[]) {
-  const batch = encodeBatch(table, expected);
+export function* expectedSnapshotSteps(
+  table: string,
+  expected: readonly NftCommand[],
+): Steps<Result<TableSnapshot, BackendError>> {
+  const batch = yield* encodeBatchSteps(table, expected);
   if (batch.isErr()) return err(batch.error);
   const messages = decodeMessages(batch.value.bytes);
   if (messages.isErr()) return err(backendError('internal', messages.error.message));
   let comment: string | undefined;
   for (const c of expected) if (c.object === 'table' && c.verb === 'add') comment = c.comment;
-  const decoded = decodeTableMessages(messages.value, table);
+  const decoded: DecodedTable = { chains: new Map(), sets: new Map() };
+  for (let at = 0; at < messages.value.length; at += ITEMS_PER_STEP) {
+    decodeTableMessages(messages.value.slice(at, at + ITEMS_PER_STEP), table, decoded);
+    yield;
+  }
   return ok(
-    snapshotOf(decoded, {
+    yield* snapshotOfSteps(decoded, {
       exists: true,
       dormant: false,
       ...(comment === undefined ? {} : { comment }),
@@ -286,58 +313,82 @@ export function createNetlinkTransport(
   const buffer = new NlWriter(64 * 1024);
   let closed = false;
   const forget = udpFlowForgetter(options.netns, options.conntrackCleaner);
-  const closedError = () => errAsync(backendError('closed', 'netlink transport is closed'));
+  const closedError = async () => err(backendError('closed', 'netlink transport is closed'));
 
-  const write = (commands: readonly NftCommand[]): ResultAsync<WriteReport, BackendError> => {
-    if (closed) return closedError();
-    if (commands.length === 0) return okAsync({ path: 'netlink', warnings: [] });
+  /**
+   * One operation on the socket at a time: a batch's replies must not be
+   * read (and skipped) by another request, and the buffer is reused.
+   */
+  const serial = createSerialQueue((cause) =>
+    backendError('internal', `netlink transport: ${String(cause)}`, { cause }),
+  );
+  const whenOpen = <T>(work: () => Promise<Result<T, BackendError>>) =>
+    serial(() => (closed ? closedError() : work()));
+
+  /** Encodes in slices (the event loop runs between them), sends, reads the generation. */
+  const writeNow = async (
+    commands: readonly NftCommand[],
+  ): Promise<Result<WriteReport, BackendError>> => {
+    if (commands.length === 0) return ok({ path: 'netlink', warnings: [] });
     const firstSeq = connection.nextSeq;
-    const batch = encodeBatch(table, commands, { firstSeq, writer: buffer });
-    if (batch.isErr()) return errAsync(batch.error);
+    const batch = await runInSlices(
+      encodeBatchSteps(table, commands, { firstSeq, writer: buffer }),
+    );
+    if (batch.isErr()) return err(batch.error);
+    if (closed) return closedError();
     connection.skip(batch.value.messages + 2);
-    const sent = sendBatch(socket!, batch.value);
-    if (sent.isErr()) return errAsync(sent.error);
+    const sent = await sendBatch(socket!, batch.value);
+    if (sent.isErr()) return err(sent.error);
     const generation = readGeneration(connection);
-    return okAsync({
+    return ok({
       path: 'netlink',
       warnings: [],
       ...(generation.isOk() ? { generation: generation.value } : {}),
     });
   };
 
+  /** The expected side of a comparison: built once per commands array, in slices. */
+  const expectedOf = async (
+    expected: readonly NftCommand[],
+  ): Promise<Result<TableSnapshot, BackendError>> => {
+    const known = expectedSnapshots.get(expected);
+    if (known) return ok(known);
+    const built = await runInSlices(expectedSnapshotSteps(table, expected));
+    if (built.isOk()) expectedSnapshots.set(expected, built.value);
+    return built;
+  };
+
+  const compareNow = async (
+    expected: readonly NftCommand[],
+  ): Promise<Result<TableComparison, BackendError>> => {
+    const want = await expectedOf(expected);
+    if (want.isErr()) return err(want.error);
+    const dumped = await dumpTable(connection, table);
+    if (dumped.isErr()) return err(dumped.error);
+    const { head, decoded, generation } = dumped.value;
+    const have = head.exists ? await runInSlices(snapshotOfSteps(decoded, head)) : MISSING_TABLE;
+    const differences = await runInSlices(
+      diffSnapshotsSteps(want.value, have, { table, mayLinger: isSlotMapName }),
+    );
+    return ok(generation === undefined ? { differences } : { differences, generation });
+  };
+
+  const probeNow = async (): Promise<Result<TableProbe, BackendError>> => {
+    const generation = readGeneration(connection);
+    if (generation.isErr()) return err(generation.error);
+    return readTable(connection, table).map((t) => ({ ...t, generation: generation.value }));
+  };
+
   return ok({
     name: 'netlink',
     table,
-    write,
-    read: () => {
-      if (closed) return closedError();
-      return new ResultAsync(dumpTable(connection, table)).map((d) => observeDecoded(d.decoded));
-    },
-    compare: (expected: readonly NftCommand[]): ResultAsync<TableComparison, BackendError> => {
-      if (closed) return closedError();
-      let want = expectedSnapshots.get(expected);
-      if (!want) {
-        const built = expectedSnapshot(table, expected);
-        if (built.isErr()) return errAsync(built.error);
-        want = built.value;
-        expectedSnapshots.set(expected, want);
-      }
-      const reference = want;
-      return new ResultAsync(dumpTable(connection, table)).map(({ head, decoded, generation }) => {
-        const have = head.exists ? snapshotOf(decoded, head) : MISSING_TABLE;
-        const differences = diffSnapshots(reference, have, { table, mayLinger: isSlotMapName });
-        return generation === undefined ? { differences } : { differences, generation };
-      });
-    },
-    probe: () => {
-      if (closed) return closedError();
-      const generation = readGeneration(connection);
-      if (generation.isErr()) return errAsync(generation.error);
-      return readTable(connection, table).match(
-        (t) => okAsync({ ...t, generation: generation.value }),
-        (e) => errAsync(e),
-      );
-    },
+    write: (commands) => whenOpen(() => writeNow(commands)),
+    read: () =>
+      whenOpen(async () =>
+        (await dumpTable(connection, table)).map((d) => observeDecoded(d.decoded)),
+      ),
+    compare: (expected) => whenOpen(() => compareNow(expected)),
+    probe: () => whenOpen(probeNow),
     forgetUdpFlows: forget,
     close() {
       if (closed) return;

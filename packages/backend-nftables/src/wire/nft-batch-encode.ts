@@ -11,11 +11,11 @@
  */
 
 import type { BackendError } from '@lbkit/core';
-import { NLM } from '@lbkit/netlink';
+import { ITEMS_PER_STEP, NLM, runAll, type Steps } from '@lbkit/netlink';
 import { err, ok, type Result } from 'neverthrow';
 import type { ChainDecl, NftCommand, RuleSpec } from '../render/commands.js';
 import { ruleText } from '../render/print.js';
-import { type AddressCache, encodeElementOp } from './nft-element-encode.js';
+import { type AddressCache, encodeElementOpSteps } from './nft-element-encode.js';
 import { encodeRuleExpressions } from './nft-rule-encode.js';
 import { encodeSetAttributes } from './nft-set-encode.js';
 import { NlWriter } from './nl-writer.js';
@@ -103,6 +103,15 @@ export function encodeBatch(
   commands: readonly NftCommand[],
   options: EncodeBatchOptions = {},
 ): Result<NftBatch, BackendError> {
+  return runAll(encodeBatchSteps(table, commands, options));
+}
+
+/** `encodeBatch` as steps (see `runInSlices`): it yields every `ITEMS_PER_STEP` commands. */
+export function* encodeBatchSteps(
+  table: string,
+  commands: readonly NftCommand[],
+  options: EncodeBatchOptions = {},
+): Steps<Result<NftBatch, BackendError>> {
   const w = options.writer ?? new NlWriter(estimateBatchBytes(commands));
   w.truncate(0);
   w.reserveTotal(estimateBatchBytes(commands));
@@ -143,7 +152,9 @@ export function encodeBatch(
     body();
     w.end(start);
   };
+  let done = 0;
   for (const c of commands) {
+    if (++done % ITEMS_PER_STEP === 0) yield;
     switch (c.object) {
       case 'table':
         message(c.verb === 'add' ? NFT.MSG_NEWTABLE : NFT.MSG_DELTABLE, NLM.F_REQUEST, () => {
@@ -192,7 +203,7 @@ export function encodeBatch(
         break;
       case 'element': {
         const setId = setIds.get(c.map);
-        const done = encodeElementOp(w, c, { table, setId, addresses, nextSeq });
+        const done = yield* encodeElementOpSteps(w, c, { table, setId, addresses, nextSeq });
         if (done.isErr()) return err(done.error);
         break;
       }

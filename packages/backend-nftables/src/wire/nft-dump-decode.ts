@@ -17,9 +17,17 @@ import {
   type WhenEmpty,
 } from '@lbkit/core';
 import type { NetlinkMessage } from '@lbkit/netlink';
-import { decodeAttributes, type NlAttr, readBe32, readString } from '@lbkit/netlink';
+import {
+  decodeAttributes,
+  ITEMS_PER_STEP,
+  type NlAttr,
+  readBe32,
+  readString,
+  runAll,
+  type Steps,
+} from '@lbkit/netlink';
 import { CHAIN, MAP, serviceFromChain } from '../names.js';
-import type { SetSnapshot, TableSnapshot } from '../read/table-snapshot.js';
+import type { ChainSnapshot, SetSnapshot, TableSnapshot } from '../read/table-snapshot.js';
 import { readPickOf } from './observe-affinity.js';
 import { HOST_LITTLE_ENDIAN, IPPROTO, NFNL, NFT, NFT_VALUE, NFTA } from './uapi.js';
 
@@ -404,25 +412,39 @@ export function snapshotOf(
   decoded: DecodedTable,
   head: Pick<TableSnapshot, 'exists' | 'comment' | 'dormant'>,
 ): TableSnapshot {
-  const chains = new Map(
-    [...decoded.chains].map(([name, c]) => [
-      name,
-      {
-        decl: attrsText(only(c.attrs, CHAIN_DECL)),
-        rules: c.rules.map((r) => r.map((e) => e.text).join(' ')),
-      },
-    ]),
-  );
-  const sets = new Map<string, SetSnapshot>(
-    [...decoded.sets].map(([name, s]) => [
-      name,
-      {
-        decl: `${attrsText(only(s.attrs, SET_DECL), setDefaults(s))}${s.expr === undefined ? '' : ` expr=${s.expr}`}`,
-        // A dynamic set's elements are the kernel's (affinity: clients seen), never lbkit's.
-        elements: isDynamicSet(s) ? new Map() : new Map(s.elements.map(elementText)),
-      },
-    ]),
-  );
+  return runAll(snapshotOfSteps(decoded, head));
+}
+
+/** `snapshotOf` as steps: it yields every `ITEMS_PER_STEP` chains or elements. */
+export function* snapshotOfSteps(
+  decoded: DecodedTable,
+  head: Pick<TableSnapshot, 'exists' | 'comment' | 'dormant'>,
+): Steps<TableSnapshot> {
+  const chains = new Map<string, ChainSnapshot>();
+  let done = 0;
+  for (const [name, c] of decoded.chains) {
+    if (++done % ITEMS_PER_STEP === 0) yield;
+    chains.set(name, {
+      decl: attrsText(only(c.attrs, CHAIN_DECL)),
+      rules: c.rules.map((r) => r.map((e) => e.text).join(' ')),
+    });
+  }
+  const sets = new Map<string, SetSnapshot>();
+  for (const [name, s] of decoded.sets) {
+    const elements = new Map<string, string>();
+    // A dynamic set's elements are the kernel's (affinity: clients seen), never lbkit's.
+    if (!isDynamicSet(s)) {
+      for (const e of s.elements) {
+        if (++done % ITEMS_PER_STEP === 0) yield;
+        const [key, value] = elementText(e);
+        elements.set(key, value);
+      }
+    }
+    sets.set(name, {
+      decl: `${attrsText(only(s.attrs, SET_DECL), setDefaults(s))}${s.expr === undefined ? '' : ` expr=${s.expr}`}`,
+      elements,
+    });
+  }
   return { ...head, chains, sets };
 }
 

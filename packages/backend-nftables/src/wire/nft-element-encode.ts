@@ -12,7 +12,7 @@
  */
 
 import { type BackendError, backendError, parseIpv4, parseIpv6 } from '@lbkit/core';
-import { NLM } from '@lbkit/netlink';
+import { ITEMS_PER_STEP, NLM, type Steps } from '@lbkit/netlink';
 import { err, ok, type Result } from 'neverthrow';
 import type { ElementOp, ElementPart, RenderedElement } from '../render/commands.js';
 import type { NlWriter } from './nl-writer.js';
@@ -155,13 +155,14 @@ export interface ElementMessageContext {
 /**
  * Writes `op` as one or more element messages. Fails with `unsupported` when
  * the map's layout is unknown or an element does not fit it (nothing of this
- * op is left in the writer then).
+ * op is left in the writer then). As steps: it yields every `ITEMS_PER_STEP`
+ * elements (a dispatch map of 10,000 services is one op of 30,000).
  */
-export function encodeElementOp(
+export function* encodeElementOpSteps(
   w: NlWriter,
   op: ElementOp,
   ctx: ElementMessageContext,
-): Result<void, BackendError> {
+): Steps<Result<void, BackendError>> {
   const layout = elementLayout(op.map);
   if (!layout) return err(backendError('unsupported', `map ${op.map}: unknown layout`));
   if (op.elements.length === 0) return ok(undefined);
@@ -188,7 +189,9 @@ export function encodeElementOp(
     w.end(message);
   };
   start();
+  let done = 0;
   for (const e of op.elements) {
+    if (++done % ITEMS_PER_STEP === 0) yield;
     const before = w.length;
     if (!writeElement(w, ++index, e, layout, add, ctx.addresses)) {
       w.truncate(opStart);
