@@ -11,7 +11,7 @@ import {
   type ObservedService,
   type ObservedState,
 } from '@lbkit/core';
-import { type AbstractLock, acquireAbstractLock, lockRefusal } from '@lbkit/netlink';
+import { type AbstractLock, acquireAbstractLock, lockRefusal, pacer } from '@lbkit/netlink';
 import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
 import type { IpvsClient, IpvsError } from '../client/client.js';
 import { createIpvsClient } from '../client/netlink-client.js';
@@ -187,7 +187,11 @@ async function snapshot(
   known?: ReadonlyMap<string, ServiceState>,
 ): Promise<Result<IpvsSnapshot, IpvsError>> {
   const out: ServiceState[] = [];
+  // One dump per service: the event loop runs between them (10,000 take seconds).
+  const pace = pacer();
   for (const s of services) {
+    const paused = pace();
+    if (paused) await paused;
     const id = formatServiceId(s.id);
     const remembered = known?.get(id);
     let destinations: ServiceState['destinations'];

@@ -1,11 +1,13 @@
 import {
   createNetlinkConnection,
+  createSerialQueue,
   type NetlinkConnection,
   type NetlinkMessage,
   type NetlinkSocket,
   type NetlinkSocketOptions,
   netlinkError,
   openNetlinkSocket,
+  pacer,
   type RequestMode,
   resolveFamily,
 } from '@lbkit/netlink';
@@ -30,9 +32,6 @@ export interface IpvsClientOptions extends Omit<NetlinkSocketOptions, 'protocol'
    */
   readonly transport?: NetlinkSocket;
 }
-
-const toAsync = <T>(result: Result<T, IpvsError>): ResultAsync<T, IpvsError> =>
-  result.isOk() ? okAsync(result.value) : errAsync(result.error);
 
 const CMD_NAMES: Readonly<Record<number, string>> = Object.fromEntries(
   Object.entries(IPVS_CMD).map(([name, value]) => [value, name]),
@@ -87,6 +86,17 @@ function collect<T>(
 
 /** Builds an `IpvsClient` on an open netlink connection whose IPVS family id is known. */
 export function ipvsClientOn(connection: NetlinkConnection, familyId: number): IpvsClient {
+  /**
+   * One call on the connection at a time: a paced `changeAll` lets the event
+   * loop run between its socket writes, and a call made meanwhile (a flow
+   * count, a read) waits for it instead of reading its answers.
+   */
+  const serial = createSerialQueue(
+    (cause): IpvsError => netlinkError('io', `IPVS client: ${String(cause)}`),
+  );
+  /** `work` (synchronous requests) when its turn comes. */
+  const inTurn = <T>(work: () => Result<T, IpvsError>): ResultAsync<T, IpvsError> =>
+    serial(async () => work());
   const send = (request: IpvsRequest, mode: RequestMode): Result<NetlinkMessage[], IpvsError> => {
     const label = describeRequest(request);
     return encodeRequest(request)
@@ -94,14 +104,21 @@ export function ipvsClientOn(connection: NetlinkConnection, familyId: number): I
       .andThen((payload) => connection.request(familyId, payload, mode, label));
   };
   const act = (request: IpvsRequest): ResultAsync<void, IpvsError> =>
-    toAsync(send(request, 'ack').map(() => undefined));
-  /** Encodes every change; one that does not encode is answered at once and not sent. */
-  const changeAll = (changes: readonly IpvsChange[]): Result<void, IpvsError>[] => {
+    inTurn(() => send(request, 'ack').map(() => undefined));
+  /**
+   * Encodes every change (one that does not encode is answered at once and
+   * not sent) and sends them, the event loop running in between (encoding a
+   * thousand changes takes a while too).
+   */
+  const changeAll = async (changes: readonly IpvsChange[]): Promise<Result<void, IpvsError>[]> => {
     const results: Result<void, IpvsError>[] = [];
     const payloads: Uint8Array[] = [];
     const labels: string[] = [];
     const at: number[] = [];
+    const pace = pacer();
     for (const [i, change] of changes.entries()) {
+      const paused = pace();
+      if (paused) await paused;
       const request = changeRequest(change);
       const label = describeRequest(request);
       const payload = encodeRequest(request);
@@ -113,7 +130,8 @@ export function ipvsClientOn(connection: NetlinkConnection, familyId: number): I
       labels.push(label);
       at.push(i);
     }
-    for (const [k, r] of connection.requestEach(familyId, payloads, labels).entries()) {
+    const answers = await connection.requestEachPaced(familyId, payloads, pace, labels);
+    for (const [k, r] of answers.entries()) {
       results[at[k]!] = r;
     }
     return results;
@@ -121,7 +139,7 @@ export function ipvsClientOn(connection: NetlinkConnection, familyId: number): I
 
   return {
     info: () =>
-      toAsync(
+      inTurn(() =>
         send({ cmd: IPVS_CMD.GET_INFO }, 'ack').andThen((replies) =>
           replies[0]
             ? decodeInfoReply(replies[0].payload)
@@ -129,14 +147,14 @@ export function ipvsClientOn(connection: NetlinkConnection, familyId: number): I
         ),
       ),
     services: () =>
-      toAsync(
+      inTurn(() =>
         send({ cmd: IPVS_CMD.GET_SERVICE }, 'dump').andThen((m) => collect(m, decodeServiceReply)),
       ),
     createService: (id, config) => act({ cmd: IPVS_CMD.NEW_SERVICE, service: { id, config } }),
     updateService: (id, config) => act({ cmd: IPVS_CMD.SET_SERVICE, service: { id, config } }),
     removeService: (id) => act({ cmd: IPVS_CMD.DEL_SERVICE, service: { id } }),
     destinations: (service) =>
-      toAsync(
+      inTurn(() =>
         send({ cmd: IPVS_CMD.GET_DEST, service: { id: service } }, 'dump').andThen((m) =>
           collect(m, (payload) => decodeDestinationReply(payload, service.family)),
         ),
@@ -147,10 +165,10 @@ export function ipvsClientOn(connection: NetlinkConnection, familyId: number): I
       act({ cmd: IPVS_CMD.SET_DEST, service: { id: service }, destination: { id, config } }),
     removeDestination: (service, id) =>
       act({ cmd: IPVS_CMD.DEL_DEST, service: { id: service }, destination: { id } }),
-    changeAll: (changes) => okAsync(changeAll(changes)),
+    changeAll: (changes) => serial(async () => ok(await changeAll(changes))),
     flush: () => act({ cmd: IPVS_CMD.FLUSH }),
     syncDaemons: () =>
-      toAsync(
+      inTurn(() =>
         send({ cmd: IPVS_CMD.GET_DAEMON }, 'dump').andThen((m) => collect(m, decodeDaemonReply)),
       ),
     startSyncDaemon: (daemon) => act({ cmd: IPVS_CMD.NEW_DAEMON, daemon }),
