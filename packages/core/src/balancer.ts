@@ -23,6 +23,7 @@ import { quorumOf, quorumTransitions } from './quorum.js';
 import { createReconciler, type RetryOptions } from './reconciler.js';
 import { checkServiceSet } from './service-set.js';
 import { createSlowStart, standingOf } from './slow-start.js';
+import { changedEntries } from './state-derivation.js';
 
 /** Options for `createBalancer`. */
 export interface BalancerOptions {
@@ -154,6 +155,11 @@ export function createBalancer(options: BalancerOptions): Balancer {
 
   const emitEmptiness = (next: DesiredState): void => {
     const previous = lastApplied?.services;
+    const known = lastApplied && changedEntries(lastApplied, next);
+    if (previous !== undefined && known) {
+      for (const i of known) emitEmptinessChange(previous[i]!, next.services[i]!);
+      return;
+    }
     if (previous !== undefined && previous.length === next.services.length) {
       // Same names in the same order unless an entry differs: compare only the replaced entries.
       const changedAt: number[] = [];

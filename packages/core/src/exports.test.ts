@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/core exports', () => {
-  it('@lbkit/core: 58 runtime exports', async () => {
+  it('@lbkit/core: 59 runtime exports', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'CONFIG_KEYS',
@@ -32,6 +32,7 @@ describe('@lbkit/core exports', () => {
       'addressProblem',
       'applyServiceDefaults',
       'backendError',
+      'changedEntries',
       'configIssue',
       'countConfigIssues',
       'createBalancer',

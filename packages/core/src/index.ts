@@ -43,4 +43,5 @@ export * from './probe.js';
 export type { QuorumStatus } from './quorum.js';
 export * from './reconciler.js';
 export { formatServiceKey } from './service-key.js';
+export { changedEntries } from './state-derivation.js';
 export * from './validate/index.js';

@@ -4,6 +4,7 @@ import type { DesiredService, DesiredState } from './desired.js';
 import { agentBaseWeight, scaleWeights, weightFactor } from './dynamic-weight.js';
 import type { Destination, Service } from './model.js';
 import { applyQuorum } from './quorum.js';
+import { recordDerivation } from './state-derivation.js';
 
 /** Looks up the status of a destination; `undefined` = not known (treated as unknown/enabled). */
 export type StatusLookup = (service: string, destination: string) => DestinationStatus | undefined;
@@ -114,7 +115,9 @@ export function planFull(services: Iterable<Service>, lookup: StatusLookup): Pla
  * every service that was added, removed, replaced by another `Service` object
  * or had a destination status change since `previous` (the caller's contract;
  * a name left out keeps its old entry). When names were added or removed the
- * order is rebuilt (O(n log n)), still reusing the unchanged entries.
+ * order is rebuilt (O(n log n)), still reusing the unchanged entries. When
+ * they were not, the result records which entries it replaced
+ * (`changedEntries`).
  */
 export function replan(
   previous: Planned,
@@ -131,17 +134,25 @@ export function replan(
   if (!sameNames) return rebuild(previous, services, lookup, touched);
   const next = previous.state.services.slice();
   let from = previous.from;
+  const replaced: number[] = [];
   for (const name of touched) {
     const service = services.get(name);
     const index = previous.at.get(name);
     if (service === undefined || index === undefined) continue;
     next[index] = planService(service, lookup);
+    replaced.push(index);
     if (from.get(name) !== service) {
       if (from === previous.from) from = new Map(previous.from);
       (from as Map<string, Service>).set(name, service);
     }
   }
-  return { state: { services: next }, from, at: previous.at };
+  const state = { services: next };
+  recordDerivation(
+    state,
+    previous.state,
+    replaced.sort((a, b) => a - b),
+  );
+  return { state, from, at: previous.at };
 }
 
 function rebuild(

@@ -15,6 +15,7 @@ import { withParsedAddress } from './address.js';
 import type { DestinationStatus } from './balancer-types.js';
 import type { DesiredDestination, DesiredService, DesiredState } from './desired.js';
 import type { Service } from './model.js';
+import { changedEntries } from './state-derivation.js';
 
 /** Where a service stands against its quorum (in `DesiredService.quorumStatus`). */
 export interface QuorumStatus {
@@ -82,7 +83,8 @@ export interface QuorumTransition {
 /**
  * The quorum changes from `previous` to `next`: only services present in
  * both, with a quorum in both, whose `met` flipped. Entries that are the same
- * objects cost a pointer comparison.
+ * objects cost a pointer comparison; when `next` was derived from `previous`
+ * (`changedEntries`), only the replaced ones are looked at.
  */
 export function quorumTransitions(
   previous: DesiredState | undefined,
@@ -99,6 +101,11 @@ export function quorumTransitions(
   };
   const a = previous.services;
   const b = next.services;
+  const known = changedEntries(previous, next);
+  if (known) {
+    for (const i of known) flip(a[i], b[i]!);
+    return out;
+  }
   if (a.length === b.length && a.every((s, i) => s.name === b[i]!.name)) {
     for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) flip(a[i], b[i]!);
     return out;

@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  changedEntries,
   type DesiredService,
   type DesiredState,
   formatServiceKey,
@@ -58,6 +59,8 @@ export interface StateDelta {
  * everything in `next` is new.
  */
 export function diffStates(previous: DesiredState | undefined, next: DesiredState): StateDelta {
+  const known = previous && changedEntries(previous, next);
+  if (known) return diffEntries(previous, next, known);
   const a = sortedByName(previous?.services ?? []);
   const b = sortedByName(next.services, a);
   const gone: DesiredService[] = [];
@@ -92,6 +95,29 @@ export function diffStates(previous: DesiredState | undefined, next: DesiredStat
       i++;
       j++;
     }
+  }
+  return { previous: { services: gone }, next: { services: come }, changed };
+}
+
+/**
+ * `diffStates` when `next` is `previous` with the entries at `indices`
+ * replaced (`changedEntries`): O(changed), names and order the same.
+ */
+function diffEntries(
+  previous: DesiredState,
+  next: DesiredState,
+  indices: readonly number[],
+): StateDelta {
+  const gone: DesiredService[] = [];
+  const come: DesiredService[] = [];
+  const changed: string[] = [];
+  for (const i of indices) {
+    const x = previous.services[i]!;
+    const y = next.services[i]!;
+    if (sameService(x, y)) continue;
+    gone.push(x);
+    come.push(y);
+    changed.push(y.name);
   }
   return { previous: { services: gone }, next: { services: come }, changed };
 }
