@@ -7,6 +7,7 @@
  * minus when the engine was due to call it: the previous result + 1 s), checks
  * per second, CPU (process.cpuUsage, user + sys) and RSS, and prints one JSON line.
  */
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { CheckDefinition, HealthSettings, Probe, ProbeFactory } from '@lbkit/core';
 import { createHealthEngine } from '../../core/src/health/engine.js';
@@ -88,8 +89,32 @@ export function targetsOf(input: ScaleRunInput): [string, number][] {
   return all;
 }
 
+/** The open-files limit (`Max open files` soft limit, /proc/self/limits); Infinity if unknown. */
+function openFilesLimit(): number {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft === undefined || soft === 'unlimited' ? Number.POSITIVE_INFINITY : Number(soft);
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Descriptors beyond one socket per destination (stdio, epoll, timers, /proc reads). */
+const SPARE_FILES = 1000;
+
 async function main(input: ScaleRunInput): Promise<ScaleRunOutput> {
   const targets = targetsOf(input);
+  // Every destination may hold a socket at once (half of them wait out the timeout):
+  // say so up front rather than fail with EMFILE halfway through.
+  const limit = openFilesLimit();
+  if (limit < targets.length + SPARE_FILES) {
+    throw new Error(
+      `needs ${targets.length + SPARE_FILES} open files (one socket per destination), the limit here is ${limit} (ulimit -Hn: raising it needs CAP_SYS_RESOURCE)`,
+    );
+  }
   const settings: HealthSettings = {
     interval: input.intervalMs,
     fastInterval: input.intervalMs,

@@ -18,6 +18,7 @@
  * `LBKIT_SCALE_SECONDS=10` for a shorter run). Standalone:
  * `node --import tsx packages/probes/bench/scale.ts [--duration S] [--services N]`.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,7 @@ export async function runScale(options: ScaleOptions = {}): Promise<ScaleRunOutp
   const ports = Math.ceil(destinations / 2 / ADDRESSES);
   const lab = new NetnsLab('lbps');
   const dir = mkdtempSync(join(tmpdir(), 'lbkit-scale-'));
+  let nginx: ChildProcess | undefined;
   try {
     await lab.add('srv');
     await lab.add('cli');
@@ -102,7 +104,7 @@ export async function runScale(options: ScaleOptions = {}): Promise<ScaleRunOutp
       ].join('\n'),
     );
     writeFileSync(join(dir, 'nginx.conf'), nginxConf(dir, ports));
-    const nginx = lab.spawn('srv', [
+    nginx = lab.spawn('srv', [
       NGINX,
       '-p',
       dir,
@@ -152,6 +154,8 @@ export async function runScale(options: ScaleOptions = {}): Promise<ScaleRunOutp
     if (code !== 0) throw new Error(`scale run exited with ${code}: ${stderr.trim()}`);
     return JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as ScaleRunOutput;
   } finally {
+    // SIGTERM: the master stops its workers (a SIGKILL, as destroy() sends, orphans them).
+    if (nginx) await lab.kill(nginx, 'SIGTERM');
     await lab.destroy();
     rmSync(dir, { recursive: true, force: true });
   }

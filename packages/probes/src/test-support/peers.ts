@@ -54,14 +54,24 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
-/** A port free on 127.0.0.1 for both TCP and UDP at the time of the call. */
+/**
+ * Where test servers listen: below the kernel's default ephemeral range
+ * (32768-60999), where real services sit (80, 443, 53), so the probes pay
+ * what they pay in production (the self-connect guard is free there).
+ */
+const SERVICE_PORTS = { low: 20_000, high: 32_767 } as const;
+
+/** A port free on 127.0.0.1 for both TCP and UDP at the time of the call (outside the ephemeral range). */
 export async function freePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, LOOPBACK, () => resolve());
+    const wanted =
+      SERVICE_PORTS.low + Math.floor(Math.random() * (SERVICE_PORTS.high - SERVICE_PORTS.low + 1));
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(wanted, LOOPBACK, () => resolve(true));
     });
+    if (!listening) continue;
     const port = (server.address() as { port: number }).port;
     await new Promise<void>((resolve) => server.close(() => resolve()));
     const udp = createSocket('udp4');
