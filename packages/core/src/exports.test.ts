@@ -73,7 +73,7 @@ describe('@lbkit/core exports', () => {
     ]);
   });
 
-  it('@lbkit/core/testing: 14 runtime exports', async () => {
+  it('@lbkit/core/testing: 15 runtime exports', async () => {
     const api = await import('./testing/index.js');
     expect(Object.keys(api).sort()).toEqual([
       'LAB',
@@ -90,6 +90,7 @@ describe('@lbkit/core exports', () => {
       'expectGolden',
       'parseExposition',
       'runBackendConformance',
+      'timerGaps',
     ]);
   });
 });

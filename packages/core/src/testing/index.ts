@@ -14,3 +14,4 @@ export {
   parseExposition,
 } from './parse-exposition.js';
 export * from './scripted-probe.js';
+export * from './timer-gaps.js';
