@@ -1,8 +1,17 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DesiredService, DesiredState } from '@lbkit/core';
+import {
+  DEFAULT_HEALTH,
+  type DesiredService,
+  type DesiredState,
+  type DestinationStatus,
+  planFull,
+  replan,
+  type Service,
+} from '@lbkit/core';
 import { runBackendConformance } from '@lbkit/core/testing';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createIpvsClient } from '../client/netlink-client.js';
 import { createFakeIpvs, type FakeIpvs } from '../testing/fake-ipvs.js';
@@ -346,6 +355,100 @@ describe('IPVS backend', () => {
     const third = createIpvsBackend({ client: fake.reopen(), ownership, instance, lock: true });
     expect((await third.apply(state(service('web', 80, [1])))).isOk()).toBe(true);
     (await third.close())._unsafeUnwrap();
+  });
+});
+
+/** The fake's tables as ipvsadm prints them, destinations sorted (the kernel lists them in insertion order). */
+const tables = (fake: FakeIpvs) =>
+  parseIpvsadmList(fake.listing()).services.map((s) => ({
+    ...s,
+    destinations: [...s.destinations].sort((a, b) => (a.address < b.address ? -1 : 1)),
+  }));
+
+describe('IPVS backend: states derived by replan()', () => {
+  /** `n` core services x 3 destinations, and a world of health flips that plans them incrementally. */
+  function world(n: number) {
+    const services = new Map<string, Service>();
+    for (let i = 0; i < n; i++) {
+      const name = `s${String(i).padStart(3, '0')}`;
+      services.set(name, {
+        name,
+        key: { vip: '192.0.2.10', port: 1000 + i, protocol: 'tcp' },
+        scheduler: 'wrr',
+        destinations: [1, 2, 3].map((d) => ({
+          name: `d${d}`,
+          address: `198.51.100.${d}`,
+          port: 80,
+          weight: d,
+        })),
+        probe: { kind: 'tcp' },
+        health: DEFAULT_HEALTH,
+        whenEmpty: 'reject',
+        downAction: i % 2 === 0 ? 'remove' : 'drain',
+        persistence: 0,
+      });
+    }
+    const status = new Map<string, DestinationStatus>();
+    const lookup = (s: string, d: string) =>
+      status.get(`${s}/${d}`) ?? { health: 'up' as const, admin: 'enabled' as const };
+    let planned = planFull(services.values(), lookup);
+    return {
+      first: () => planned.state,
+      flip: (service: string, dest: string, up: boolean) => {
+        status.set(`${service}/${dest}`, { health: up ? 'up' : 'down', admin: 'enabled' });
+        planned = replan(planned, services, lookup, [service]);
+        return planned.state;
+      },
+    };
+  }
+
+  it('a flip costs its own request only, and the kernel ends as a full apply of the same state would leave it', async () => {
+    const w = world(200);
+    const fake = createFakeIpvs();
+    const backend = createIpvsBackend({ client: fake, ownership: createMemoryOwnershipStore() });
+    (await backend.apply(w.first()))._unsafeUnwrap();
+    const before = fake.calls.length;
+    const flipped = w.flip('s120', 'd2', false);
+    expect((await backend.apply(flipped))._unsafeUnwrap()).toMatchObject({
+      operations: 1,
+      changedServices: ['s120'],
+    });
+    expect(fake.calls.slice(before).map((c) => c.method)).toEqual(['removeDestination']);
+    const fresh = createFakeIpvs();
+    const full = createIpvsBackend({ client: fresh, ownership: createMemoryOwnershipStore() });
+    (await full.apply({ services: [...flipped.services] }))._unsafeUnwrap();
+    expect(tables(fake)).toEqual(tables(fresh));
+  });
+
+  it('random flips: after each apply the kernel equals a full apply of the same state', async () => {
+    const flip = fc.record({
+      service: fc.integer({ min: 0, max: 9 }),
+      dest: fc.constantFrom('d1', 'd2', 'd3'),
+      up: fc.boolean(),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(flip, { minLength: 1, maxLength: 15 }), async (flips) => {
+        const w = world(10);
+        const fake = createFakeIpvs();
+        const backend = createIpvsBackend({
+          client: fake,
+          ownership: createMemoryOwnershipStore(),
+        });
+        (await backend.apply(w.first()))._unsafeUnwrap();
+        for (const f of flips) {
+          const next = w.flip(`s00${f.service}`, f.dest, f.up);
+          (await backend.apply(next))._unsafeUnwrap();
+          const fresh = createFakeIpvs();
+          const full = createIpvsBackend({
+            client: fresh,
+            ownership: createMemoryOwnershipStore(),
+          });
+          (await full.apply({ services: [...next.services] }))._unsafeUnwrap();
+          expect(tables(fake)).toEqual(tables(fresh));
+        }
+      }),
+      { numRuns: 50 },
+    );
   });
 });
 

@@ -45,6 +45,7 @@ import {
   type OwnershipRecord,
   type OwnershipStore,
 } from './ownership.js';
+import { type LastApplied, quickChange } from './quick-change.js';
 import { serviceKey } from './service-key.js';
 import { vipUses } from './vip-uses.js';
 
@@ -228,6 +229,8 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
   const mapped = new WeakMap<DesiredService, ServiceState>();
   /** Services as the last successful apply left them; dropped on any failure. */
   let applied: Map<string, ServiceState> | undefined;
+  /** The last successful apply's desired state and mapping (a quick change starts from it). */
+  let last: LastApplied | undefined;
   const now = options.now ?? Date.now;
   const driftCheckInterval = options.driftCheckInterval ?? DEFAULT_IPVS_DRIFT_CHECK_INTERVAL;
   /** When the kernel was last read by an apply. */
@@ -407,10 +410,43 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
       });
   };
 
+  /**
+   * A health change through the replaced entries only (`quickChange`), when
+   * nothing needs a kernel read (as `rememberedState`) and no service, VIP
+   * or owner changes; `undefined` otherwise.
+   */
+  const applyQuick = (
+    desired: DesiredState,
+    started: number,
+  ): ResultAsync<ApplyReport, BackendError> | undefined => {
+    const previous = applied;
+    if (!last || !previous || options.verifyDestinations) return undefined;
+    if (now() - lastRead >= driftCheckInterval) return undefined;
+    const quick = quickChange(last, desired, (state) => toIpvsSnapshot(state, options, mapped));
+    if (!quick) return undefined;
+    applied = undefined;
+    last = undefined;
+    return takeLock()
+      .andThen(getClient)
+      .andThen((c) => new ResultAsync(execute(c, quick.ops)))
+      .map((ops) => {
+        for (const s of quick.replaced) previous.set(serviceKey(s.id), s);
+        applied = previous;
+        last = { desired, want: quick.want };
+        return {
+          operations: ops.length,
+          durationMs: performance.now() - started,
+          changedServices: [...new Set(ops.map((o) => o.name ?? formatServiceId(o.service)))],
+        };
+      });
+  };
+
   const applyNow = (desired: DesiredState): ResultAsync<ApplyReport, BackendError> => {
     if (closed) return errAsync(backendError('closed', 'IPVS backend is closed'));
     if (holdName?.isErr()) return errAsync(holdName.error);
     const started = performance.now();
+    const quick = applyQuick(desired, started);
+    if (quick) return quick;
     const target = toIpvsSnapshot(desired, options, mapped);
     if (target.isErr()) return errAsync(target.error);
     const want = target.value;
@@ -424,6 +460,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
           // Forgotten until this apply succeeds: any failure makes the next one re-read.
           const previous = applied;
           applied = undefined;
+          last = undefined;
           const remembered = rememberedState(want, previous);
           const current = remembered ? okAsync(remembered) : readState(c, record, want, previous);
           return current
@@ -434,6 +471,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
             )
             .andThen(({ ops, added }) => {
               applied = new Map(want.services.map((x) => [serviceKey(x.id), x]));
+              last = { desired, want };
               return releaseAfter(vips).map((deleted) => ({
                 operations: ops.length + added + deleted,
                 durationMs: performance.now() - started,
@@ -486,9 +524,9 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
     const started = performance.now();
     const report = (found: readonly string[], method: DriftReport['method'], repaired = false) =>
       ({ found, repaired, method, durationMs: performance.now() - started }) as const;
-    const last = applied;
-    if (!last) return okAsync(report([], 'none'));
-    const want: IpvsSnapshot = { services: [...last.values()] };
+    const kept = applied;
+    if (!kept) return okAsync(report([], 'none'));
+    const want: IpvsSnapshot = { services: [...kept.values()] };
     return getClient().andThen((c) =>
       getOwned().andThen((record) =>
         readState(c, record, want, undefined).andThen((current) => {
@@ -499,7 +537,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
             found.length > 20 ? [...found.slice(0, 20), `and ${found.length - 20} more`] : found;
           applied = undefined;
           return new ResultAsync(execute(c, ops)).map(() => {
-            applied = last;
+            applied = kept;
             return report(shown, 'read', true);
           });
         }),
