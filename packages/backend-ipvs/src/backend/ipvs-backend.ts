@@ -8,206 +8,34 @@ import {
   type DesiredService,
   type DesiredState,
   type DriftReport,
-  type ObservedService,
   type ObservedState,
 } from '@lbkit/core';
-import { type AbstractLock, acquireAbstractLock, lockRefusal, pacer } from '@lbkit/netlink';
-import { err, errAsync, ok, okAsync, type Result, ResultAsync } from 'neverthrow';
-import type { IpvsClient, IpvsError } from '../client/client.js';
+import { type AbstractLock, acquireAbstractLock, lockRefusal } from '@lbkit/netlink';
+import { errAsync, ok, okAsync, ResultAsync } from 'neverthrow';
+import type { IpvsClient } from '../client/client.js';
 import { createIpvsClient } from '../client/netlink-client.js';
-import {
-  ensureSyncDaemons,
-  type SyncDaemonOptions,
-  stopSyncDaemons,
-} from '../client/sync-daemons.js';
-import {
-  formatServiceId,
-  type IpvsService,
-  isFwmarkService,
-  type SyncDaemonState,
-} from '../client/types.js';
-import {
-  diff,
-  formatOp,
-  type IpvsOp,
-  type IpvsSnapshot,
-  type ServiceState,
-  sameServiceConfig,
-} from './diff.js';
+import { ensureSyncDaemons, stopSyncDaemons } from '../client/sync-daemons.js';
+import { formatServiceId, isFwmarkService, type SyncDaemonState } from '../client/types.js';
+import { diff, formatOp, type IpvsOp, type IpvsSnapshot, type ServiceState } from './diff.js';
 import { countIpvsFlows } from './flow-count.js';
 import { checkHoldVipsInterface, createHeldVips } from './held-vips.js';
-import { type LinkTable, rtnetlinkLinkTable } from './link-table.js';
-import { type AddressTable, createLocalVips, type VipUse } from './local-vips.js';
-import { IPVS_SCHEDULERS, type MappingOptions, toIpvsSnapshot } from './map-desired.js';
 import {
-  createFileOwnershipStore,
-  defaultStateFile,
-  type OwnershipRecord,
-  type OwnershipStore,
-} from './ownership.js';
+  DEFAULT_IPVS_DRIFT_CHECK_INTERVAL,
+  type IpvsBackendOptions,
+} from './ipvs-backend-options.js';
+import { executeOps, fromIpvs, observe, snapshot } from './kernel-ops.js';
+import { rtnetlinkLinkTable } from './link-table.js';
+import { createLocalVips, type VipUse } from './local-vips.js';
+import { IPVS_SCHEDULERS, toIpvsSnapshot } from './map-desired.js';
+import { createFileOwnershipStore, defaultStateFile, type OwnershipRecord } from './ownership.js';
 import { type LastApplied, quickChange } from './quick-change.js';
 import { serviceKey } from './service-key.js';
 import { vipUses } from './vip-uses.js';
 
-/** Options for `createIpvsBackend`. Mapping options (forward, zeroWeight, ...) are in `MappingOptions`. */
-export interface IpvsBackendOptions extends MappingOptions {
-  /** IPVS client to use. Default: `createIpvsClient({ netns })`, opened on first use. */
-  readonly client?: IpvsClient;
-  /** Network namespace for the default client (a name under /run/netns). Default: the current one. */
-  readonly netns?: string;
-  /** Instance name, used in the default state file name. Default `default`. */
-  readonly instance?: string;
-  /** Where ownership is kept. Default: `createFileOwnershipStore(/run/lbkit/ipvs-<instance>.json)`. */
-  readonly ownership?: OwnershipStore;
-  /**
-   * Take over a desired service that already exists in IPVS but was not created
-   * by this instance. Default false: such a service is a `rejected` error and is
-   * left untouched.
-   */
-  readonly adoptExisting?: boolean;
-  /** Close the client when the backend closes. Default true. */
-  readonly closeClient?: boolean;
-  /**
-   * Dump every owned service's destinations on every apply. Default false: after a
-   * successful apply the destinations it set are remembered, and the next apply
-   * dumps only the service list (one request) plus the destinations of services
-   * whose kernel configuration differs from what was set; any failure forgets
-   * the memory, so the following apply re-reads everything and repairs. Set true
-   * when other tools may edit lbkit's real servers behind its back.
-   */
-  readonly verifyDestinations?: boolean;
-  /**
-   * How often (ms) the kernel is read back: the balancer runs `checkDrift`
-   * this often (one service dump plus one destination dump per owned
-   * service; what differs from the last apply — `ipvsadm -C`, a removed real
-   * server, a changed weight or scheduler — is put back), and an apply
-   * re-reads before computing its operations when the last read is older.
-   * Between reads, an apply that only changes services this instance already
-   * set (a flip, a drain) diffs against what it last applied and sends just
-   * the needed requests: its cost does not grow with the number of services.
-   * An apply that adds a service always re-reads first (to refuse services
-   * lbkit does not own). `0` = re-read on every apply, no periodic check.
-   * Default 5000.
-   */
-  readonly driftCheckInterval?: number;
-  /**
-   * Hold the instance lock (an abstract unix socket `lbkit/ipvs/<instance>` in
-   * the IPVS namespace, freed by the kernel when the process dies) from the
-   * first apply on, so a second daemon of the same instance fails with
-   * `busy`. Default: true unless a `client` is passed in.
-   */
-  readonly lock?: boolean;
-  /** Clock for drift scheduling (ms). Default `Date.now`. */
-  readonly now?: () => number;
-  /**
-   * Run the kernel's connection sync daemons (master and backup) on this
-   * link, started at the first apply (a pair: connections survive a
-   * takeover); stopped by `close({ keep: false })`. Default: none.
-   */
-  readonly syncDaemon?: SyncDaemonOptions;
-  /**
-   * Check that every VIP is a local address of the IPVS namespace (one
-   * rtnetlink address dump whenever the set of VIPs changes): IPVS sees only
-   * packets to local addresses, so a VIP that is merely routed here balances
-   * nothing. Each VIP found not local is an `ApplyReport.warnings` line (the
-   * balancer's `warning` event), said once until it changes; the apply itself
-   * goes on. Not run with `holdVips` (every VIP is then held, so local).
-   * Default: true unless a `client` is passed in.
-   */
-  readonly checkVips?: boolean;
-  /** The address table (a seam for tests). Default: rtnetlink in `netns`. */
-  readonly addressTable?: AddressTable;
-  /**
-   * Hold every desired service's VIP on this dummy link of the IPVS
-   * namespace, as kube-proxy holds its ClusterIPs on `kube-ipvs0`, so that
-   * every VIP is local. The link is the backend's: created (kept down: its
-   * addresses are local all the same) at the first apply, a /32 or /128
-   * added for each VIP before the IPVS services using it are added, deleted
-   * after the last such service is removed; only when the set of VIPs
-   * changes (a flip sends nothing more). `close({ keep: false })` deletes
-   * the link, `close({ keep: true })` leaves it. No other interface is ever
-   * touched. `interface`: 1 to 15 of `A-Z a-z 0-9 _ . -`, not `.` or `..`
-   * (else every apply is `rejected`); a link of that name that is not a
-   * dummy makes the apply `rejected` with nothing changed. Needs the
-   * kernel's `dummy` driver. Default: none (VIPs are the operator's).
-   */
-  readonly holdVips?: { readonly interface: string };
-  /** The link table for `holdVips` (a seam for tests). Default: rtnetlink in `netns`. */
-  readonly linkTable?: LinkTable;
-}
-
-/** Default of `IpvsBackendOptions.driftCheckInterval`. */
-export const DEFAULT_IPVS_DRIFT_CHECK_INTERVAL = 5000;
+export { DEFAULT_IPVS_DRIFT_CHECK_INTERVAL, type IpvsBackendOptions };
 
 /** The lock name of an IPVS instance: one daemon per instance and namespace. */
 export const instanceLockName = (instance: string): string => `lbkit/ipvs/${instance}`;
-
-const fromIpvs = (e: IpvsError, prefix = ''): BackendError =>
-  backendError(
-    e.kind === 'unavailable' || e.kind === 'permission'
-      ? 'unavailable'
-      : e.kind === 'parse'
-        ? 'parse'
-        : 'rejected',
-    `${prefix}${e.message}`,
-    { cause: e },
-  );
-
-/**
- * What an op's failure means once the kernel answered: a create that found its
- * object present becomes an update (idempotent), a remove that found nothing
- * is done; anything else stays a failure.
- */
-function settleOp(client: IpvsClient, op: IpvsOp, error: IpvsError): ResultAsync<void, IpvsError> {
-  switch (op.op) {
-    case 'create-service':
-      return error.kind === 'exists'
-        ? client.updateService(op.service, op.config)
-        : errAsync(error);
-    case 'create-destination':
-      return error.kind === 'exists'
-        ? client.updateDestination(op.service, op.destination, op.config)
-        : errAsync(error);
-    case 'remove-service':
-    case 'remove-destination':
-      return error.kind === 'not-found' ? okAsync(undefined) : errAsync(error);
-    default:
-      return errAsync(error);
-  }
-}
-
-/**
- * Reads the given services with their destinations (one dump per service). A
- * service found in `known` with the same configuration reuses its remembered
- * destinations instead of a dump.
- */
-async function snapshot(
-  client: IpvsClient,
-  services: readonly IpvsService[],
-  names: Readonly<Record<string, string>>,
-  known?: ReadonlyMap<string, ServiceState>,
-): Promise<Result<IpvsSnapshot, IpvsError>> {
-  const out: ServiceState[] = [];
-  // One dump per service: the event loop runs between them (10,000 take seconds).
-  const pace = pacer();
-  for (const s of services) {
-    const paused = pace();
-    if (paused) await paused;
-    const id = formatServiceId(s.id);
-    const remembered = known?.get(id);
-    let destinations: ServiceState['destinations'];
-    if (remembered && sameServiceConfig(remembered.config, s.config)) {
-      destinations = remembered.destinations;
-    } else {
-      const dests = await client.destinations(s.id);
-      if (dests.isErr()) return err(dests.error);
-      destinations = dests.value.map((d) => ({ id: d.id, config: d.config }));
-    }
-    const name = names[id];
-    out.push({ id: s.id, config: s.config, destinations, ...(name === undefined ? {} : { name }) });
-  }
-  return ok({ services: out });
-}
 
 /**
  * lbkit's IPVS backend. `apply` converges the services this instance owns to the
@@ -392,14 +220,14 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
     want: IpvsSnapshot,
   ): ResultAsync<readonly IpvsOp[], BackendError> => {
     const ops = diff(current, want);
-    if (sameOwnedSet(record, want)) return new ResultAsync(execute(c, ops));
+    if (sameOwnedSet(record, want)) return new ResultAsync(executeOps(c, ops));
     // Record intent first: a crash midway still leaves these services ours.
     const intent: Record<string, string> = { ...record.services, ...namesOf(want) };
     return store
       .save({ services: intent })
       .andThen(() => {
         owned = { services: intent };
-        return new ResultAsync(execute(c, ops));
+        return new ResultAsync(executeOps(c, ops));
       })
       .andThen((done) => {
         const final = namesOf(want);
@@ -428,7 +256,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
     last = undefined;
     return takeLock()
       .andThen(getClient)
-      .andThen((c) => new ResultAsync(execute(c, quick.ops)))
+      .andThen((c) => new ResultAsync(executeOps(c, quick.ops)))
       .map((ops) => {
         for (const s of quick.replaced) previous.set(serviceKey(s.id), s);
         applied = previous;
@@ -483,41 +311,6 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
       );
   };
 
-  /**
-   * Runs `ops` in order, many per socket write (`changeAll`). The kernel runs
-   * every one, so a failed op does not stop the later ones: the report lists
-   * what was applied as done and the rest as not done.
-   */
-  const execute = async (
-    c: IpvsClient,
-    ops: readonly IpvsOp[],
-  ): Promise<Result<readonly IpvsOp[], BackendError>> => {
-    const answers = await c.changeAll(ops);
-    if (answers.isErr()) return err(fromIpvs(answers.error, ''));
-    const done: IpvsOp[] = [];
-    const notDone: IpvsOp[] = [];
-    let failure: { op: IpvsOp; error: IpvsError } | undefined;
-    for (const [i, answer] of answers.value.entries()) {
-      const op = ops[i]!;
-      const settled = answer.isOk() ? answer : await settleOp(c, op, answer.error);
-      if (settled.isOk()) done.push(op);
-      else {
-        notDone.push(op);
-        failure ??= { op, error: settled.error };
-      }
-    }
-    if (!failure) return ok(ops);
-    const base = fromIpvs(failure.error, `${formatOp(failure.op)}: `);
-    if (done.length === 0 && base.kind !== 'rejected') return err(base);
-    return err(
-      backendError(
-        done.length === 0 ? 'rejected' : 'partial',
-        `${done.length} of ${ops.length} IPVS operations applied; ${base.message}`,
-        { done: done.map(formatOp), notDone: notDone.map(formatOp), cause: failure.error },
-      ),
-    );
-  };
-
   /** Reads every owned service back and puts back what differs from the last apply. */
   const checkNow = (): ResultAsync<DriftReport, BackendError> => {
     if (closed) return errAsync(backendError('closed', 'IPVS backend is closed'));
@@ -536,7 +329,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
           const shown =
             found.length > 20 ? [...found.slice(0, 20), `and ${found.length - 20} more`] : found;
           applied = undefined;
-          return new ResultAsync(execute(c, ops)).map(() => {
+          return new ResultAsync(executeOps(c, ops)).map(() => {
             applied = kept;
             return report(shown, 'read', true);
           });
@@ -600,7 +393,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
               const ops: IpvsOp[] = all
                 .filter((s) => formatServiceId(s.id) in record.services)
                 .map((s) => ({ op: 'remove-service', service: s.id }));
-              return new ResultAsync(execute(c, ops));
+              return new ResultAsync(executeOps(c, ops));
             }),
         ),
       )
@@ -631,20 +424,4 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
           ),
     close: (closeOptions) => serial(() => closeNow(closeOptions)),
   };
-}
-
-function observe(s: ServiceState): ObservedService[] {
-  if (isFwmarkService(s.id) || s.id.protocol === 'sctp') return [];
-  return [
-    {
-      key: { vip: s.id.address, port: s.id.port, protocol: s.id.protocol },
-      ...(s.name === undefined ? {} : { name: s.name }),
-      scheduler: s.config.scheduler,
-      destinations: s.destinations.map((d) => ({
-        address: d.id.address,
-        port: d.id.port,
-        weight: d.config.weight,
-      })),
-    },
-  ];
 }
