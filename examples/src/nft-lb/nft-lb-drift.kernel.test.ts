@@ -149,12 +149,13 @@ describe.skipIf(!canUseNetns())('nft-lb repairs, owns and locks its table', () =
 
   it('SIGTERM when the table cannot be removed: it stays as it is, one clear line, a clean exit', async () => {
     // Someone replaces the table with one of their own: lbkit must not delete it.
+    // Lines counted before: the drift check (every second) may answer before the exec returns.
+    const from = daemon!.lines.length;
     await built.lab.exec(
       'lb',
       ['nft', '-f', '-'],
       'delete table inet nft_lb\nadd table inet nft_lb\n',
     );
-    const from = daemon!.lines.length;
     await daemon!.waitForLine(
       /drift check failed \(rejected\): .*not created by lbkit/,
       3000,

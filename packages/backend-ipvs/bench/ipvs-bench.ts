@@ -6,7 +6,15 @@
 
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { DesiredService, DesiredState } from '@lbkit/core';
+import {
+  DEFAULT_HEALTH,
+  type DesiredService,
+  type DesiredState,
+  type DestinationStatus,
+  planFull,
+  replan,
+  type Service,
+} from '@lbkit/core';
 import { enterNetworkNamespace } from '@lbkit/netlink';
 import type { ResultAsync } from 'neverthrow';
 import { type BenchTable, percentile } from '../../../scripts/bench-table.js';
@@ -110,6 +118,46 @@ const withFlip = (state: DesiredState): DesiredState => ({
   ),
 });
 
+/**
+ * The balancer's way: the same services as core models, planned once, then
+ * service 500's d2 flipped by `replan()`, each state derived from the one
+ * before (core's `changedEntries` then names the replaced entry).
+ */
+function plannedFlips() {
+  const services = new Map<string, Service>();
+  for (let i = 0; i < SERVICES; i++) {
+    const name = `s${String(i).padStart(4, '0')}`;
+    services.set(name, {
+      name,
+      key: { vip: '192.0.2.10', port: 1000 + i, protocol: 'tcp' },
+      scheduler: 'rr',
+      destinations: [1, 2, 3].map((n) => ({
+        name: `d${n}`,
+        address: `198.51.100.${n}`,
+        port: 80,
+        weight: 1,
+      })),
+      probe: { kind: 'tcp' },
+      health: DEFAULT_HEALTH,
+      whenEmpty: 'reject',
+      downAction: 'remove',
+      persistence: 0,
+    });
+  }
+  const status = new Map<string, DestinationStatus>();
+  const lookup = (s: string, d: string): DestinationStatus =>
+    status.get(`${s}/${d}`) ?? { health: 'up', admin: 'enabled' };
+  let planned = planFull(services.values(), lookup);
+  return {
+    first: () => planned.state,
+    flip: (up: boolean): DesiredState => {
+      status.set('s0500/d2', { health: up ? 'up' : 'down', admin: 'enabled' });
+      planned = replan(planned, services, lookup, ['s0500']);
+      return planned.state;
+    },
+  };
+}
+
 /** Median and p99 (ms) of `samples` runs of `run`, after one warm-up run. */
 async function series(samples: number, run: (i: number) => Promise<unknown>) {
   await run(-1);
@@ -173,6 +221,14 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
       const r = (await backend.apply(base))._unsafeUnwrap();
       if (r.operations !== 0) throw new Error('a no-change apply sent operations');
     });
+    const planned = plannedFlips();
+    (await backend.apply(planned.first()))._unsafeUnwrap();
+    let down = false;
+    const derivedFlips = await series(21, async () => {
+      down = !down;
+      const r = (await backend.apply(planned.flip(!down)))._unsafeUnwrap();
+      if (r.operations !== 1) throw new Error(`a derived flip took ${r.operations} operations`);
+    });
     // Every service a fresh copy, as core's plan() made them before incremental planning.
     const freshFlips = await series(3, async (i) => {
       const r = (
@@ -214,6 +270,11 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
           ms: flips.median,
         },
         {
+          step: `flip, the state derived by core's replan() (the balancer's way; median of ${derivedFlips.samples}, p99 ${derivedFlips.p99.toFixed(1)} ms)`,
+          'netlink ops': 1,
+          ms: derivedFlips.median,
+        },
+        {
           step: `no change (lbkit; median of ${noops.samples})`,
           'netlink ops': 0,
           ms: noops.median,
@@ -245,7 +306,7 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
           ms: perSpawnMs * SERVICES * 4,
         },
       ],
-      note: 'Between drift checks (driftCheckInterval, 5 s by default) an apply diffs against what it applied last and sends only the diff. Unchanged services are the same objects between applies (core\'s incremental plan hands them so, and the backend maps each desired service once), so the diff skips them by identity: a flip is 1 request plus a pointer compare per other service; "fresh copy" = every service a new object with equal fields, compared field by field (slow here: the VM emulates the CPU). verifyDestinations and the periodic drift check dump every owned service (1,000 more requests; IPVS has no generation counter to skip them).',
+      note: 'Between drift checks (driftCheckInterval, 5 s by default) an apply diffs against what it applied last and sends only the diff. Unchanged services are the same objects between applies (core\'s incremental plan hands them so, and the backend maps each desired service once), so the diff skips them by identity: a flip is 1 request plus a pointer compare per other service; a state derived by replan() says which entries it replaced, and only those are mapped and diffed; "fresh copy" = every service a new object with equal fields, compared field by field (slow here: the VM emulates the CPU). verifyDestinations and the periodic drift check dump every owned service (1,000 more requests; IPVS has no generation counter to skip them).',
     };
     client.close();
   } finally {
