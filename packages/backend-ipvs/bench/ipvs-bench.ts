@@ -6,15 +6,8 @@
 
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import {
-  DEFAULT_HEALTH,
-  type DesiredService,
-  type DesiredState,
-  type DestinationStatus,
-  planFull,
-  replan,
-  type Service,
-} from '@lbkit/core';
+import type { DesiredService, DesiredState } from '@lbkit/core';
+import { createPlannedStates, modelService } from '@lbkit/core/testing';
 import { enterNetworkNamespace } from '@lbkit/netlink';
 import type { ResultAsync } from 'neverthrow';
 import { type BenchTable, percentile } from '../../../scripts/bench-table.js';
@@ -124,37 +117,19 @@ const withFlip = (state: DesiredState): DesiredState => ({
  * before (core's `changedEntries` then names the replaced entry).
  */
 function plannedFlips() {
-  const services = new Map<string, Service>();
-  for (let i = 0; i < SERVICES; i++) {
-    const name = `s${String(i).padStart(4, '0')}`;
-    services.set(name, {
-      name,
-      key: { vip: '192.0.2.10', port: 1000 + i, protocol: 'tcp' },
-      scheduler: 'rr',
-      destinations: [1, 2, 3].map((n) => ({
-        name: `d${n}`,
-        address: `198.51.100.${n}`,
-        port: 80,
-        weight: 1,
-      })),
-      probe: { kind: 'tcp' },
-      health: DEFAULT_HEALTH,
-      whenEmpty: 'reject',
-      downAction: 'remove',
-      persistence: 0,
-    });
-  }
-  const status = new Map<string, DestinationStatus>();
-  const lookup = (s: string, d: string): DestinationStatus =>
-    status.get(`${s}/${d}`) ?? { health: 'up', admin: 'enabled' };
-  let planned = planFull(services.values(), lookup);
+  const states = createPlannedStates(
+    Array.from({ length: SERVICES }, (_, i) =>
+      modelService(
+        `s${String(i).padStart(4, '0')}`,
+        { vip: '192.0.2.10', port: 1000 + i, protocol: 'tcp' },
+        [1, 2, 3].map((n) => ({ name: `d${n}`, address: `198.51.100.${n}`, port: 80, weight: 1 })),
+      ),
+    ),
+  );
   return {
-    first: () => planned.state,
-    flip: (up: boolean): DesiredState => {
-      status.set('s0500/d2', { health: up ? 'up' : 'down', admin: 'enabled' });
-      planned = replan(planned, services, lookup, ['s0500']);
-      return planned.state;
-    },
+    first: () => states.state,
+    flip: (up: boolean): DesiredState =>
+      states.change([{ service: 's0500', destination: 'd2', health: up ? 'up' : 'down' }]),
   };
 }
 

@@ -73,7 +73,7 @@ describe('@lbkit/core exports', () => {
     ]);
   });
 
-  it('@lbkit/core/testing: 15 runtime exports', async () => {
+  it('@lbkit/core/testing: 17 runtime exports', async () => {
     const api = await import('./testing/index.js');
     expect(Object.keys(api).sort()).toEqual([
       'LAB',
@@ -83,11 +83,13 @@ describe('@lbkit/core exports', () => {
       'createBalancerLab',
       'createFakeBackend',
       'createFakeKernel',
+      'createPlannedStates',
       'createScriptedProbes',
       'describeDesired',
       'describeObserved',
       'dnsmasqNameServerArgv',
       'expectGolden',
+      'modelService',
       'parseExposition',
       'runBackendConformance',
       'timerGaps',

@@ -1,16 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  DEFAULT_HEALTH,
-  type DesiredService,
-  type DesiredState,
-  type DestinationStatus,
-  planFull,
-  replan,
-  type Service,
-} from '@lbkit/core';
-import { runBackendConformance } from '@lbkit/core/testing';
+import type { DesiredService, DesiredState } from '@lbkit/core';
+import { createPlannedStates, modelService, runBackendConformance } from '@lbkit/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createIpvsClient } from '../client/netlink-client.js';
@@ -366,49 +358,34 @@ const tables = (fake: FakeIpvs) =>
   }));
 
 describe('IPVS backend: states derived by replan()', () => {
-  /** `n` core services x 3 destinations, and a world of health flips that plans them incrementally. */
-  function world(n: number) {
-    const services = new Map<string, Service>();
-    for (let i = 0; i < n; i++) {
-      const name = `s${String(i).padStart(3, '0')}`;
-      services.set(name, {
-        name,
-        key: { vip: '192.0.2.10', port: 1000 + i, protocol: 'tcp' },
-        scheduler: 'wrr',
-        destinations: [1, 2, 3].map((d) => ({
-          name: `d${d}`,
-          address: `198.51.100.${d}`,
-          port: 80,
-          weight: d,
-        })),
-        probe: { kind: 'tcp' },
-        health: DEFAULT_HEALTH,
-        whenEmpty: 'reject',
-        downAction: i % 2 === 0 ? 'remove' : 'drain',
-        persistence: 0,
-      });
-    }
-    const status = new Map<string, DestinationStatus>();
-    const lookup = (s: string, d: string) =>
-      status.get(`${s}/${d}`) ?? { health: 'up' as const, admin: 'enabled' as const };
-    let planned = planFull(services.values(), lookup);
-    return {
-      first: () => planned.state,
-      flip: (service: string, dest: string, up: boolean) => {
-        status.set(`${service}/${dest}`, { health: up ? 'up' : 'down', admin: 'enabled' });
-        planned = replan(planned, services, lookup, [service]);
-        return planned.state;
-      },
-    };
-  }
+  /** `n` core services x 3 weighted destinations, planned as the balancer plans them. */
+  const world = (n: number) =>
+    createPlannedStates(
+      Array.from({ length: n }, (_, i) =>
+        modelService(
+          `s${String(i).padStart(3, '0')}`,
+          { vip: '192.0.2.10', port: 1000 + i, protocol: 'tcp' },
+          [1, 2, 3].map((d) => ({
+            name: `d${d}`,
+            address: `198.51.100.${d}`,
+            port: 80,
+            weight: d,
+          })),
+          { scheduler: 'wrr', downAction: i % 2 === 0 ? 'remove' : 'drain' },
+        ),
+      ),
+    );
+  const down = (service: string, destination: string, up = false) => [
+    { service, destination, health: up ? ('up' as const) : ('down' as const) },
+  ];
 
   it('a flip costs its own request only, and the kernel ends as a full apply of the same state would leave it', async () => {
     const w = world(200);
     const fake = createFakeIpvs();
     const backend = createIpvsBackend({ client: fake, ownership: createMemoryOwnershipStore() });
-    (await backend.apply(w.first()))._unsafeUnwrap();
+    (await backend.apply(w.state))._unsafeUnwrap();
     const before = fake.calls.length;
-    const flipped = w.flip('s120', 'd2', false);
+    const flipped = w.change(down('s120', 'd2'));
     expect((await backend.apply(flipped))._unsafeUnwrap()).toMatchObject({
       operations: 1,
       changedServices: ['s120'],
@@ -434,9 +411,9 @@ describe('IPVS backend: states derived by replan()', () => {
           client: fake,
           ownership: createMemoryOwnershipStore(),
         });
-        (await backend.apply(w.first()))._unsafeUnwrap();
+        (await backend.apply(w.state))._unsafeUnwrap();
         for (const f of flips) {
-          const next = w.flip(`s00${f.service}`, f.dest, f.up);
+          const next = w.change(down(`s00${f.service}`, f.dest, f.up));
           (await backend.apply(next))._unsafeUnwrap();
           const fresh = createFakeIpvs();
           const full = createIpvsBackend({

@@ -1,13 +1,5 @@
-import {
-  changedEntries,
-  DEFAULT_HEALTH,
-  type DesiredService,
-  type DesiredState,
-  type DestinationStatus,
-  planFull,
-  replan,
-  type Service,
-} from '@lbkit/core';
+import { changedEntries, type DesiredService, type DesiredState } from '@lbkit/core';
+import { createPlannedStates, modelService } from '@lbkit/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   changedServices,
@@ -188,33 +180,23 @@ describe('diffStates', () => {
   });
 
   it('diffs a state derived by replan() through its replaced entries only, with the same result', () => {
-    const model = (name: string, port: number): Service => ({
-      name,
-      key: { vip: '192.0.2.10', port, protocol: 'tcp' },
-      scheduler: 'rr',
-      destinations: ['d1', 'd2'].map((n, i) => ({
-        name: n,
-        address: `198.51.100.${i + 1}`,
-        port: 80,
-        weight: 1,
-      })),
-      probe: { kind: 'tcp' },
-      health: DEFAULT_HEALTH,
-      whenEmpty: 'reject',
-      downAction: 'remove',
-      persistence: 0,
-    });
-    const services = new Map(['a', 'b', 'c', 'd'].map((n, i) => [n, model(n, 80 + i)] as const));
-    const status = new Map<string, DestinationStatus>();
-    const lookup = (s: string, d: string) =>
-      status.get(`${s}/${d}`) ?? { health: 'up', admin: 'enabled' };
-    const first = planFull(services.values(), lookup);
-    status.set('b/d2', { health: 'down', admin: 'enabled' });
+    const destinations = ['d1', 'd2'].map((n, i) => ({
+      name: n,
+      address: `198.51.100.${i + 1}`,
+      port: 80,
+      weight: 1,
+    }));
+    const states = createPlannedStates(
+      ['a', 'b', 'c', 'd'].map((n, i) =>
+        modelService(n, { vip: '192.0.2.10', port: 80 + i, protocol: 'tcp' }, destinations),
+      ),
+    );
+    const first = states.state;
     // c is re-planned too, to an equal entry: replaced, but not a change.
-    const next = replan(first, services, lookup, ['b', 'c']);
-    expect(changedEntries(first.state, next.state)).toEqual([1, 2]);
-    const derived = diffStates(first.state, next.state);
-    const compared = diffStates(first.state, { services: [...next.state.services] });
+    const next = states.change([{ service: 'b', destination: 'd2', health: 'down' }], ['c']);
+    expect(changedEntries(first, next)).toEqual([1, 2]);
+    const derived = diffStates(first, next);
+    const compared = diffStates(first, { services: [...next.services] });
     expect(derived).toEqual(compared);
     expect(derived.changed).toEqual(['b']);
     expect(derived.next.services.map((x) => x.destinations.length)).toEqual([1]);

@@ -13,5 +13,6 @@ export {
   type ParsedSample,
   parseExposition,
 } from './parse-exposition.js';
+export * from './planned-states.js';
 export * from './scripted-probe.js';
 export * from './timer-gaps.js';
