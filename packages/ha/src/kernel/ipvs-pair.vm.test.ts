@@ -118,29 +118,33 @@ describe.skipIf(skip)(`IPVS on a balancer pair${skip ? ` (skipped: ${skip})` : '
     await waitFor(() => load.results.filter((r) => r.ok).length > 5, 60_000, 'answers through b1');
     const at = Date.now();
     await pair.cut('b1');
-    await waitFor(
-      async () => (await pair.holders(PAIR.vip)).join() === 'b2',
-      30_000,
-      'the VIP on b2',
-    );
-    const movedAt = Date.now();
-    await waitFor(
-      () => load.results.some((r) => r.ok && r.at > movedAt),
-      30_000,
-      'answers through b2',
-    );
-    const viaB2 = await whoAnswers(pair, PORTS.sh, 3000);
-    await new Promise((r) => setTimeout(r, 3000));
-    const results = await load.stop();
-    const settled = results.filter((r) => r.at > movedAt + 1000);
-    console.log(
-      `IPVS pair: VIP on b2 after ${movedAt - at} ms, ${results.filter((r) => r.at > at && !r.ok).length} failed after the cut, ${settled.length} attempts from 1 s after the move`,
-    );
-    expect(settled.length).toBeGreaterThan(0);
-    expect(settled.every((r) => r.ok)).toBe(true);
-    expect(new Set(results.filter((r) => r.ok && r.at > at).map((r) => r.server)).size).toBe(3);
-    expect(viaB2).toEqual(viaB1);
-    await pair.cut('b1', false);
+    // b1 comes back whatever happens here: the next test starts from b1 master.
+    try {
+      await waitFor(
+        async () => (await pair.holders(PAIR.vip)).join() === 'b2',
+        30_000,
+        'the VIP on b2',
+      );
+      const movedAt = Date.now();
+      await waitFor(
+        () => load.results.some((r) => r.ok && r.at > movedAt),
+        30_000,
+        'answers through b2',
+      );
+      const viaB2 = await whoAnswers(pair, PORTS.sh, 3000);
+      await new Promise((r) => setTimeout(r, 3000));
+      const results = await load.stop();
+      const settled = results.filter((r) => r.at > movedAt + 1000);
+      console.log(
+        `IPVS pair: VIP on b2 after ${movedAt - at} ms, ${results.filter((r) => r.at > at && !r.ok).length} failed after the cut, ${settled.length} attempts from 1 s after the move`,
+      );
+      expect(settled.length).toBeGreaterThan(0);
+      expect(settled.every((r) => r.ok)).toBe(true);
+      expect(new Set(results.filter((r) => r.ok && r.at > at).map((r) => r.server)).size).toBe(3);
+      expect(viaB2).toEqual(viaB1);
+    } finally {
+      await pair.cut('b1', false);
+    }
   }, 180_000);
 
   it("the sync daemons copy the master's connections to the backup (ipvsadm -Lnc); long-lived connections survive a takeover", async () => {
@@ -164,17 +168,21 @@ describe.skipIf(skip)(`IPVS on a balancer pair${skip ? ` (skipped: ${skip})` : '
     expect(entries.length).toBe(10);
     const at = Date.now();
     await pair.cut('b1');
-    await waitFor(
-      async () => (await pair.holders(PAIR.vip)).join() === 'b2',
-      30_000,
-      'the VIP on b2',
-    );
-    console.log(`IPVS sync: VIP on b2 ${Date.now() - at} ms after the cut`);
-    await new Promise((r) => setTimeout(r, 8000));
-    const summary = await hold.stop();
-    console.log(`IPVS sync, master lost: ${JSON.stringify({ ...summary, gaps: undefined })}`);
-    expect(summary.opened).toBe(10);
-    expect([summary.broken, summary.stalled]).toEqual([0, 0]);
-    await pair.cut('b1', false);
+    // b1 comes back whatever happens here: the next test starts from b1 master.
+    try {
+      await waitFor(
+        async () => (await pair.holders(PAIR.vip)).join() === 'b2',
+        30_000,
+        'the VIP on b2',
+      );
+      console.log(`IPVS sync: VIP on b2 ${Date.now() - at} ms after the cut`);
+      await new Promise((r) => setTimeout(r, 8000));
+      const summary = await hold.stop();
+      console.log(`IPVS sync, master lost: ${JSON.stringify({ ...summary, gaps: undefined })}`);
+      expect(summary.opened).toBe(10);
+      expect([summary.broken, summary.stalled]).toEqual([0, 0]);
+    } finally {
+      await pair.cut('b1', false);
+    }
   }, 240_000);
 });
