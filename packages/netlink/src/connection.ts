@@ -7,7 +7,7 @@ import {
   encodeMessage,
   type NetlinkMessage,
 } from './message.js';
-import { runAll, type Steps } from './slices.js';
+import { runAll, runPaced, type Steps } from './slices.js';
 import type { NetlinkSocket } from './socket.js';
 import { NLM } from './uapi.js';
 
@@ -269,6 +269,18 @@ export function createNetlinkConnection(
       : fail(netlinkError('io', `no answer after ${MAX_DATAGRAMS} datagrams`));
   };
 
+  /** Every request refused, when the connection is closed or a paced request holds it. */
+  const refusal = (
+    payloads: readonly Uint8Array[],
+    operations: readonly string[],
+  ): Result<void, NetlinkError>[] | undefined => {
+    if (!closed && !paced) return undefined;
+    const e = closed
+      ? netlinkError('closed', 'netlink connection is closed')
+      : netlinkError('io', 'another request is reading its answer');
+    return payloads.map((_, i) => err({ ...e, operation: operations[i] ?? 'send' }));
+  };
+
   /** `requestEach` as steps: it yields between two datagrams of requests. */
   function* eachGroup(
     type: number,
@@ -276,12 +288,6 @@ export function createNetlinkConnection(
     operations: readonly string[],
   ): Steps<Result<void, NetlinkError>[]> {
     const results: Result<void, NetlinkError>[] = [];
-    if (closed || paced) {
-      const e = closed
-        ? netlinkError('closed', 'netlink connection is closed')
-        : netlinkError('io', 'another request is reading its answer');
-      return payloads.map((_, i) => err({ ...e, operation: operations[i] ?? 'send' }));
-    }
     for (let from = 0; from < payloads.length; from += REQUESTS_PER_DATAGRAM) {
       if (from > 0) yield;
       const to = Math.min(payloads.length, from + REQUESTS_PER_DATAGRAM);
@@ -296,7 +302,7 @@ export function createNetlinkConnection(
   }
 
   const requestEach: NetlinkConnection['requestEach'] = (type, payloads, operations = []) =>
-    runAll(eachGroup(type, payloads, operations));
+    refusal(payloads, operations) ?? runAll(eachGroup(type, payloads, operations));
 
   const requestEachPaced: NetlinkConnection['requestEachPaced'] = async (
     type,
@@ -304,17 +310,11 @@ export function createNetlinkConnection(
     pace,
     operations = [],
   ) => {
-    const steps = eachGroup(type, payloads, operations);
-    const first = steps.next();
-    if (first.done) return first.value;
+    const refused = refusal(payloads, operations);
+    if (refused) return refused;
     paced = true;
     try {
-      for (;;) {
-        const pause = pace();
-        if (pause) await pause;
-        const step = steps.next();
-        if (step.done) return step.value;
-      }
+      return await runPaced(eachGroup(type, payloads, operations), pace);
     } finally {
       paced = false;
     }

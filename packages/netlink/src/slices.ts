@@ -45,22 +45,32 @@ export function pacer(
 }
 
 /**
- * Runs `steps` to the end, giving the event loop a turn (`pause`) whenever a
- * slice has held the thread for `sliceMs` or more. A yield costs one clock
- * read, so generators may yield often (every few dozen items).
+ * Runs `steps` to the end, awaiting `pace()` after each yield whenever it
+ * gives a promise (a `pacer`, shared with other work of the same operation).
  */
-export async function runInSlices<T>(
+export async function runPaced<T>(
   steps: Steps<T>,
-  pause: () => Promise<void> = yieldToEventLoop,
-  sliceMs: number = SLICE_MS,
+  pace: () => Promise<void> | undefined,
 ): Promise<T> {
-  const pace = pacer(pause, sliceMs);
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
     const paused = pace();
     if (paused) await paused;
   }
+}
+
+/**
+ * Runs `steps` to the end, giving the event loop a turn (`pause`) whenever a
+ * slice has held the thread for `sliceMs` or more. A yield costs one clock
+ * read, so generators may yield often (every few dozen items).
+ */
+export function runInSlices<T>(
+  steps: Steps<T>,
+  pause: () => Promise<void> = yieldToEventLoop,
+  sliceMs: number = SLICE_MS,
+): Promise<T> {
+  return runPaced(steps, pacer(pause, sliceMs));
 }
 
 /** How many items generators handle between two yields. */

@@ -16,7 +16,6 @@ import {
   decodeAttributes,
   decodeMessages,
   encodeAttributes,
-  ITEMS_PER_STEP,
   indexAttributes,
   type NetlinkConnection,
   type NetlinkError,
@@ -26,6 +25,7 @@ import {
   pacer,
   readBe32,
   runInSlices,
+  runPaced,
   SOCKET,
   type Steps,
   yieldToEventLoop,
@@ -37,7 +37,7 @@ import type { NftCommand } from '../render/commands.js';
 import { encodeBatchSteps } from '../wire/nft-batch-encode.js';
 import {
   type DecodedTable,
-  decodeTableMessages,
+  decodeTableSteps,
   isDynamicSet,
   observeDecoded,
   snapshotOfSteps,
@@ -146,12 +146,6 @@ export function readTable(
   });
 }
 
-/**
- * Bytes of dumped messages decoded in one go (an element message holds
- * hundreds of elements, a rule message one rule): about a millisecond.
- */
-const DECODE_SLICE_BYTES = 32 * 1024;
-
 /** A whole table as dumped: its head, its objects, and the generation the dump was consistent at. */
 interface Dumped {
   readonly head: Omit<TableProbe, 'generation'>;
@@ -182,19 +176,8 @@ export async function dumpTable(
         what,
       )
     ).mapErr((e) => fromNetlink(e, `dump of table inet ${table}`));
-  /** Decodes `messages` into `into` in slices of about `DECODE_SLICE_BYTES`. */
-  const decodeInSlices = async (messages: readonly NetlinkMessage[], into: DecodedTable) => {
-    let from = 0;
-    let bytes = 0;
-    for (let at = 0; at < messages.length; at++) {
-      bytes += messages[at]!.payload.length;
-      if (bytes < DECODE_SLICE_BYTES && at < messages.length - 1) continue;
-      decodeTableMessages(messages.slice(from, at + 1), table, into);
-      from = at + 1;
-      bytes = 0;
-      await pace();
-    }
-  };
+  const decodeInSlices = (messages: readonly NetlinkMessage[], into: DecodedTable) =>
+    runPaced(decodeTableSteps(messages, table, into), pace);
   const objectDumps = [
     [NFT.MSG_GETCHAIN, NFTA.CHAIN_TABLE, 'GETCHAIN'],
     [NFT.MSG_GETRULE, NFTA.RULE_TABLE, 'GETRULE'],
@@ -266,11 +249,10 @@ export function* expectedSnapshotSteps(
   if (messages.isErr()) return err(backendError('internal', messages.error.message));
   let comment: string | undefined;
   for (const c of expected) if (c.object === 'table' && c.verb === 'add') comment = c.comment;
-  const decoded: DecodedTable = { chains: new Map(), sets: new Map() };
-  for (let at = 0; at < messages.value.length; at += ITEMS_PER_STEP) {
-    decodeTableMessages(messages.value.slice(at, at + ITEMS_PER_STEP), table, decoded);
-    yield;
-  }
+  const decoded = yield* decodeTableSteps(messages.value, table, {
+    chains: new Map(),
+    sets: new Map(),
+  });
   return ok(
     yield* snapshotOfSteps(decoded, {
       exists: true,

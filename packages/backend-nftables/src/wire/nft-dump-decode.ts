@@ -290,6 +290,31 @@ export function decodeTableMessages(
   return into;
 }
 
+/**
+ * Bytes of messages decoded between two yields (an element message holds
+ * hundreds of elements, a rule message one rule): about a millisecond.
+ */
+const DECODE_SLICE_BYTES = 32 * 1024;
+
+/** `decodeTableMessages` as steps: it yields every `DECODE_SLICE_BYTES` of messages. */
+export function* decodeTableSteps(
+  messages: readonly NetlinkMessage[],
+  table: string,
+  into: DecodedTable,
+): Steps<DecodedTable> {
+  let from = 0;
+  let bytes = 0;
+  for (let at = 0; at < messages.length; at++) {
+    bytes += messages[at]!.payload.length;
+    if (bytes < DECODE_SLICE_BYTES && at < messages.length - 1) continue;
+    decodeTableMessages(messages.slice(from, at + 1), table, into);
+    from = at + 1;
+    bytes = 0;
+    yield;
+  }
+  return into;
+}
+
 // ---- comparable text --------------------------------------------------------
 
 const hex = (bytes: Uint8Array): string =>
