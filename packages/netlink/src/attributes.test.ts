@@ -76,8 +76,25 @@ describe('netlink attributes', () => {
         type: fc.integer({ min: 0, max: 0x3fff }),
         children: fc.array(tie('attr'), { maxLength: 4 }),
       }),
+      fc.record({
+        type: fc.integer({ min: 0, max: 0x3fff }),
+        int: fc.nat({ max: 0xffffffff }),
+        width: fc.constantFrom(1 as const, 2 as const, 4 as const),
+        bigEndian: fc.boolean(),
+      }),
     ),
   })).attr;
+
+  /** The bytes an integer spec means, written independently of the encoder. */
+  const intBytes = (s: { int: number; width: 1 | 2 | 4; bigEndian?: boolean }): number[] => {
+    const out = new Uint8Array(s.width);
+    const view = new DataView(out.buffer);
+    const little = s.bigEndian !== true;
+    if (s.width === 1) view.setUint8(0, s.int % 0x100);
+    else if (s.width === 2) view.setUint16(0, s.int % 0x10000, little);
+    else view.setUint32(0, s.int, little);
+    return Array.from(out);
+  };
 
   const plain = (bytes: Uint8Array, specs: readonly AttrSpec[]): unknown => {
     const attrs = decodeAttributes(bytes)._unsafeUnwrap();
@@ -92,7 +109,7 @@ describe('netlink attributes', () => {
     specs.map((s) =>
       'children' in s
         ? { type: s.type, children: shape(s.children) }
-        : { type: s.type, value: Array.from(s.value) },
+        : { type: s.type, value: 'int' in s ? intBytes(s) : Array.from(s.value) },
     );
 
   it('round-trips any attribute tree (property)', () => {

@@ -17,10 +17,20 @@ export interface NlAttr {
   readonly value: Uint8Array;
 }
 
-/** An attribute to encode: raw bytes, or a list of nested attributes. */
+/**
+ * An attribute to encode: raw bytes, a list of nested attributes, or an
+ * integer of 1, 2 or 4 bytes (host order, or network order with `bigEndian`)
+ * that is written straight into the message, with no buffer of its own.
+ */
 export type AttrSpec =
   | { readonly type: number; readonly value: Uint8Array }
-  | { readonly type: number; readonly children: readonly AttrSpec[] };
+  | { readonly type: number; readonly children: readonly AttrSpec[] }
+  | {
+      readonly type: number;
+      readonly int: number;
+      readonly width: 1 | 2 | 4;
+      readonly bigEndian?: boolean;
+    };
 
 const ENCODER = new TextEncoder();
 const DECODER = new TextDecoder();
@@ -28,35 +38,56 @@ const DECODER = new TextDecoder();
 /** Rounds up to the netlink alignment (4). */
 export const align = (n: number): number => (n + NLM.ALIGNTO - 1) & ~(NLM.ALIGNTO - 1);
 
-const sizeOf = (spec: AttrSpec): number =>
-  NLM.NLA_HDRLEN +
-  ('value' in spec ? spec.value.length : spec.children.reduce((n, c) => n + align(sizeOf(c)), 0));
-
-function write(spec: AttrSpec, out: Uint8Array, view: DataView, offset: number): number {
-  const length = sizeOf(spec);
-  view.setUint16(offset, length, true);
-  const nested = 'children' in spec;
-  view.setUint16(
-    offset + 2,
-    (spec.type & NLM.NLA_TYPE_MASK) | (nested ? NLM.NLA_F_NESTED : 0),
-    true,
-  );
-  let at = offset + NLM.NLA_HDRLEN;
-  if (nested) {
-    for (const child of spec.children) at = write(child, out, view, at);
-  } else {
-    out.set(spec.value, at);
-    at += spec.value.length;
-  }
-  return offset + align(length);
+/** Bytes of an attribute's value (without header or padding). */
+function valueSize(spec: AttrSpec): number {
+  if ('value' in spec) return spec.value.length;
+  if ('int' in spec) return spec.width;
+  let n = 0;
+  for (const child of spec.children) n += align(NLM.NLA_HDRLEN + valueSize(child));
+  return n;
 }
 
-/** Encodes attributes (each padded to 4 bytes; padding is zero). */
-export function encodeAttributes(specs: readonly AttrSpec[]): Uint8Array {
-  const total = specs.reduce((n, s) => n + align(sizeOf(s)), 0);
+function writeInt(
+  spec: { readonly int: number; readonly width: 1 | 2 | 4; readonly bigEndian?: boolean },
+  view: DataView,
+  at: number,
+): void {
+  const little = spec.bigEndian !== true;
+  if (spec.width === 1) view.setUint8(at, spec.int & 0xff);
+  else if (spec.width === 2) view.setUint16(at, spec.int & 0xffff, little);
+  else view.setUint32(at, spec.int >>> 0, little);
+}
+
+/** Writes `spec` at `offset` (the buffer is zeroed, so padding is); the offset after its padding. */
+function write(spec: AttrSpec, out: Uint8Array, view: DataView, offset: number): number {
+  let at = offset + NLM.NLA_HDRLEN;
+  let flags = 0;
+  if ('value' in spec) {
+    out.set(spec.value, at);
+    at += spec.value.length;
+  } else if ('int' in spec) {
+    writeInt(spec, view, at);
+    at += spec.width;
+  } else {
+    flags = NLM.NLA_F_NESTED;
+    for (const child of spec.children) at = write(child, out, view, at);
+  }
+  view.setUint16(offset, at - offset, true);
+  view.setUint16(offset + 2, (spec.type & NLM.NLA_TYPE_MASK) | flags, true);
+  return align(at);
+}
+
+/**
+ * Encodes attributes (each padded to 4 bytes; padding is zero). With
+ * `headroom`, that many zero bytes come first, for a header the caller
+ * writes (a message in one allocation).
+ */
+export function encodeAttributes(specs: readonly AttrSpec[], headroom = 0): Uint8Array {
+  let total = headroom;
+  for (const spec of specs) total += align(NLM.NLA_HDRLEN + valueSize(spec));
   const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
-  let at = 0;
+  let at = headroom;
   for (const spec of specs) at = write(spec, out, view, at);
   return out;
 }
@@ -93,45 +124,32 @@ export const attrNest = (type: number, children: readonly AttrSpec[]): AttrSpec 
   children,
 });
 
-const fixed = (size: number, set: (view: DataView) => void): Uint8Array => {
-  const out = new Uint8Array(size);
-  set(new DataView(out.buffer));
-  return out;
-};
-
 /** u8 attribute. */
-export const attrU8 = (type: number, v: number): AttrSpec =>
-  attrBytes(type, Uint8Array.of(v & 0xff));
+export const attrU8 = (type: number, v: number): AttrSpec => ({ type, int: v, width: 1 });
 /** u16 attribute, host (little-endian) order. */
-export const attrU16 = (type: number, v: number): AttrSpec =>
-  attrBytes(
-    type,
-    fixed(2, (d) => d.setUint16(0, v, true)),
-  );
+export const attrU16 = (type: number, v: number): AttrSpec => ({ type, int: v, width: 2 });
 /** u32 attribute, host (little-endian) order. */
-export const attrU32 = (type: number, v: number): AttrSpec =>
-  attrBytes(
-    type,
-    fixed(4, (d) => d.setUint32(0, v >>> 0, true)),
-  );
+export const attrU32 = (type: number, v: number): AttrSpec => ({ type, int: v, width: 4 });
 /** u64 attribute, host order. */
-export const attrU64 = (type: number, v: bigint): AttrSpec =>
-  attrBytes(
-    type,
-    fixed(8, (d) => d.setBigUint64(0, BigInt.asUintN(64, v), true)),
-  );
+export const attrU64 = (type: number, v: bigint): AttrSpec => {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+  return attrBytes(type, out);
+};
 /** be16 attribute (network order, e.g. ports). */
-export const attrBe16 = (type: number, v: number): AttrSpec =>
-  attrBytes(
-    type,
-    fixed(2, (d) => d.setUint16(0, v, false)),
-  );
+export const attrBe16 = (type: number, v: number): AttrSpec => ({
+  type,
+  int: v,
+  width: 2,
+  bigEndian: true,
+});
 /** be32 attribute (network order). */
-export const attrBe32 = (type: number, v: number): AttrSpec =>
-  attrBytes(
-    type,
-    fixed(4, (d) => d.setUint32(0, v >>> 0, false)),
-  );
+export const attrBe32 = (type: number, v: number): AttrSpec => ({
+  type,
+  int: v,
+  width: 4,
+  bigEndian: true,
+});
 /** NUL-terminated string attribute. */
 export const attrString = (type: number, s: string): AttrSpec => {
   const text = ENCODER.encode(s);

@@ -1,4 +1,5 @@
 import { err, ok, type Result } from 'neverthrow';
+import { align } from './attributes.js';
 import { errnoError, type NetlinkError, netlinkError } from './errors.js';
 import {
   decodeAck,
@@ -90,16 +91,36 @@ export interface NetlinkConnection {
   close(): void;
 }
 
-const concatBytes = (parts: readonly Uint8Array[]): Uint8Array => {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+/**
+ * Requests `payloads[from, to)` as one datagram of netlink messages (each
+ * F_REQUEST | F_ACK, sequence numbers from `firstSeq`), written into a
+ * single buffer: one allocation, no per-message copy.
+ */
+function encodeRequests(
+  type: number,
+  payloads: readonly Uint8Array[],
+  from: number,
+  to: number,
+  firstSeq: number,
+  pid: number,
+): Uint8Array {
+  let total = 0;
+  for (let i = from; i < to; i++) total += align(NLM.HDRLEN + payloads[i]!.length);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
   let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
+  for (let i = from; i < to; i++) {
+    const payload = payloads[i]!;
+    view.setUint32(at, NLM.HDRLEN + payload.length, true);
+    view.setUint16(at + 4, type, true);
+    view.setUint16(at + 6, NLM.F_REQUEST | NLM.F_ACK, true);
+    view.setUint32(at + 8, (firstSeq + i - from) >>> 0, true);
+    view.setUint32(at + 12, pid >>> 0, true);
+    out.set(payload, at + NLM.HDRLEN);
+    at += align(NLM.HDRLEN + payload.length);
   }
   return out;
-};
+}
 
 /** Wraps a socket. `firstSeq` (default: time-based) makes fixtures deterministic. */
 export function createNetlinkConnection(
@@ -228,26 +249,19 @@ export function createNetlinkConnection(
     results: Result<void, NetlinkError>[],
   ): NetlinkError | undefined => {
     const firstSeq = (seq + 1) >>> 0;
-    const messages = payloads.slice(from, to).map((payload) => {
-      seq = (seq + 1) >>> 0;
-      return encodeMessage({
-        type,
-        flags: NLM.F_REQUEST | NLM.F_ACK,
-        seq,
-        pid: socket.portId,
-        payload,
-      });
-    });
+    const datagram = encodeRequests(type, payloads, from, to, firstSeq, socket.portId);
+    seq = (seq + (to - from)) >>> 0;
+    const count = to - from;
     const fail = (e: NetlinkError): NetlinkError => {
       for (let i = from; i < to; i++)
         results[i] ??= err({ ...e, operation: operations[i] ?? 'send' });
       return e;
     };
-    const sent = socket.send(concatBytes(messages));
-    requests += messages.length;
+    const sent = socket.send(datagram);
+    requests += count;
     if (sent.isErr()) return fail(sent.error);
     let answered = 0;
-    for (let d = 0; d < MAX_DATAGRAMS && answered < messages.length; d++) {
+    for (let d = 0; d < MAX_DATAGRAMS && answered < count; d++) {
       const datagram = socket.receive();
       if (datagram.isErr()) return fail(datagram.error);
       const replies = decodeMessages(datagram.value);
@@ -264,7 +278,7 @@ export function createNetlinkConnection(
         answered++;
       }
     }
-    return answered === messages.length
+    return answered === count
       ? undefined
       : fail(netlinkError('io', `no answer after ${MAX_DATAGRAMS} datagrams`));
   };

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/netlink exports', () => {
-  it('@lbkit/netlink: 84 runtime exports', async () => {
+  it('@lbkit/netlink: 85 runtime exports', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'CTNL',
@@ -60,6 +60,7 @@ describe('@lbkit/netlink exports', () => {
       'encodeCtDump',
       'encodeDummyLink',
       'encodeGenl',
+      'encodeGenlAttributes',
       'encodeGetFamily',
       'encodeLinkByName',
       'encodeLinkDelete',

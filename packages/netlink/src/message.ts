@@ -1,5 +1,12 @@
 import { err, ok, type Result } from 'neverthrow';
-import { align, decodeAttributes, indexAttributes, readString } from './attributes.js';
+import {
+  type AttrSpec,
+  align,
+  decodeAttributes,
+  encodeAttributes,
+  indexAttributes,
+  readString,
+} from './attributes.js';
 import { type NetlinkError, netlinkError } from './errors.js';
 import { GENL, NLM, NLMSGERR_ATTR } from './uapi.js';
 
@@ -77,6 +84,18 @@ export function encodeGenl(payload: GenlPayload): Uint8Array {
   out[0] = payload.cmd;
   out[1] = payload.version;
   out.set(payload.attributes, GENL.HDRLEN);
+  return out;
+}
+
+/** A generic netlink payload of `attributes` encoded in one allocation (as `encodeGenl`). */
+export function encodeGenlAttributes(
+  cmd: number,
+  version: number,
+  attributes: readonly AttrSpec[],
+): Uint8Array {
+  const out = encodeAttributes(attributes, GENL.HDRLEN);
+  out[0] = cmd;
+  out[1] = version;
   return out;
 }
 
