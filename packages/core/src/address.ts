@@ -9,7 +9,8 @@ export interface ParsedAddress {
   readonly bytes: Uint8Array;
 }
 
-const IPV4_OCTET = /^(0|[1-9][0-9]{0,2})$/;
+const DOT = 0x2e;
+const ZERO = 0x30;
 const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
 
 /**
@@ -17,16 +18,27 @@ const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
  * (`010.0.0.1` is ambiguous: octal to inet_aton, decimal to others), no `1.2.3` or `1`.
  */
 export function parseIpv4(text: string): Uint8Array | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
+  if (text.length < 7 || text.length > 15) return undefined;
   const bytes = new Uint8Array(4);
-  for (const [i, part] of parts.entries()) {
-    if (!IPV4_OCTET.test(part)) return undefined;
-    const value = Number(part);
-    if (value > 255) return undefined;
-    bytes[i] = value;
+  let octet = 0;
+  let value = 0;
+  let digits = 0;
+  // One pass over the characters; the end of the text closes the last octet as a dot would.
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : DOT;
+    if (c === DOT) {
+      if (digits === 0 || octet > 3) return undefined;
+      bytes[octet++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= ZERO && c <= ZERO + 9) {
+      if (digits > 0 && value === 0) return undefined; // a leading zero
+      value = value * 10 + (c - ZERO);
+      digits++;
+      if (value > 255) return undefined;
+    } else return undefined;
   }
-  return bytes;
+  return octet === 4 ? bytes : undefined;
 }
 
 /**
@@ -107,7 +119,8 @@ const made = new WeakSet<ParsedAddress>();
 export function parseAddress(text: string): ParsedAddress | undefined {
   let parsed: ParsedAddress | undefined;
   const v4 = parseIpv4(text);
-  if (v4) parsed = { family: 4, canonical: formatIpv4(v4), bytes: v4 };
+  // A strict dotted quad is its own canonical form (no leading zeros, nothing else).
+  if (v4) parsed = { family: 4, canonical: text, bytes: v4 };
   else {
     const v6 = parseIpv6(text);
     if (v6) parsed = { family: 6, canonical: formatIpv6(v6), bytes: v6 };
