@@ -150,6 +150,19 @@ describe('diff(current, desired)', () => {
         );
         const firstRemove = phases.findIndex((p) => p.startsWith('remove'));
         if (firstRemove >= 0) expect(lastCreate).toBeLessThan(firstRemove);
+        // Within a phase, by service id, then destination id (as text).
+        const PHASES = [
+          'create-service',
+          'create-destination',
+          'update-service',
+          'update-destination',
+          'remove-destination',
+          'remove-service',
+        ];
+        const order = (o: (typeof ops)[number]) =>
+          `${PHASES.indexOf(o.op)} ${formatServiceId(o.service)} ${'destination' in o ? formatDestinationId(o.destination) : ''}`;
+        const keys = ops.map(order);
+        expect(keys).toEqual([...keys].sort());
       }),
     );
   });

@@ -101,6 +101,79 @@ export function sameDestinationConfig(a: DestinationConfig, b: DestinationConfig
 
 const withName = (name: string | undefined) => (name === undefined ? {} : { name });
 
+/** Orders text keys as the op order does (plain code-unit order). */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Entries of `map` sorted by key. */
+const sortedEntries = <V>(map: ReadonlyMap<string, V>): [string, V][] =>
+  [...map].sort((a, b) => byText(a[0], b[0]));
+
+/** A service's destinations by `formatDestinationId` (a later duplicate wins). */
+const destinationsByKey = (s: ServiceState): Map<string, DestinationState> => {
+  const out = new Map<string, DestinationState>();
+  for (const d of s.destinations) out.set(formatDestinationId(d.id), d);
+  return out;
+};
+
+/** The ops of one service that is not the same object in both snapshots, into `phases`. */
+function diffService(
+  existing: ServiceState | undefined,
+  target: ServiceState,
+  phases: IpvsOp[][],
+): void {
+  const name = withName(target.name);
+  const service = target.id;
+  if (!existing) {
+    phases[PHASE['create-service']]!.push({
+      op: 'create-service',
+      service,
+      config: target.config,
+      ...name,
+    });
+  } else if (!sameServiceConfig(existing.config, target.config)) {
+    phases[PHASE['update-service']]!.push({
+      op: 'update-service',
+      service,
+      config: target.config,
+      ...name,
+    });
+  }
+  const before = existing ? destinationsByKey(existing) : undefined;
+  const after = destinationsByKey(target);
+  for (const [dkey, d] of sortedEntries(after)) {
+    const old = before?.get(dkey);
+    const { id: destination, config } = d;
+    if (!old) {
+      phases[PHASE['create-destination']]!.push({
+        op: 'create-destination',
+        service,
+        destination,
+        config,
+        ...name,
+      });
+    } else if (!sameDestinationConfig(old.config, config)) {
+      phases[PHASE['update-destination']]!.push({
+        op: 'update-destination',
+        service,
+        destination,
+        config,
+        ...name,
+      });
+    }
+  }
+  if (!before) return;
+  for (const [dkey, d] of sortedEntries(before)) {
+    if (!after.has(dkey)) {
+      phases[PHASE['remove-destination']]!.push({
+        op: 'remove-destination',
+        service,
+        destination: d.id,
+        ...name,
+      });
+    }
+  }
+}
+
 /**
  * Pure: the IPVS operations that turn `current` into `desired`, ordered so that
  * traffic always has somewhere to go: create services, create destinations,
@@ -113,57 +186,29 @@ const withName = (name: string | undefined) => (name === undefined ? {} : { name
  * costs a pointer compare for each of the others.
  */
 export function diff(current: IpvsSnapshot, desired: IpvsSnapshot): IpvsOp[] {
-  const ops: IpvsOp[] = [];
-  const have = new Map(current.services.map((s) => [serviceKey(s.id), s]));
-  const want = new Map(desired.services.map((s) => [serviceKey(s.id), s]));
-  for (const [key, target] of want) {
-    const existing = have.get(key);
-    if (existing === target) continue;
-    const name = withName(target.name);
-    if (!existing) {
-      ops.push({ op: 'create-service', service: target.id, config: target.config, ...name });
-    } else if (!sameServiceConfig(existing.config, target.config)) {
-      ops.push({ op: 'update-service', service: target.id, config: target.config, ...name });
-    }
-    const before = new Map(
-      (existing?.destinations ?? []).map((d) => [formatDestinationId(d.id), d]),
-    );
-    const after = new Map(target.destinations.map((d) => [formatDestinationId(d.id), d]));
-    for (const [dkey, d] of after) {
-      const old = before.get(dkey);
-      if (!old) {
-        ops.push({
-          op: 'create-destination',
-          service: target.id,
-          destination: d.id,
-          config: d.config,
-          ...name,
-        });
-      } else if (!sameDestinationConfig(old.config, d.config)) {
-        ops.push({
-          op: 'update-destination',
-          service: target.id,
-          destination: d.id,
-          config: d.config,
-          ...name,
-        });
-      }
-    }
-    for (const [dkey, d] of before) {
-      if (!after.has(dkey))
-        ops.push({ op: 'remove-destination', service: target.id, destination: d.id, ...name });
-    }
+  const have = new Map<string, ServiceState>();
+  for (const s of current.services) have.set(serviceKey(s.id), s);
+  const want = new Map<string, ServiceState>();
+  const changed = new Map<string, ServiceState>();
+  for (const s of desired.services) {
+    const key = serviceKey(s.id);
+    want.set(key, s);
+    if (have.get(key) === s) changed.delete(key);
+    else changed.set(key, s);
   }
-  for (const [key, existing] of have) {
-    if (!want.has(key))
-      ops.push({ op: 'remove-service', service: existing.id, ...withName(existing.name) });
+  const phases: IpvsOp[][] = [[], [], [], [], [], []];
+  // Service by service in id order, each one's ops in destination order: the phases come out sorted.
+  for (const [key, target] of sortedEntries(changed)) diffService(have.get(key), target, phases);
+  const gone = new Map<string, ServiceState>();
+  for (const [key, s] of have) if (!want.has(key)) gone.set(key, s);
+  for (const [, s] of sortedEntries(gone)) {
+    phases[PHASE['remove-service']]!.push({
+      op: 'remove-service',
+      service: s.id,
+      ...withName(s.name),
+    });
   }
-  const sortKey = (op: IpvsOp): string =>
-    `${formatServiceId(op.service)} ${'destination' in op ? formatDestinationId(op.destination) : ''}`;
-  return ops
-    .map((op, i) => ({ op, i, k: sortKey(op) }))
-    .sort((a, b) => PHASE[a.op.op] - PHASE[b.op.op] || (a.k < b.k ? -1 : a.k > b.k ? 1 : a.i - b.i))
-    .map((x) => x.op);
+  return phases.flat();
 }
 
 /** One-line text of an op for reports: `create-destination tcp/192.0.2.10:80 198.51.100.1:80 w1`. */

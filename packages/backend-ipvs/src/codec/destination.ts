@@ -58,11 +58,19 @@ export function validateDestination(
   id: DestinationId,
   config?: DestinationConfig,
 ): Result<void, NetlinkError> {
+  const address = destinationAddress(id);
+  if (address.isErr()) return err(address.error);
+  return config ? validateDestinationConfig(config) : ok(undefined);
+}
+
+/** A destination id's address as `union nf_inet_addr`, after checking its port. */
+function destinationAddress(id: DestinationId): Result<Uint8Array, NetlinkError> {
   if (!Number.isInteger(id.port) || id.port < 0 || id.port > 65535)
     return invalid(`bad port ${id.port}`);
-  const address = encodeInetAddress(id.family, id.address, id.parsed);
-  if (address.isErr()) return err(address.error);
-  if (!config) return ok(undefined);
+  return encodeInetAddress(id.family, id.address, id.parsed);
+}
+
+function validateDestinationConfig(config: DestinationConfig): Result<void, NetlinkError> {
   if (!(config.forward in FORWARD))
     return invalid(`bad forwarding method ${String(config.forward)}`);
   if (!Number.isInteger(config.weight) || config.weight < 0 || config.weight > 0x7fffffff) {
@@ -84,16 +92,15 @@ export function destinationAttributes(
   id: DestinationId,
   config?: DestinationConfig,
 ): Result<AttrSpec[], NetlinkError> {
-  const checked = validateDestination(id, config);
-  if (checked.isErr()) return err(checked.error);
+  const address = destinationAddress(id);
+  if (address.isErr()) return err(address.error);
   const attrs: AttrSpec[] = [
-    attrBytes(
-      IPVS_DEST_ATTR.ADDR,
-      encodeInetAddress(id.family, id.address, id.parsed)._unsafeUnwrap(),
-    ),
+    attrBytes(IPVS_DEST_ATTR.ADDR, address.value),
     attrBe16(IPVS_DEST_ATTR.PORT, id.port),
   ];
   if (config) {
+    const checked = validateDestinationConfig(config);
+    if (checked.isErr()) return err(checked.error);
     attrs.push(attrU32(IPVS_DEST_ATTR.FWD_METHOD, FORWARD[config.forward]));
     attrs.push(attrU32(IPVS_DEST_ATTR.WEIGHT, config.weight));
     if (config.forward === 'tunnel') {

@@ -2,8 +2,7 @@ import {
   type AttrSpec,
   decodeAttributes,
   decodeGenl,
-  encodeAttributes,
-  encodeGenl,
+  encodeGenlAttributes,
   type NetlinkError,
   netlinkError,
 } from '@lbkit/netlink';
@@ -44,7 +43,7 @@ export interface IpvsRequest {
 }
 
 const genl = (cmd: number, attrs: readonly AttrSpec[]): Uint8Array =>
-  encodeGenl({ cmd, version: IPVS_GENL.VERSION, attributes: encodeAttributes(attrs) });
+  encodeGenlAttributes(cmd, IPVS_GENL.VERSION, attrs);
 
 /** Encodes a request as a generic netlink payload (genlmsghdr + attributes). */
 export function encodeRequest(request: IpvsRequest): Result<Uint8Array, NetlinkError> {

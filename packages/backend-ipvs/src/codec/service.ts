@@ -107,29 +107,47 @@ export function validateServiceConfig(
   return ok(undefined);
 }
 
+/** A service's identity attributes (AF, then FWMARK or PROTOCOL, ADDR, PORT), validated. */
+function identityAttributes(id: ServiceId): Result<readonly AttrSpec[], NetlinkError> {
+  const checked = validateServiceId(id);
+  if (checked.isErr()) return err(checked.error);
+  const af = attrU16(IPVS_SVC_ATTR.AF, familyToAf(id.family));
+  if (isFwmarkService(id)) return ok([af, attrU32(IPVS_SVC_ATTR.FWMARK, id.fwmark)]);
+  return encodeInetAddress(id.family, id.address, id.parsed).map((address) => [
+    af,
+    attrU16(IPVS_SVC_ATTR.PROTOCOL, PROTOCOLS[id.protocol]),
+    attrBytes(IPVS_SVC_ATTR.ADDR, address),
+    attrBe16(IPVS_SVC_ATTR.PORT, id.port),
+  ]);
+}
+
+/**
+ * Identity attributes by id object, made once: ids are immutable and shared
+ * between applies (the backend keeps them by identity), and a service's
+ * destination requests all carry its identity.
+ */
+const identities = new WeakMap<ServiceId, Result<readonly AttrSpec[], NetlinkError>>();
+
+function identityOf(id: ServiceId): Result<readonly AttrSpec[], NetlinkError> {
+  let known = identities.get(id);
+  if (known === undefined) {
+    known = identityAttributes(id);
+    identities.set(id, known);
+  }
+  return known;
+}
+
 /** The attributes nested in IPVS_CMD_ATTR_SERVICE: identity, then configuration when given. */
 export function serviceAttributes(
   id: ServiceId,
   config?: ServiceConfig,
 ): Result<AttrSpec[], NetlinkError> {
-  const checked = validateServiceId(id).andThen(() =>
-    config ? validateServiceConfig(id, config) : ok(undefined),
-  );
-  if (checked.isErr()) return err(checked.error);
-  const attrs: AttrSpec[] = [attrU16(IPVS_SVC_ATTR.AF, familyToAf(id.family))];
-  if (isFwmarkService(id)) {
-    attrs.push(attrU32(IPVS_SVC_ATTR.FWMARK, id.fwmark));
-  } else {
-    attrs.push(attrU16(IPVS_SVC_ATTR.PROTOCOL, PROTOCOLS[id.protocol]));
-    attrs.push(
-      attrBytes(
-        IPVS_SVC_ATTR.ADDR,
-        encodeInetAddress(id.family, id.address, id.parsed)._unsafeUnwrap(),
-      ),
-    );
-    attrs.push(attrBe16(IPVS_SVC_ATTR.PORT, id.port));
-  }
+  const identity = identityOf(id);
+  if (identity.isErr()) return err(identity.error);
+  const attrs: AttrSpec[] = [...identity.value];
   if (config) {
+    const checked = validateServiceConfig(id, config);
+    if (checked.isErr()) return err(checked.error);
     attrs.push(attrString(IPVS_SVC_ATTR.SCHED_NAME, config.scheduler));
     if (config.persistenceEngine !== undefined) {
       attrs.push(attrString(IPVS_SVC_ATTR.PE_NAME, config.persistenceEngine));
@@ -141,12 +159,26 @@ export function serviceAttributes(
   return ok(attrs);
 }
 
-/** IPVS_CMD_ATTR_SERVICE for a request. */
-export const encodeServiceRequest = (
+/** IPVS_CMD_ATTR_SERVICE with the identity alone, by id object (made once, as `identities`). */
+const identityNests = new WeakMap<ServiceId, Result<AttrSpec, NetlinkError>>();
+
+/** IPVS_CMD_ATTR_SERVICE for a request (the identity alone without `config`). */
+export function encodeServiceRequest(
   id: ServiceId,
   config?: ServiceConfig,
-): Result<AttrSpec, NetlinkError> =>
-  serviceAttributes(id, config).map((children) => attrNest(IPVS_CMD_ATTR.SERVICE, children));
+): Result<AttrSpec, NetlinkError> {
+  if (config) {
+    return serviceAttributes(id, config).map((children) =>
+      attrNest(IPVS_CMD_ATTR.SERVICE, children),
+    );
+  }
+  let nest = identityNests.get(id);
+  if (nest === undefined) {
+    nest = identityOf(id).map((children) => attrNest(IPVS_CMD_ATTR.SERVICE, children));
+    identityNests.set(id, nest);
+  }
+  return nest;
+}
 
 /**
  * IPVS_CMD_ATTR_SERVICE as the kernel dumps it (identity, config, STATS, STATS64,
