@@ -27,5 +27,7 @@ for (const [name, load] of Object.entries(suites)) {
     for await (const table of module.bench()) console.log(`${formatTable(table)}\n`);
   } catch (error) {
     console.log(`(${name}: benchmark not run: ${(error as Error).message})\n`);
+    // A table that could not be measured is a failure, not a quiet gap.
+    process.exitCode = 1;
   }
 }

@@ -22,6 +22,9 @@ const execFileAsync = promisify(execFile);
 const NETLINK_CYCLES = 400;
 const IPVSADM_CYCLES = 10;
 const SERVICES = 1000;
+/** Flips measured, and flips run first to let the JIT compile the path (reported apart); even, so each series ends where it began. */
+const FLIP_SAMPLES = 100;
+const FLIP_WARM_UP = 20;
 
 const rr: ServiceConfig = { scheduler: 'rr', flags: [], timeout: 0, netmask: 32 };
 const nat = (weight: number): DestinationConfig => ({
@@ -133,16 +136,51 @@ function plannedFlips() {
   };
 }
 
-/** Median and p99 (ms) of `samples` runs of `run`, after one warm-up run. */
-async function series(samples: number, run: (i: number) => Promise<unknown>) {
-  await run(-1);
-  const out: number[] = [];
-  for (let i = 0; i < samples; i++) {
+/**
+ * Median and p99 (ms) of `samples` runs of `run`, after `warmUp` runs whose
+ * median is reported too (`warmUpMedian`: what the first runs of a process
+ * cost, before the JIT has compiled the path).
+ */
+async function series(samples: number, run: (i: number) => Promise<unknown>, warmUp = 1) {
+  const timedRun = async (i: number) => {
     const t = performance.now();
     await run(i);
-    out.push(performance.now() - t);
-  }
-  return { median: percentile(out, 50), p99: percentile(out, 99), samples };
+    return performance.now() - t;
+  };
+  const first: number[] = [];
+  for (let i = -warmUp; i < 0; i++) first.push(await timedRun(i));
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) out.push(await timedRun(i));
+  return {
+    median: percentile(out, 50),
+    p99: percentile(out, 99),
+    samples,
+    warmUp,
+    warmUpMedian: percentile(first, 50),
+  };
+}
+
+/** A fresh backend's apply of `state` onto an empty IPVS table: its report and ms. */
+async function fromEmpty(client: IpvsClient, state: DesiredState) {
+  const backend = createIpvsBackend({
+    client,
+    ownership: createMemoryOwnershipStore(),
+    closeClient: false,
+    driftCheckInterval: 3_600_000,
+  });
+  const t = performance.now();
+  const report = (await backend.apply(state))._unsafeUnwrap();
+  return { backend, report, ms: performance.now() - t };
+}
+
+/** `ipvsadm -R` of the same 1,000 x 3 onto an empty table, ms (the table is cleared after). */
+function ipvsadmRestore(): number {
+  execFileSync(IPVSADM ?? 'ipvsadm', ['-C']);
+  const t = performance.now();
+  execFileSync(IPVSADM ?? 'ipvsadm', ['-R'], { input: restoreScript() });
+  const ms = performance.now() - t;
+  execFileSync(IPVSADM ?? 'ipvsadm', ['-C']);
+  return ms;
 }
 
 function restoreScript(): string {
@@ -188,10 +226,17 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
     const t0 = performance.now();
     const sync = (await backend.apply(base))._unsafeUnwrap();
     const syncMs = performance.now() - t0;
-    const flips = await series(21, async (i) => {
-      const r = (await backend.apply(i % 2 === 0 ? base : flipped))._unsafeUnwrap();
-      if (r.operations !== 1) throw new Error(`a flip took ${r.operations} operations`);
-    });
+    // A daemon flips for hours: medians after 20 warm-up flips (the JIT compiles the path), the first 20 reported apart.
+    let isFlipped = false;
+    const flips = await series(
+      FLIP_SAMPLES,
+      async () => {
+        isFlipped = !isFlipped;
+        const r = (await backend.apply(isFlipped ? flipped : base))._unsafeUnwrap();
+        if (r.operations !== 1) throw new Error(`a flip took ${r.operations} operations`);
+      },
+      FLIP_WARM_UP,
+    );
     const noops = await series(11, async () => {
       const r = (await backend.apply(base))._unsafeUnwrap();
       if (r.operations !== 0) throw new Error('a no-change apply sent operations');
@@ -199,11 +244,15 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
     const planned = plannedFlips();
     (await backend.apply(planned.first()))._unsafeUnwrap();
     let down = false;
-    const derivedFlips = await series(21, async () => {
-      down = !down;
-      const r = (await backend.apply(planned.flip(!down)))._unsafeUnwrap();
-      if (r.operations !== 1) throw new Error(`a derived flip took ${r.operations} operations`);
-    });
+    const derivedFlips = await series(
+      FLIP_SAMPLES,
+      async () => {
+        down = !down;
+        const r = (await backend.apply(planned.flip(!down)))._unsafeUnwrap();
+        if (r.operations !== 1) throw new Error(`a derived flip took ${r.operations} operations`);
+      },
+      FLIP_WARM_UP,
+    );
     // Every service a fresh copy, as core's plan() made them before incremental planning.
     const freshFlips = await series(3, async (i) => {
       const r = (
@@ -230,22 +279,34 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
     const flipBack = (await verifying.apply(desiredState(true)))._unsafeUnwrap();
     const flipBackMs = performance.now() - t4;
     (await verifying.close())._unsafeUnwrap();
-    const t3 = performance.now();
-    execFileSync(IPVSADM ?? 'ipvsadm', ['-R'], { input: restoreScript() });
-    const restoreMs = performance.now() - t3;
-    execFileSync(IPVSADM ?? 'ipvsadm', ['-C']);
+    // From empty again in this (now warm) process, between two ipvsadm -R runs of the same table.
+    const restoreBefore = ipvsadmRestore();
+    const warm = await fromEmpty(client, desiredState(false));
+    (await warm.backend.close())._unsafeUnwrap();
+    const restoreAfter = ipvsadmRestore();
+    const restoreMs = (restoreBefore + restoreAfter) / 2;
     const perSpawnMs = theirs.reduce((x, y) => x + y, 0) / theirs.length / 1000;
+    const ratio = (ms: number) => `${(ms / restoreMs).toFixed(2)}x`;
     yield {
       title: `Sync ${SERVICES} services x 3 destinations (backend.apply)`,
       rows: [
-        { step: 'from empty (lbkit)', 'netlink ops': sync.operations, ms: syncMs },
         {
-          step: `flip one destination (lbkit; median of ${flips.samples}, p99 ${flips.p99.toFixed(1)} ms)`,
+          step: `from empty (lbkit; the process's first apply: ${ratio(syncMs)} of ipvsadm -R)`,
+          'netlink ops': sync.operations,
+          ms: syncMs,
+        },
+        {
+          step: `from empty again, warm process (fresh backend after the table was emptied: ${ratio(warm.ms)} of ipvsadm -R)`,
+          'netlink ops': warm.report.operations,
+          ms: warm.ms,
+        },
+        {
+          step: `flip one destination (lbkit; median of ${flips.samples}, p99 ${flips.p99.toFixed(1)} ms; first ${flips.warmUp}: median ${flips.warmUpMedian.toFixed(1)} ms)`,
           'netlink ops': 1,
           ms: flips.median,
         },
         {
-          step: `flip, the state derived by core's replan() (the balancer's way; median of ${derivedFlips.samples}, p99 ${derivedFlips.p99.toFixed(1)} ms)`,
+          step: `flip, the state derived by core's replan() (the balancer's way; median of ${derivedFlips.samples}, p99 ${derivedFlips.p99.toFixed(1)} ms; first ${derivedFlips.warmUp}: median ${derivedFlips.warmUpMedian.toFixed(1)} ms)`,
           'netlink ops': 1,
           ms: derivedFlips.median,
         },
@@ -271,7 +332,7 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
           ms: flipBackMs,
         },
         {
-          step: 'from empty: ipvsadm -R (one process, batch)',
+          step: `from empty: ipvsadm -R (one process, batch; mean of ${restoreBefore.toFixed(0)} and ${restoreAfter.toFixed(0)} ms)`,
           'netlink ops': SERVICES * 4,
           ms: restoreMs,
         },
@@ -281,7 +342,7 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
           ms: perSpawnMs * SERVICES * 4,
         },
       ],
-      note: 'Between drift checks (driftCheckInterval, 5 s by default) an apply diffs against what it applied last and sends only the diff. Unchanged services are the same objects between applies (core\'s incremental plan hands them so, and the backend maps each desired service once), so the diff skips them by identity: a flip is 1 request plus a pointer compare per other service; a state derived by replan() says which entries it replaced, and only those are mapped and diffed; "fresh copy" = every service a new object with equal fields, compared field by field (slow here: the VM emulates the CPU). verifyDestinations and the periodic drift check dump every owned service (1,000 more requests; IPVS has no generation counter to skip them).',
+      note: 'From empty: the first apply of a process runs its code before the JIT has compiled it (in this VM, which emulates the CPU, that costs seconds); "again, warm" is a later resync from empty in the same process (after ipvsadm -C, say), beside two ipvsadm -R runs of the same table. Flip medians come after 20 warm-up flips, whose median is given as "first 20". Between drift checks (driftCheckInterval, 5 s by default) an apply diffs against what it applied last and sends only the diff. Unchanged services are the same objects between applies (core\'s incremental plan hands them so, and the backend maps each desired service once), so the diff skips them by identity: a flip is 1 request plus a pointer compare per other service; a state derived by replan() says which entries it replaced, and only those are mapped and diffed; "fresh copy" = every service a new object with equal fields, compared field by field (slow here: the VM emulates the CPU). verifyDestinations and the periodic drift check dump every owned service (1,000 more requests; IPVS has no generation counter to skip them).',
     };
     client.close();
   } finally {

@@ -183,7 +183,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
       .services()
       .mapErr((e) => fromIpvs(e))
       .andThen((all) => {
-        const wantIds = new Set(want.services.map((s) => formatServiceId(s.id)));
+        const wantIds = new Set(want.services.map((s) => serviceKey(s.id)));
         const foreign = all.filter((s) => {
           const id = formatServiceId(s.id);
           return wantIds.has(id) && !(id in record.services);
@@ -209,7 +209,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
 
   const namesOf = (want: IpvsSnapshot): Record<string, string> =>
     Object.fromEntries(
-      want.services.map((s) => [formatServiceId(s.id), s.name ?? formatServiceId(s.id)]),
+      want.services.map((s) => [serviceKey(s.id), s.name ?? serviceKey(s.id)]),
     );
 
   /** Runs the ops, recording ownership around them when the owned set changes. */
