@@ -208,9 +208,7 @@ export function createIpvsBackend(options: IpvsBackendOptions = {}): Backend {
       });
 
   const namesOf = (want: IpvsSnapshot): Record<string, string> =>
-    Object.fromEntries(
-      want.services.map((s) => [serviceKey(s.id), s.name ?? serviceKey(s.id)]),
-    );
+    Object.fromEntries(want.services.map((s) => [serviceKey(s.id), s.name ?? serviceKey(s.id)]));
 
   /** Runs the ops, recording ownership around them when the owned set changes. */
   const converge = (
