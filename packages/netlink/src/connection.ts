@@ -1,11 +1,11 @@
 import { err, ok, type Result } from 'neverthrow';
-import { align } from './attributes.js';
 import { errnoError, type NetlinkError, netlinkError } from './errors.js';
 import {
   decodeAck,
   decodeDone,
   decodeMessages,
   encodeMessage,
+  encodeMessages,
   type NetlinkMessage,
 } from './message.js';
 import { runAll, runPaced, type Steps } from './slices.js';
@@ -89,37 +89,6 @@ export interface NetlinkConnection {
   /** Skips `count` sequence numbers (used by a batch sent on the same socket). */
   skip(count: number): void;
   close(): void;
-}
-
-/**
- * Requests `payloads[from, to)` as one datagram of netlink messages (each
- * F_REQUEST | F_ACK, sequence numbers from `firstSeq`), written into a
- * single buffer: one allocation, no per-message copy.
- */
-function encodeRequests(
-  type: number,
-  payloads: readonly Uint8Array[],
-  from: number,
-  to: number,
-  firstSeq: number,
-  pid: number,
-): Uint8Array {
-  let total = 0;
-  for (let i = from; i < to; i++) total += align(NLM.HDRLEN + payloads[i]!.length);
-  const out = new Uint8Array(total);
-  const view = new DataView(out.buffer);
-  let at = 0;
-  for (let i = from; i < to; i++) {
-    const payload = payloads[i]!;
-    view.setUint32(at, NLM.HDRLEN + payload.length, true);
-    view.setUint16(at + 4, type, true);
-    view.setUint16(at + 6, NLM.F_REQUEST | NLM.F_ACK, true);
-    view.setUint32(at + 8, (firstSeq + i - from) >>> 0, true);
-    view.setUint32(at + 12, pid >>> 0, true);
-    out.set(payload, at + NLM.HDRLEN);
-    at += align(NLM.HDRLEN + payload.length);
-  }
-  return out;
 }
 
 /** Wraps a socket. `firstSeq` (default: time-based) makes fixtures deterministic. */
@@ -249,15 +218,17 @@ export function createNetlinkConnection(
     results: Result<void, NetlinkError>[],
   ): NetlinkError | undefined => {
     const firstSeq = (seq + 1) >>> 0;
-    const datagram = encodeRequests(type, payloads, from, to, firstSeq, socket.portId);
-    seq = (seq + (to - from)) >>> 0;
-    const count = to - from;
+    const messages = payloads.slice(from, to).map((payload) => {
+      seq = (seq + 1) >>> 0;
+      return { type, flags: NLM.F_REQUEST | NLM.F_ACK, seq, pid: socket.portId, payload };
+    });
+    const count = messages.length;
     const fail = (e: NetlinkError): NetlinkError => {
       for (let i = from; i < to; i++)
         results[i] ??= err({ ...e, operation: operations[i] ?? 'send' });
       return e;
     };
-    const sent = socket.send(datagram);
+    const sent = socket.send(encodeMessages(messages));
     requests += count;
     if (sent.isErr()) return fail(sent.error);
     let answered = 0;

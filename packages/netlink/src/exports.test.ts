@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
  * package README and the reason for it agree. Types are not runtime names.
  */
 describe('@lbkit/netlink exports', () => {
-  it('@lbkit/netlink: 85 runtime exports', async () => {
+  it('@lbkit/netlink: 86 runtime exports', async () => {
     const api = await import('./index.js');
     expect(Object.keys(api).sort()).toEqual([
       'CTNL',
@@ -65,6 +65,7 @@ describe('@lbkit/netlink exports', () => {
       'encodeLinkByName',
       'encodeLinkDelete',
       'encodeMessage',
+      'encodeMessages',
       'enterNetworkNamespace',
       'errnoError',
       'errnoKind',

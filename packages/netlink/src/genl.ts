@@ -3,14 +3,13 @@ import {
   type AttrSpec,
   attrString,
   decodeAttributes,
-  encodeAttributes,
   indexAttributes,
   readU16,
   readU32,
 } from './attributes.js';
 import type { NetlinkConnection } from './connection.js';
 import { type NetlinkError, netlinkError } from './errors.js';
-import { decodeGenl, encodeGenl } from './message.js';
+import { decodeGenl, encodeGenlAttributes } from './message.js';
 import { GENL } from './uapi.js';
 
 /** A resolved generic netlink family. */
@@ -25,11 +24,7 @@ export interface GenlFamily {
 /** Encodes the nlctrl CTRL_CMD_GETFAMILY request payload for `name`. */
 export function encodeGetFamily(name: string): Uint8Array {
   const attrs: AttrSpec[] = [attrString(GENL.CTRL_ATTR_FAMILY_NAME, name)];
-  return encodeGenl({
-    cmd: GENL.CTRL_CMD_GETFAMILY,
-    version: GENL.CTRL_VERSION,
-    attributes: encodeAttributes(attrs),
-  });
+  return encodeGenlAttributes(GENL.CTRL_CMD_GETFAMILY, GENL.CTRL_VERSION, attrs);
 }
 
 /** Decodes a CTRL_CMD_NEWFAMILY reply payload. Never throws. */

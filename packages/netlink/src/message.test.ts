@@ -10,6 +10,7 @@ import {
   encodeAck,
   encodeGenl,
   encodeMessage,
+  encodeMessages,
 } from './message.js';
 import { NLM } from './uapi.js';
 
@@ -43,6 +44,14 @@ describe('netlink messages', () => {
       payload: hex('00000000'),
     });
     const both = new Uint8Array([...a, ...b]);
+    // Several messages encoded at once are the same bytes, each padded in place.
+    assertBytesEqual(
+      encodeMessages([
+        { type: 0x24, flags: NLM.F_MULTI, seq: 1, pid: 0, payload: hex('0101000001') },
+        { type: NLM.DONE, flags: NLM.F_MULTI, seq: 1, pid: 0, payload: hex('00000000') },
+      ]),
+      both,
+    );
     const messages = decodeMessages(both)._unsafeUnwrap();
     expect(messages.map((m) => m.type)).toEqual([0x24, NLM.DONE]);
     expect(Array.from(messages[0]!.payload)).toEqual([1, 1, 0, 0, 1]);

@@ -40,16 +40,28 @@ export interface NetlinkAck {
 }
 
 /** Encodes one message; the length field is computed and the payload padded. */
-export function encodeMessage(message: NetlinkMessage): Uint8Array {
-  const length = NLM.HDRLEN + message.payload.length;
-  const out = new Uint8Array(align(length));
+export const encodeMessage = (message: NetlinkMessage): Uint8Array => encodeMessages([message]);
+
+/**
+ * Encodes messages back to back, each padded, into one buffer (one datagram
+ * of several requests: one allocation, no per-message copy).
+ */
+export function encodeMessages(messages: readonly NetlinkMessage[]): Uint8Array {
+  let total = 0;
+  for (const m of messages) total += align(NLM.HDRLEN + m.payload.length);
+  const out = new Uint8Array(total);
   const view = new DataView(out.buffer);
-  view.setUint32(0, length, true);
-  view.setUint16(4, message.type, true);
-  view.setUint16(6, message.flags, true);
-  view.setUint32(8, message.seq >>> 0, true);
-  view.setUint32(12, message.pid >>> 0, true);
-  out.set(message.payload, NLM.HDRLEN);
+  let at = 0;
+  for (const m of messages) {
+    const length = NLM.HDRLEN + m.payload.length;
+    view.setUint32(at, length, true);
+    view.setUint16(at + 4, m.type, true);
+    view.setUint16(at + 6, m.flags, true);
+    view.setUint32(at + 8, m.seq >>> 0, true);
+    view.setUint32(at + 12, m.pid >>> 0, true);
+    out.set(m.payload, at + NLM.HDRLEN);
+    at += align(length);
+  }
   return out;
 }
 
