@@ -63,19 +63,26 @@ function decodeNetmask(family: 4 | 6, a: NlAttr): number {
   return prefix;
 }
 
-/** Validates a service id; the codec never sends what it cannot describe exactly. */
-export function validateServiceId(id: ServiceId): Result<void, NetlinkError> {
+/**
+ * Checks a service id; the codec never sends what it cannot describe
+ * exactly. Its address as `union nf_inet_addr` (empty for fwmark services).
+ */
+function checkedServiceId(id: ServiceId): Result<Uint8Array, NetlinkError> {
   if (id.family !== 4 && id.family !== 6) return invalid(`bad family ${String(id.family)}`);
   if (isFwmarkService(id)) {
     return Number.isInteger(id.fwmark) && id.fwmark > 0 && id.fwmark <= 0xffffffff
-      ? ok(undefined)
+      ? ok(new Uint8Array(0))
       : invalid(`bad fwmark ${id.fwmark}`);
   }
   if (!(id.protocol in PROTOCOLS)) return invalid(`bad protocol ${String(id.protocol)}`);
   if (!Number.isInteger(id.port) || id.port < 0 || id.port > 65535)
     return invalid(`bad port ${id.port}`);
-  return encodeInetAddress(id.family, id.address, id.parsed).map(() => undefined);
+  return encodeInetAddress(id.family, id.address, id.parsed);
 }
+
+/** Validates a service id; the codec never sends what it cannot describe exactly. */
+export const validateServiceId = (id: ServiceId): Result<void, NetlinkError> =>
+  checkedServiceId(id).map(() => undefined);
 
 /** Validates a service configuration (scheduler name, netmask range, timeout). */
 export function validateServiceConfig(
@@ -109,29 +116,32 @@ export function validateServiceConfig(
 
 /** A service's identity attributes (AF, then FWMARK or PROTOCOL, ADDR, PORT), validated. */
 function identityAttributes(id: ServiceId): Result<readonly AttrSpec[], NetlinkError> {
-  const checked = validateServiceId(id);
-  if (checked.isErr()) return err(checked.error);
+  const address = checkedServiceId(id);
+  if (address.isErr()) return err(address.error);
   const af = attrU16(IPVS_SVC_ATTR.AF, familyToAf(id.family));
   if (isFwmarkService(id)) return ok([af, attrU32(IPVS_SVC_ATTR.FWMARK, id.fwmark)]);
-  return encodeInetAddress(id.family, id.address, id.parsed).map((address) => [
+  return ok([
     af,
     attrU16(IPVS_SVC_ATTR.PROTOCOL, PROTOCOLS[id.protocol]),
-    attrBytes(IPVS_SVC_ATTR.ADDR, address),
+    attrBytes(IPVS_SVC_ATTR.ADDR, address.value),
     attrBe16(IPVS_SVC_ATTR.PORT, id.port),
   ]);
 }
 
+/** IPVS_CMD_ATTR_SERVICE holding a service's identity alone: what a destination request carries. */
+type IdentityNest = { readonly type: number; readonly children: readonly AttrSpec[] };
+
 /**
- * Identity attributes by id object, made once: ids are immutable and shared
+ * Identity nests by id object, made once: ids are immutable and shared
  * between applies (the backend keeps them by identity), and a service's
  * destination requests all carry its identity.
  */
-const identities = new WeakMap<ServiceId, Result<readonly AttrSpec[], NetlinkError>>();
+const identities = new WeakMap<ServiceId, Result<IdentityNest, NetlinkError>>();
 
-function identityOf(id: ServiceId): Result<readonly AttrSpec[], NetlinkError> {
+function identityOf(id: ServiceId): Result<IdentityNest, NetlinkError> {
   let known = identities.get(id);
   if (known === undefined) {
-    known = identityAttributes(id);
+    known = identityAttributes(id).map((children) => ({ type: IPVS_CMD_ATTR.SERVICE, children }));
     identities.set(id, known);
   }
   return known;
@@ -144,7 +154,7 @@ export function serviceAttributes(
 ): Result<AttrSpec[], NetlinkError> {
   const identity = identityOf(id);
   if (identity.isErr()) return err(identity.error);
-  const attrs: AttrSpec[] = [...identity.value];
+  const attrs: AttrSpec[] = [...identity.value.children];
   if (config) {
     const checked = validateServiceConfig(id, config);
     if (checked.isErr()) return err(checked.error);
@@ -159,25 +169,13 @@ export function serviceAttributes(
   return ok(attrs);
 }
 
-/** IPVS_CMD_ATTR_SERVICE with the identity alone, by id object (made once, as `identities`). */
-const identityNests = new WeakMap<ServiceId, Result<AttrSpec, NetlinkError>>();
-
 /** IPVS_CMD_ATTR_SERVICE for a request (the identity alone without `config`). */
 export function encodeServiceRequest(
   id: ServiceId,
   config?: ServiceConfig,
 ): Result<AttrSpec, NetlinkError> {
-  if (config) {
-    return serviceAttributes(id, config).map((children) =>
-      attrNest(IPVS_CMD_ATTR.SERVICE, children),
-    );
-  }
-  let nest = identityNests.get(id);
-  if (nest === undefined) {
-    nest = identityOf(id).map((children) => attrNest(IPVS_CMD_ATTR.SERVICE, children));
-    identityNests.set(id, nest);
-  }
-  return nest;
+  if (!config) return identityOf(id);
+  return serviceAttributes(id, config).map((children) => attrNest(IPVS_CMD_ATTR.SERVICE, children));
 }
 
 /**
