@@ -160,11 +160,35 @@ async function series(samples: number, run: (i: number) => Promise<unknown>, war
   };
 }
 
-/** A fresh backend's apply of `state` onto an empty IPVS table: its report and ms. */
-async function fromEmpty(client: IpvsClient, state: DesiredState) {
+/**
+ * The smallest step `performance.now()` makes here, ms: the VM's clock
+ * source varies between boots (some tick in 4 ms), and a median below it
+ * reads as 0.
+ */
+function clockStep(): number {
+  let step = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    let next = performance.now();
+    while (next === t) next = performance.now();
+    step = Math.min(step, next - t);
+  }
+  return step;
+}
+
+/**
+ * A fresh backend's apply of `state` onto an empty IPVS table: the backend,
+ * its report and ms. No periodic re-read inside the series that follow (the
+ * rows measure drift checks apart).
+ */
+async function fromEmpty(
+  client: IpvsClient,
+  state: DesiredState,
+  ownership = createMemoryOwnershipStore(),
+) {
   const backend = createIpvsBackend({
     client,
-    ownership: createMemoryOwnershipStore(),
+    ownership,
     closeClient: false,
     driftCheckInterval: 3_600_000,
   });
@@ -214,18 +238,9 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
     };
 
     const ownership = createMemoryOwnershipStore();
-    // No periodic re-read inside the flip series (the rows below measure drift checks apart).
-    const backend = createIpvsBackend({
-      client,
-      ownership,
-      closeClient: false,
-      driftCheckInterval: 3_600_000,
-    });
     const base = desiredState(false);
     const flipped = withFlip(base);
-    const t0 = performance.now();
-    const sync = (await backend.apply(base))._unsafeUnwrap();
-    const syncMs = performance.now() - t0;
+    const { backend, report: sync, ms: syncMs } = await fromEmpty(client, base, ownership);
     // A daemon flips for hours: medians after 20 warm-up flips (the JIT compiles the path), the first 20 reported apart.
     let isFlipped = false;
     const flips = await series(
@@ -342,7 +357,9 @@ export async function* ipvsBench(): AsyncGenerator<BenchTable> {
           ms: perSpawnMs * SERVICES * 4,
         },
       ],
-      note: 'From empty: the first apply of a process runs its code before the JIT has compiled it (in this VM, which emulates the CPU, that costs seconds); "again, warm" is a later resync from empty in the same process (after ipvsadm -C, say), beside two ipvsadm -R runs of the same table. Flip medians come after 20 warm-up flips, whose median is given as "first 20". Between drift checks (driftCheckInterval, 5 s by default) an apply diffs against what it applied last and sends only the diff. Unchanged services are the same objects between applies (core\'s incremental plan hands them so, and the backend maps each desired service once), so the diff skips them by identity: a flip is 1 request plus a pointer compare per other service; a state derived by replan() says which entries it replaced, and only those are mapped and diffed; "fresh copy" = every service a new object with equal fields, compared field by field (slow here: the VM emulates the CPU). verifyDestinations and the periodic drift check dump every owned service (1,000 more requests; IPVS has no generation counter to skip them).',
+      note:
+        `Clock step in this run: ${clockStep().toFixed(3)} ms (a median below it reads as 0). ` +
+        'From empty: the first apply of a process runs its code before the JIT has compiled it (in this VM, which emulates the CPU, that costs seconds); "again, warm" is a later resync from empty in the same process (after ipvsadm -C, say), beside two ipvsadm -R runs of the same table. Flip medians come after 20 warm-up flips, whose median is given as "first 20". Between drift checks (driftCheckInterval, 5 s by default) an apply diffs against what it applied last and sends only the diff. Unchanged services are the same objects between applies (core\'s incremental plan hands them so, and the backend maps each desired service once), so the diff skips them by identity: a flip is 1 request plus a pointer compare per other service; a state derived by replan() says which entries it replaced, and only those are mapped and diffed; "fresh copy" = every service a new object with equal fields, compared field by field (slow here: the VM emulates the CPU). verifyDestinations and the periodic drift check dump every owned service (1,000 more requests; IPVS has no generation counter to skip them).',
     };
     client.close();
   } finally {
