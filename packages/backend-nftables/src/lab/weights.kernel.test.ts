@@ -148,7 +148,8 @@ describe.skipIf(skip)(
         const atMs = performance.now() - recoveredAt;
         const from = ratio(weights('web'));
         const r = await load(80, WINDOW, 4);
-        expect(r.failures).toBe(0);
+        // The error codes and the weights in the message: a failure says what it was.
+        expect(r.failures, `${JSON.stringify(r.errors)} at weights ${from}`).toBe(0);
         const to = ratio(weights('web'));
         windows.push({ atMs, share: (r.counts['s2'] ?? 0) / WINDOW, from, to });
       }
